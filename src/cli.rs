@@ -1,0 +1,122 @@
+//! The command line: clap's view of newsidx's arguments, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsidx",
+    version,
+    about = "Full-text search for news archives",
+    long_about = "Full-text search for news archives: index folders of articles \
+                  (scraped pages, wire copy, JSON and JSON Lines exports), then search them.",
+    after_help = "Exit codes: 0 success (search: at least one hit), 1 nothing found \
+                  (or, for index, some files skipped), 2 error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The index folder.
+    #[arg(
+        long,
+        global = true,
+        env = "NEWSIDX_INDEX",
+        value_name = "DIR",
+        default_value = "./newsidx-index"
+    )]
+    pub index: PathBuf,
+
+    /// A field mapping to use instead of the built-in schema/newsidx.toml.
+    #[arg(long, global = true, env = "NEWSIDX_SCHEMA", value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
+    /// Print nothing but results and failures.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Say more (repeat for even more).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour the output (NO_COLOR turns `auto` off).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build or update the index from archive folders.
+    Index(IndexArgs),
+    /// Search the index.
+    Search(SearchArgs),
+    /// Print one stored article with all its fields.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Archive folders to index.
+    #[arg(required = true, value_name = "ARCHIVE_DIR")]
+    pub archives: Vec<PathBuf>,
+
+    /// Print the run summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Parser and indexing threads [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Memory for the index writer, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub writer_memory: usize,
+
+    /// Files larger than this (after decompression) are skipped, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words, "phrases", AND / OR / NOT, -word, (groups), field:word.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+
+    /// How many hits to print.
+    #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
+    pub limit: usize,
+
+    /// Skip this many hits first (for paging).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub offset: usize,
+
+    /// Print the results as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The document id, as `search` prints it.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Print the article as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}

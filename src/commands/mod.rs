@@ -1,0 +1,66 @@
+//! One file per command: turns parsed arguments into library requests, prints the results, picks the exit code.
+
+mod index;
+mod search;
+mod show;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use newsidx::output::Style;
+use newsidx::schema::Mapping;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+
+/// The global options, resolved: what every command needs to know.
+pub struct Context {
+    pub index_dir: PathBuf,
+    pub schema: Option<PathBuf>,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// Colour on standard output.
+    pub style: Style,
+}
+
+impl Context {
+    fn new(global: GlobalArgs) -> Self {
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            }
+        };
+        Context {
+            index_dir: global.index,
+            schema: global.schema,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            style: Style { color },
+        }
+    }
+
+    pub fn mapping(&self) -> newsidx::Result<Mapping> {
+        Mapping::load(self.schema.as_deref())
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Index(args) => index::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+    }
+}
+
+/// Writes one JSON value and a newline to standard output.
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    // Serialised first, so a closed pipe surfaces as the io::Error it is.
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The library's error type: what went wrong, with the path or value it concerns.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::search::QueryError;
+
+/// Everything the library can fail with. Messages are lowercase, start with
+/// the path they concern, and never show Debug output, so the binary can print
+/// them as `newsidx: {err}`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("no index at {} (build one with `newsidx --index {} index ARCHIVE_DIR`)", dir.display(), dir.display())]
+    NoIndex { dir: PathBuf },
+
+    #[error("{}: exists but is not a newsidx index; choose another --index or remove it", dir.display())]
+    NotAnIndex { dir: PathBuf },
+
+    #[error(
+        "{}: the index was built with different fields ({detail}); rebuild it: remove {} and run `newsidx --index {} index ARCHIVE_DIR...` again",
+        dir.display(), dir.display(), dir.display()
+    )]
+    SchemaMismatch { dir: PathBuf, detail: String },
+
+    #[error("{origin}: bad field mapping: {reason}")]
+    Mapping { origin: String, reason: String },
+
+    #[error("another index run holds the lock on {}", dir.display())]
+    Locked { dir: PathBuf },
+
+    #[error("{}: {what}: {message}", dir.display())]
+    Index {
+        dir: PathBuf,
+        what: &'static str,
+        message: String,
+    },
+
+    #[error("archive folder {}: {reason}", path.display())]
+    Archive { path: PathBuf, reason: String },
+
+    #[error("bad query: {0}")]
+    Query(#[from] QueryError),
+
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A tantivy failure while working on the index in `dir`. tantivy's own
+    /// Display output carries Debug formatting, so the message is built from
+    /// its parts where that matters.
+    pub(crate) fn tantivy(dir: impl Into<PathBuf>, what: &'static str, err: tantivy::TantivyError) -> Self {
+        let dir = dir.into();
+        match err {
+            tantivy::TantivyError::LockFailure(..) => Error::Locked { dir },
+            tantivy::TantivyError::IoError(e) => Error::Index {
+                dir,
+                what,
+                message: e.to_string(),
+            },
+            other => Error::Index {
+                dir,
+                what,
+                message: tidy_message(&other.to_string()),
+            },
+        }
+    }
+
+    /// Whether this error is the user's input (bad query, bad arguments) as
+    /// opposed to the environment.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Query(_) | Error::Invalid(_))
+    }
+}
+
+/// Lower-cases the first letter and drops the quoting tantivy puts around
+/// values, so its messages read like ours.
+fn tidy_message(msg: &str) -> String {
+    let msg = msg.replace(['\'', '"'], "");
+    let mut chars = msg.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => msg,
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

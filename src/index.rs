@@ -1,0 +1,284 @@
+//! The index on disk: creating and opening it, checking its fields, the writer and its lock, articles in and out.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::error::{Error, Result};
+use crate::ingest::Article;
+use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
+
+/// Written beside tantivy's files: marks the folder as a newsidx index, so
+/// newsidx never mistakes (or offers to remove) anything else.
+const MARKER_FILE: &str = "newsidx.json";
+
+/// tantivy's writer needs at least this much heap per indexing thread.
+const MIN_HEAP_PER_THREAD: usize = 16 << 20;
+
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    format: String,
+    schema_version: u32,
+}
+
+/// An open newsidx index.
+pub struct NewsIndex {
+    dir: PathBuf,
+    index: Index,
+    mapping: Mapping,
+    schema: NewsSchema,
+}
+
+impl NewsIndex {
+    /// Opens an existing index for reading.
+    pub fn open(dir: &Path, mapping: Mapping) -> Result<NewsIndex> {
+        if !dir.join("meta.json").is_file() {
+            let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none());
+            return match empty {
+                Ok(false) => Err(Error::NotAnIndex {
+                    dir: dir.to_path_buf(),
+                }),
+                _ => Err(Error::NoIndex {
+                    dir: dir.to_path_buf(),
+                }),
+            };
+        }
+        check_marker(dir)?;
+        let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, "cannot open the index", e))?;
+        NewsIndex::wrap(dir, index, mapping)
+    }
+
+    /// Opens the index, creating it (and its folder) when there is none yet.
+    pub fn open_or_create(dir: &Path, mapping: Mapping) -> Result<NewsIndex> {
+        if dir.join("meta.json").is_file() {
+            return NewsIndex::open(dir, mapping);
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let empty = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(Error::NotAnIndex {
+                dir: dir.to_path_buf(),
+            });
+        }
+        let marker = Marker {
+            format: "newsidx".into(),
+            schema_version: SCHEMA_VERSION,
+        };
+        let marker = serde_json::to_string_pretty(&marker).unwrap_or_default();
+        std::fs::write(dir.join(MARKER_FILE), marker + "\n")
+            .map_err(|e| Error::io(dir.join(MARKER_FILE), e))?;
+        let schema = mapping.build();
+        let index = Index::create_in_dir(dir, schema.schema.clone())
+            .map_err(|e| Error::tantivy(dir, "cannot create the index", e))?;
+        NewsIndex::wrap(dir, index, mapping)
+    }
+
+    fn wrap(dir: &Path, index: Index, mapping: Mapping) -> Result<NewsIndex> {
+        let schema = mapping.build();
+        let found = index.schema();
+        if found != schema.schema {
+            return Err(Error::SchemaMismatch {
+                dir: dir.to_path_buf(),
+                detail: schema_difference(&found, &schema.schema),
+            });
+        }
+        schema::register_tokenizers(&index);
+        Ok(NewsIndex {
+            dir: dir.to_path_buf(),
+            index,
+            mapping,
+            schema,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.schema.fields
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    pub fn tantivy(&self) -> &Index {
+        &self.index
+    }
+
+    /// The one writer of the index. tantivy holds an OS lock on the folder
+    /// while it lives; a second writer gets `Error::Locked`.
+    pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexWriter> {
+        let threads = threads.clamp(1, 8);
+        let heap = heap_bytes.max(threads * MIN_HEAP_PER_THREAD);
+        self.index
+            .writer_with_num_threads(threads, heap)
+            .map_err(|e| Error::tantivy(&self.dir, "cannot open a writer", e))
+    }
+
+    /// A reader at the last commit; it does not follow later commits.
+    pub fn reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
+    }
+
+    pub fn id_term(&self, id: &str) -> Term {
+        Term::from_field_text(self.schema.fields.id, id)
+    }
+
+    /// The tantivy document for an article.
+    pub fn to_document(&self, a: &Article) -> TantivyDocument {
+        let f = &self.schema.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &a.id);
+        doc.add_text(f.path, &a.path);
+        doc.add_text(f.archive, &a.archive);
+        if let Some(section) = &a.section {
+            doc.add_text(f.section, section);
+        }
+        if let Some(title) = &a.title {
+            doc.add_text(f.title, title);
+        }
+        doc.add_text(f.body, &a.body);
+        for caption in &a.captions {
+            doc.add_text(f.captions, caption);
+        }
+        if let Some(byline) = &a.byline {
+            doc.add_text(f.byline, byline);
+        }
+        if let Some(url) = &a.url {
+            doc.add_text(f.url, url);
+        }
+        if let Some(published) = a.published {
+            doc.add_date(
+                f.published,
+                tantivy::DateTime::from_timestamp_secs(published.timestamp()),
+            );
+        }
+        doc.add_text(f.layout, a.layout.as_str());
+        doc
+    }
+
+    /// An article as stored.
+    pub fn stored(&self, doc: &TantivyDocument) -> StoredArticle {
+        let f = &self.schema.fields;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        StoredArticle {
+            id: text(f.id).unwrap_or_default(),
+            path: text(f.path),
+            archive: text(f.archive),
+            section: text(f.section),
+            title: text(f.title),
+            published: doc
+                .get_first(f.published)
+                .and_then(|v| v.as_datetime())
+                .and_then(|d| DateTime::from_timestamp(d.into_timestamp_secs(), 0)),
+            byline: text(f.byline),
+            url: text(f.url),
+            layout: text(f.layout),
+            captions: doc
+                .get_all(f.captions)
+                .filter_map(|v| match OwnedValue::from(v) {
+                    OwnedValue::Str(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            body: text(f.body).unwrap_or_default(),
+        }
+    }
+
+    /// The stored article with this id, if any.
+    pub fn get(&self, searcher: &Searcher, id: &str) -> Result<Option<StoredArticle>> {
+        let query = TermQuery::new(self.id_term(id), IndexRecordOption::Basic);
+        let found = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| Error::tantivy(&self.dir, "search failed", e))?;
+        match found.first() {
+            None => Ok(None),
+            Some((_, address)) => {
+                let doc: TantivyDocument = searcher
+                    .doc(*address)
+                    .map_err(|e| Error::tantivy(&self.dir, "cannot read a document", e))?;
+                Ok(Some(self.stored(&doc)))
+            }
+        }
+    }
+}
+
+/// An article read back from the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredArticle {
+    pub id: String,
+    pub path: Option<String>,
+    pub archive: Option<String>,
+    pub section: Option<String>,
+    pub title: Option<String>,
+    #[serde(serialize_with = "crate::output::rfc3339_opt")]
+    pub published: Option<DateTime<Utc>>,
+    pub byline: Option<String>,
+    pub url: Option<String>,
+    pub layout: Option<String>,
+    pub captions: Vec<String>,
+    pub body: String,
+}
+
+fn check_marker(dir: &Path) -> Result<()> {
+    let path = dir.join(MARKER_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|_| Error::NotAnIndex {
+        dir: dir.to_path_buf(),
+    })?;
+    let marker: Marker = serde_json::from_str(&text).map_err(|_| Error::NotAnIndex {
+        dir: dir.to_path_buf(),
+    })?;
+    if marker.format != "newsidx" {
+        return Err(Error::NotAnIndex {
+            dir: dir.to_path_buf(),
+        });
+    }
+    if marker.schema_version != SCHEMA_VERSION {
+        return Err(Error::SchemaMismatch {
+            dir: dir.to_path_buf(),
+            detail: format!(
+                "schema version {}, this newsidx writes version {SCHEMA_VERSION}",
+                marker.schema_version
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Names the fields that differ between two schemas.
+fn schema_difference(found: &tantivy::schema::Schema, expected: &tantivy::schema::Schema) -> String {
+    let mut diffs = Vec::new();
+    for (_, entry) in expected.fields() {
+        match found.get_field(entry.name()) {
+            Err(_) => diffs.push(format!("`{}` is missing", entry.name())),
+            Ok(field) if found.get_field_entry(field) != entry => {
+                diffs.push(format!("`{}` is indexed differently", entry.name()))
+            }
+            Ok(_) => {}
+        }
+    }
+    for (_, entry) in found.fields() {
+        if expected.get_field(entry.name()).is_err() {
+            diffs.push(format!("`{}` is not in the mapping", entry.name()));
+        }
+    }
+    if diffs.is_empty() {
+        "fields are in another order".into()
+    } else {
+        diffs.join(", ")
+    }
+}

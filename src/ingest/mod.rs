@@ -1,0 +1,327 @@
+//! From archive files to articles: walking, reading, layout detection and parsing (bytes in, `Article` out).
+
+pub mod date;
+mod json;
+mod pipeline;
+pub mod read;
+mod rules;
+mod text;
+pub mod walk;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use pipeline::{run, IngestRequest, IngestSummary, Progress};
+pub use read::Limits;
+pub use rules::Rules;
+use walk::FileTask;
+
+/// How an article was laid out in the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Text scraped from a news site: section line, headline, captions, body.
+    Scraped,
+    /// Headline on the first line, then paragraphs.
+    Headline,
+    /// Wire archive: "-- " header lines, then the body.
+    Wire,
+    /// One article per .json file (or an array of them).
+    Json,
+    /// One article per line of a JSON Lines file.
+    Jsonl,
+}
+
+impl Layout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Scraped => "scraped",
+            Layout::Headline => "headline",
+            Layout::Wire => "wire",
+            Layout::Json => "json",
+            Layout::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// One article, ready for the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: String,
+    pub path: String,
+    pub archive: String,
+    pub section: Option<String>,
+    pub title: Option<String>,
+    pub body: String,
+    pub captions: Vec<String>,
+    pub byline: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub layout: Layout,
+}
+
+/// What a parser found in the content, before the path fills the gaps.
+#[derive(Debug, Clone)]
+pub(crate) struct Parsed {
+    pub section: Option<String>,
+    pub title: Option<String>,
+    pub body: String,
+    pub captions: Vec<String>,
+    pub byline: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub layout: Layout,
+}
+
+impl Parsed {
+    fn new(layout: Layout) -> Self {
+        Parsed {
+            section: None,
+            title: None,
+            body: String::new(),
+            captions: Vec::new(),
+            byline: None,
+            url: None,
+            published: None,
+            layout,
+        }
+    }
+}
+
+/// A file (or record) left out of the index, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What reading one file yields, in order.
+#[derive(Debug)]
+pub enum Item {
+    Article(Box<Article>),
+    Skipped(Skip),
+}
+
+/// Reads, decodes and parses one file, handing each article or skipped
+/// record to `emit` as soon as it is ready (a JSON Lines file of any size is
+/// streamed). `emit` returns false to stop early.
+pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn FnMut(Item) -> bool) {
+    let skip = |reason: String| {
+        Item::Skipped(Skip {
+            path: task.display(),
+            reason,
+        })
+    };
+    match read::open(&task.path, &task.name, limits) {
+        Err(reason) => {
+            emit(skip(reason));
+        }
+        Ok(read::Opened::Lines(mut stream)) => read_json_lines(task, &mut *stream, rules, limits, emit),
+        Ok(read::Opened::Whole { bytes, name }) => {
+            if let Some(kind) = read::sniff_binary(&bytes) {
+                emit(skip(kind));
+                return;
+            }
+            let text = read::decode(&bytes);
+            drop(bytes);
+            if text.trim().is_empty() {
+                emit(skip("empty file (whitespace only)".into()));
+                return;
+            }
+            let trimmed = text.trim_start();
+            if read::is_json(&name) || trimmed.starts_with('{') || trimmed.starts_with('[') {
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(value) => return read_json_value(task, &value, rules, emit),
+                    Err(e) if read::is_json(&name) || trimmed.starts_with('{') => {
+                        // Several objects one after another: JSON Lines under a .json name.
+                        if e.is_syntax() && e.to_string().starts_with("trailing characters") {
+                            return read_json_lines(task, &mut text.as_bytes(), rules, limits, emit);
+                        }
+                        if read::is_json(&name) {
+                            emit(skip(format!("invalid JSON: {e}")));
+                            return;
+                        }
+                    }
+                    Err(_) => {}
+                }
+            }
+            let parsed = text::parse(&text, rules);
+            if parsed.title.is_none() && parsed.body.is_empty() {
+                emit(skip("no article text (only boilerplate or captions)".into()));
+                return;
+            }
+            emit(Item::Article(Box::new(finish(task, task.id(), parsed, rules))));
+        }
+    }
+}
+
+/// A .json file: one article, or an array of them.
+fn read_json_value(
+    task: &FileTask,
+    value: &serde_json::Value,
+    rules: &Rules,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
+    match value {
+        serde_json::Value::Array(items) => {
+            let mut ids = RecordIds::default();
+            for (i, item) in items.iter().enumerate() {
+                let n = i + 1;
+                let item = match json::parse_record(item, Layout::Json, rules) {
+                    Ok((parsed, own_id)) => {
+                        let id = ids.id(task, own_id, n);
+                        Item::Article(Box::new(finish(task, id, parsed, rules)))
+                    }
+                    Err(why) => Item::Skipped(Skip {
+                        path: format!("{}#{n}", task.display()),
+                        reason: why.to_string(),
+                    }),
+                };
+                if !emit(item) {
+                    return;
+                }
+            }
+        }
+        other => {
+            let item = match json::parse_record(other, Layout::Json, rules) {
+                Ok((parsed, _)) => Item::Article(Box::new(finish(task, task.id(), parsed, rules))),
+                Err(why) => Item::Skipped(Skip {
+                    path: task.display(),
+                    reason: why.to_string(),
+                }),
+            };
+            emit(item);
+        }
+    }
+}
+
+fn read_json_lines(
+    task: &FileTask,
+    stream: &mut dyn std::io::BufRead,
+    rules: &Rules,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Item) -> bool,
+) {
+    let mut ids = RecordIds::default();
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    let mut records = 0usize;
+    loop {
+        let read = match read::read_line_capped(stream, &mut buf, limits.max_record_bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                let at = if records == 0 {
+                    String::new()
+                } else {
+                    format!(" after line {line_no}; the {records} records before it are indexed")
+                };
+                emit(Item::Skipped(Skip {
+                    path: task.display(),
+                    reason: format!("{}{at}", read::read_error(e)),
+                }));
+                return;
+            }
+        };
+        line_no += 1;
+        let record_path = || format!("{}#{line_no}", task.display());
+        let item = match read {
+            read::LineRead::Eof => return,
+            read::LineRead::TooLong(n) => Item::Skipped(Skip {
+                path: record_path(),
+                reason: format!(
+                    "line is {}, over the {} limit for one record",
+                    read::human_bytes(n),
+                    read::human_bytes(limits.max_record_bytes as u64)
+                ),
+            }),
+            read::LineRead::Line => {
+                let text = read::decode(&buf);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Err(e) => Item::Skipped(Skip {
+                        path: record_path(),
+                        reason: format!("invalid JSON: {e}"),
+                    }),
+                    Ok(value) => match json::parse_record(&value, Layout::Jsonl, rules) {
+                        Ok((parsed, own_id)) => {
+                            records += 1;
+                            let id = ids.id(task, own_id, line_no);
+                            Item::Article(Box::new(finish(task, id, parsed, rules)))
+                        }
+                        Err(why) => Item::Skipped(Skip {
+                            path: record_path(),
+                            reason: why.to_string(),
+                        }),
+                    },
+                }
+            }
+        };
+        if !emit(item) {
+            return;
+        }
+    }
+}
+
+/// Record ids within one file: `#<own id>` when the record has one, else
+/// `#<line>`; a repeated id falls back to the line so no record replaces another.
+#[derive(Default)]
+struct RecordIds {
+    seen: HashSet<String>,
+}
+
+impl RecordIds {
+    fn id(&mut self, task: &FileTask, own: Option<String>, line: usize) -> String {
+        let base = task.id();
+        let mut candidates = own
+            .into_iter()
+            .chain([line.to_string(), format!("{line}-dup")])
+            .map(|suffix| format!("{base}#{suffix}"));
+        let mut id = candidates.next().unwrap_or_default();
+        while self.seen.contains(&id) {
+            match candidates.next() {
+                Some(next) => id = next,
+                None => break,
+            }
+        }
+        self.seen.insert(id.clone());
+        id
+    }
+}
+
+/// Fills what the content did not say from the path: the section from the
+/// nearest folder that is not a date, the date from the path.
+fn finish(task: &FileTask, id: String, parsed: Parsed, rules: &Rules) -> Article {
+    let section = parsed.section.or_else(|| section_from_folders(task, rules));
+    let published = parsed.published.or_else(|| date::date_from_path(&task.rel));
+    Article {
+        id,
+        path: task.absolute(),
+        archive: task.archive.canonical.display().to_string(),
+        section,
+        title: parsed.title,
+        body: parsed.body,
+        captions: parsed.captions,
+        byline: parsed.byline,
+        url: parsed.url,
+        published,
+        layout: parsed.layout,
+    }
+}
+
+fn section_from_folders(task: &FileTask, rules: &Rules) -> Option<String> {
+    let folder = task.folders().rev().find(|f| !is_date_folder(f))?;
+    (!rules.is_not_section(folder)).then(|| folder.to_string())
+}
+
+/// 2024, 03, 15, 2024-03, 2024-03-15, 20240315 ...: folders that order an
+/// archive by time.
+fn is_date_folder(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '_' || c == '.')
+}

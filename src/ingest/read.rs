@@ -1,0 +1,339 @@
+//! Reading files safely: bounded reads, gzip streams, binary sniffing, and decoding to text (UTF-8, else Windows-1252).
+
+use std::fs::OpenOptions;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+/// Size bounds that keep memory flat whatever the archive holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest article file (after decompression) read whole.
+    pub max_file_bytes: u64,
+    /// Longest line of a JSON Lines file.
+    pub max_record_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 32 << 20,
+            max_record_bytes: 16 << 20,
+        }
+    }
+}
+
+/// An opened file, ready for its parser.
+pub enum Opened {
+    /// The whole (decompressed) content of a single-article or JSON file.
+    Whole { bytes: Vec<u8>, name: String },
+    /// A JSON Lines stream, read line by line.
+    Lines(Box<dyn BufRead + Send>),
+}
+
+/// Opens `path` (whose file name, lower-cased, is `name`) and reads it as far
+/// as its kind needs. `Err` is the reason the file is skipped.
+pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> {
+    // O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the
+    // run; O_NOFOLLOW: nor may one swapped for a symbolic link be followed.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot stat: {}", io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut reader = BufReader::with_capacity(64 << 10, file);
+    let head = reader.fill_buf().map_err(read_error)?.to_vec();
+    if head.is_empty() {
+        return Err("empty file".into());
+    }
+    if let Some(kind) = unsupported_container(&head) {
+        return Err(kind.to_string());
+    }
+    let gzipped = head.starts_with(&[0x1f, 0x8b]);
+    let inner = if gzipped {
+        name.strip_suffix(".gz")
+            .or_else(|| name.strip_suffix(".gzip"))
+            .unwrap_or(name)
+            .to_string()
+    } else {
+        name.to_string()
+    };
+    if inner.ends_with(".tar") || name.ends_with(".tgz") {
+        return Err("tar archive (unpack it first)".into());
+    }
+    let stream: Box<dyn BufRead + Send> = if gzipped {
+        Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(reader)))
+    } else {
+        if !is_json_lines(&inner) && meta.len() > limits.max_file_bytes {
+            return Err(format!(
+                "file is {}, over the {} limit for one article",
+                human_bytes(meta.len()),
+                human_bytes(limits.max_file_bytes)
+            ));
+        }
+        Box::new(reader)
+    };
+    if is_json_lines(&inner) {
+        return Ok(Opened::Lines(stream));
+    }
+    let mut bytes = Vec::new();
+    stream
+        .take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(format!(
+            "decompressed content is over the {} limit for one article",
+            human_bytes(limits.max_file_bytes)
+        ));
+    }
+    Ok(Opened::Whole { bytes, name: inner })
+}
+
+pub fn is_json_lines(name: &str) -> bool {
+    [".jsonl", ".ndjson", ".jsonlines", ".ldjson"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+pub fn is_json(name: &str) -> bool {
+    name.ends_with(".json")
+}
+
+/// Why a read failed, in words: gzip errors name the stream, not the OS.
+pub fn read_error(e: io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "truncated file (unexpected end of data)".into(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            format!("corrupt compressed data ({})", io_reason(&e))
+        }
+        _ => format!("cannot read: {}", io_reason(&e)),
+    }
+}
+
+/// An io::Error's message without the "(os error N)" tail, lower-cased.
+pub fn io_reason(e: &io::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg.split(" (os error").next().unwrap_or(&msg).to_string();
+    let mut chars = msg.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => msg,
+    }
+}
+
+fn unsupported_container(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "zip archive (unpack it first)"),
+        (b"7z\xbc\xaf\x27\x1c", "7-zip archive (unpack it first)"),
+        (b"Rar!", "rar archive (unpack it first)"),
+        (
+            b"BZh",
+            "bzip2-compressed file (only gzip is read; decompress it first)",
+        ),
+        (
+            b"\xfd7zXZ\x00",
+            "xz-compressed file (only gzip is read; decompress it first)",
+        ),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "zstd-compressed file (only gzip is read; decompress it first)",
+        ),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
+/// What a binary file is, when the bytes are not text.
+pub fn sniff_binary(bytes: &[u8]) -> Option<String> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "PNG image"),
+        (b"\xff\xd8\xff", "JPEG image"),
+        (b"GIF87a", "GIF image"),
+        (b"GIF89a", "GIF image"),
+        (b"%PDF-", "PDF document"),
+        (b"\x7fELF", "executable"),
+        (b"\xd0\xcf\x11\xe0", "Microsoft Office document"),
+        (b"SQLite format 3\x00", "SQLite database"),
+        (b"OggS", "Ogg media"),
+        (b"ID3", "MP3 audio"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"\x1f\x8b", "gzip data inside gzip"),
+        (b"\x00asm", "WebAssembly module"),
+    ];
+    if let Some((_, kind)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return Some(format!("binary file ({kind})"));
+    }
+    if bytes.len() >= 12 && &bytes[..4] == b"RIFF" {
+        let kind = if &bytes[8..12] == b"WEBP" {
+            "WebP image"
+        } else {
+            "RIFF media"
+        };
+        return Some(format!("binary file ({kind})"));
+    }
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        return Some("binary file (MP4/QuickTime media)".into());
+    }
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return Some("binary file (contains NUL bytes)".into());
+    }
+    let controls = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x1b))
+        .count();
+    (controls * 10 > head.len()).then(|| "binary file (mostly control bytes)".into())
+}
+
+/// Bytes as text: a BOM decides, else UTF-8 when valid, else Windows-1252
+/// (which maps every byte, so nothing is dropped). Control characters that
+/// could drive a terminal are removed.
+pub fn decode(bytes: &[u8]) -> String {
+    let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned()
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_string(),
+            Err(_) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        }
+    };
+    sanitize(text)
+}
+
+fn sanitize(text: String) -> String {
+    let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
+    if !text.contains(bad) {
+        return text;
+    }
+    // A lone CR is a line break (old Mac files); CRLF loses its CR.
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|&c| !bad(c))
+        .collect()
+}
+
+/// How a capped line read ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LineRead {
+    Eof,
+    Line,
+    /// The line was longer than the cap; its first bytes are in the buffer,
+    /// the rest was skipped. Carries the full length.
+    TooLong(u64),
+}
+
+/// Reads one line (without its newline) into `buf`, keeping at most `max`
+/// bytes of it, so a file without newlines cannot exhaust memory.
+pub fn read_line_capped(reader: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
+    buf.clear();
+    let mut total: u64 = 0;
+    let mut seen_any = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            if !seen_any {
+                return Ok(LineRead::Eof);
+            }
+            break;
+        }
+        seen_any = true;
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], Some(i + 1)),
+            None => (available, None),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        total += chunk.len() as u64;
+        let used = done.unwrap_or(available.len());
+        reader.consume(used);
+        if done.is_some() {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(if total > max as u64 {
+        LineRead::TooLong(total)
+    } else {
+        LineRead::Line
+    })
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else if value >= 10.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_pound_is_decoded() {
+        assert_eq!(decode(b"cost \xa3600m"), "cost £600m");
+        assert_eq!(decode("café £5".as_bytes()), "café £5");
+        assert_eq!(decode(b"\xef\xbb\xbfbom"), "bom");
+        assert_eq!(decode(b"a\r\nb\x1b[31mc"), "a\nb[31mc");
+    }
+
+    #[test]
+    fn binary_is_recognised() {
+        assert_eq!(
+            sniff_binary(b"\x89PNG\r\n\x1a\n....").as_deref(),
+            Some("binary file (PNG image)")
+        );
+        assert!(sniff_binary(b"hello\x00world").is_some());
+        assert!(sniff_binary("plain text with £".as_bytes()).is_none());
+        assert!(
+            sniff_binary(b"\xff\xfeh\x00i\x00").is_none(),
+            "UTF-16 with BOM is text"
+        );
+    }
+
+    #[test]
+    fn capped_lines() {
+        let mut input: &[u8] = b"short\nthis line is long\r\nlast";
+        let mut buf = Vec::new();
+        assert_eq!(read_line_capped(&mut input, &mut buf, 8).unwrap(), LineRead::Line);
+        assert_eq!(buf, b"short");
+        assert_eq!(
+            read_line_capped(&mut input, &mut buf, 8).unwrap(),
+            LineRead::TooLong(18)
+        );
+        assert_eq!(read_line_capped(&mut input, &mut buf, 8).unwrap(), LineRead::Line);
+        assert_eq!(buf, b"last");
+        assert_eq!(read_line_capped(&mut input, &mut buf, 8).unwrap(), LineRead::Eof);
+    }
+}

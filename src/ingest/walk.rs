@@ -1,0 +1,283 @@
+//! Walking archive folders: which entries are candidate files, and the stable document id of each.
+
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use super::read::io_reason;
+use super::Skip;
+use crate::error::{Error, Result};
+
+/// One archive folder of a run.
+#[derive(Debug)]
+pub struct Archive {
+    /// As given on the command line (for messages).
+    pub given: PathBuf,
+    /// Absolute, links resolved (stored with each document).
+    pub canonical: PathBuf,
+    /// Put before every id of this archive: empty for a single archive,
+    /// "<folder name>/" when several are indexed together.
+    pub prefix: String,
+}
+
+/// A regular file to read.
+#[derive(Debug, Clone)]
+pub struct FileTask {
+    pub archive: Arc<Archive>,
+    /// The path to open (the archive folder as given, joined with `rel`).
+    pub path: PathBuf,
+    /// The path relative to the archive folder, `/`-separated, bytes that are
+    /// not UTF-8 written as `%XX`.
+    pub rel: String,
+    /// The file name, lower-cased, for recognising extensions.
+    pub name: String,
+}
+
+impl FileTask {
+    /// The document id of the file (records of JSON Lines add `#...`).
+    pub fn id(&self) -> String {
+        format!("{}{}", self.archive.prefix, self.rel)
+    }
+
+    pub fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The absolute path stored with the document.
+    pub fn absolute(&self) -> String {
+        self.archive
+            .canonical
+            .join(rel_path(&self.path, &self.archive.given))
+            .display()
+            .to_string()
+    }
+
+    /// Folder names between the archive folder and the file, outermost first.
+    pub fn folders(&self) -> impl DoubleEndedIterator<Item = &str> {
+        let mut parts: Vec<&str> = self.rel.split('/').collect();
+        parts.pop();
+        parts.into_iter()
+    }
+}
+
+fn rel_path<'a>(path: &'a Path, root: &Path) -> &'a Path {
+    path.strip_prefix(root).unwrap_or(path)
+}
+
+/// What the walk found.
+pub enum Walked {
+    File(FileTask),
+    Skipped(Skip),
+}
+
+/// Checks the archive folders and gives each its id prefix. Folders that
+/// overlap would index the same files twice under two ids, so they are refused.
+pub fn plan(dirs: &[PathBuf]) -> Result<Vec<Arc<Archive>>> {
+    let mut archives: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for dir in dirs {
+        let canonical = dir.canonicalize().map_err(|e| Error::Archive {
+            path: dir.clone(),
+            reason: io_reason(&e),
+        })?;
+        if !canonical.is_dir() {
+            return Err(Error::Archive {
+                path: dir.clone(),
+                reason: "not a folder".into(),
+            });
+        }
+        if archives.iter().any(|(_, c)| *c == canonical) {
+            continue;
+        }
+        archives.push((dir.clone(), canonical));
+    }
+    for (given, canonical) in &archives {
+        if let Some((outer, _)) = archives
+            .iter()
+            .find(|(_, c)| c != canonical && canonical.starts_with(c))
+        {
+            return Err(Error::Archive {
+                path: given.clone(),
+                reason: format!(
+                    "is inside {}, which is indexed too; give only the outer folder",
+                    outer.display()
+                ),
+            });
+        }
+    }
+    let prefixes = distinct_suffixes(archives.iter().map(|(_, c)| c.as_path()).collect());
+    Ok(archives
+        .into_iter()
+        .zip(prefixes)
+        .map(|((given, canonical), prefix)| {
+            Arc::new(Archive {
+                given,
+                canonical,
+                prefix,
+            })
+        })
+        .collect())
+}
+
+/// For several folders, the shortest run of trailing path components that
+/// tells them apart ("bbc/", "reuters/"; "a/news/", "b/news/"); nothing for one.
+fn distinct_suffixes(paths: Vec<&Path>) -> Vec<String> {
+    if paths.len() < 2 {
+        return vec![String::new(); paths.len()];
+    }
+    let components: Vec<Vec<String>> = paths
+        .iter()
+        .map(|p| p.components().map(|c| escape(c.as_os_str().as_bytes())).collect())
+        .collect();
+    let longest = components.iter().map(Vec::len).max().unwrap_or(1);
+    for k in 1..=longest {
+        let suffixes: Vec<String> = components
+            .iter()
+            .map(|c| {
+                let from = c.len().saturating_sub(k);
+                c[from..]
+                    .iter()
+                    .filter(|s| *s != "/")
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        let mut sorted = suffixes.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() == suffixes.len() {
+            return suffixes.into_iter().map(|s| format!("{s}/")).collect();
+        }
+    }
+    // Distinct canonical paths always differ somewhere, so this is not reached.
+    components.iter().map(|c| format!("{}/", c.join("/"))).collect()
+}
+
+/// Walks one archive in sorted order. Hidden entries are not entered; links
+/// are not followed; `exclude` (device, inode) is a folder never entered (the
+/// index itself, when it lives inside the archive). `emit` returns false to
+/// stop the walk.
+pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl FnMut(Walked) -> bool) {
+    let walker = WalkDir::new(&archive.given)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().as_bytes().starts_with(b".") {
+                return false;
+            }
+            match exclude {
+                Some(key) if e.file_type().is_dir() => {
+                    e.metadata().map(|m| (m.dev(), m.ino()) != key).unwrap_or(true)
+                }
+                _ => true,
+            }
+        });
+    for entry in walker {
+        let walked = match entry {
+            Err(e) => {
+                let path = e.path().unwrap_or(&archive.given).display().to_string();
+                let reason = match e.io_error() {
+                    Some(io) => format!("cannot read: {}", io_reason(io)),
+                    None => "cannot read: file system loop".to_string(),
+                };
+                Walked::Skipped(Skip { path, reason })
+            }
+            Ok(entry) => {
+                let ft = entry.file_type();
+                if ft.is_dir() {
+                    continue;
+                }
+                let path = entry.into_path();
+                if ft.is_file() {
+                    let rel = escape_path(rel_path(&path, &archive.given));
+                    let name = String::from_utf8_lossy(path.file_name().map_or(&[][..], |n| n.as_bytes()))
+                        .to_lowercase();
+                    Walked::File(FileTask {
+                        archive: Arc::clone(archive),
+                        path,
+                        rel,
+                        name,
+                    })
+                } else {
+                    let reason = if ft.is_symlink() {
+                        "symbolic link (not followed)"
+                    } else if ft.is_fifo() {
+                        "not a regular file (named pipe)"
+                    } else if ft.is_socket() {
+                        "not a regular file (socket)"
+                    } else if ft.is_block_device() || ft.is_char_device() {
+                        "not a regular file (device)"
+                    } else {
+                        "not a regular file"
+                    };
+                    Walked::Skipped(Skip {
+                        path: path.display().to_string(),
+                        reason: reason.to_string(),
+                    })
+                }
+            }
+        };
+        if !emit(walked) {
+            return;
+        }
+    }
+}
+
+/// The `/`-joined relative path, valid UTF-8 whatever the file system holds.
+fn escape_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| escape(c.as_os_str().as_bytes()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// UTF-8 as is; every byte of an invalid sequence as `%XX`.
+fn escape(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len());
+                for b in &bad[..n] {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+                bytes = &bad[n..];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_names_are_escaped() {
+        assert_eq!(escape(b"caf\xe9.txt"), "caf%E9.txt");
+        assert_eq!(escape("café.txt".as_bytes()), "café.txt");
+    }
+
+    #[test]
+    fn suffixes_tell_archives_apart() {
+        let a = Path::new("/data/bbc");
+        let b = Path::new("/data/reuters");
+        assert_eq!(distinct_suffixes(vec![a, b]), vec!["bbc/", "reuters/"]);
+        let c = Path::new("/x/news");
+        let d = Path::new("/y/news");
+        assert_eq!(distinct_suffixes(vec![c, d]), vec!["x/news/", "y/news/"]);
+        assert_eq!(distinct_suffixes(vec![a]), vec![""]);
+    }
+}

@@ -1,0 +1,13 @@
+//! newsidx: ingest news archives into a tantivy index and search them.
+//!
+//! The library knows nothing of the terminal: the binary turns command-line
+//! arguments into the request types here and prints what comes back.
+
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod output;
+pub mod schema;
+pub mod search;
+
+pub use error::{Error, Result};

@@ -1,0 +1,203 @@
+//! What newsidx prints: the JSON wire types scripts read, and the human layout with optional colour.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::index::StoredArticle;
+use crate::ingest::IngestSummary;
+use crate::search::{Hit, SearchResults, Snippet};
+
+/// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
+pub fn rfc3339(d: &DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn rfc3339_opt<S: Serializer>(d: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&rfc3339(d)),
+        None => s.serialize_none(),
+    }
+}
+
+/// `search --json`.
+#[derive(Serialize)]
+pub struct SearchJson<'a> {
+    pub total: usize,
+    pub hits: Vec<HitJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct HitJson<'a> {
+    pub id: &'a str,
+    pub path: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub section: Option<&'a str>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub published: Option<DateTime<Utc>>,
+    pub byline: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub score: f32,
+    pub snippet: &'a str,
+    /// Byte ranges of the matched words in `snippet`.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+impl<'a> SearchJson<'a> {
+    pub fn new(results: &'a SearchResults) -> Self {
+        SearchJson {
+            total: results.total,
+            hits: results.hits.iter().map(HitJson::new).collect(),
+        }
+    }
+}
+
+impl<'a> HitJson<'a> {
+    fn new(hit: &'a Hit) -> Self {
+        let a = &hit.article;
+        HitJson {
+            id: &a.id,
+            path: a.path.as_deref(),
+            title: a.title.as_deref(),
+            section: a.section.as_deref(),
+            published: a.published,
+            byline: a.byline.as_deref(),
+            url: a.url.as_deref(),
+            score: hit.score,
+            snippet: &hit.snippet.text,
+            highlights: hit.snippet.highlights.iter().map(|r| [r.start, r.end]).collect(),
+        }
+    }
+}
+
+/// Terminal styling; all no-ops when colour is off.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    fn highlight(&self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+}
+
+/// The human list of hits.
+pub fn write_hits(w: &mut dyn Write, results: &SearchResults, offset: usize, style: Style) -> io::Result<()> {
+    for (i, hit) in results.hits.iter().enumerate() {
+        let a = &hit.article;
+        let rank = format!("{:>3}.", offset + i + 1);
+        let title = a.title.as_deref().unwrap_or("(untitled)");
+        writeln!(w, "{} {}", style.dim(&rank), style.bold(title))?;
+        let date = a.published.map(|d| d.format("%Y-%m-%d").to_string());
+        let meta: Vec<&str> = [a.section.as_deref(), date.as_deref(), Some(a.id.as_str())]
+            .into_iter()
+            .flatten()
+            .collect();
+        writeln!(w, "     {}", style.dim(&meta.join(" · ")))?;
+        let snippet = paint_snippet(&hit.snippet, style);
+        if !snippet.is_empty() {
+            writeln!(w, "     {snippet}")?;
+        }
+    }
+    let shown = results.hits.len();
+    let summary = if shown == results.total {
+        format!(
+            "{} match{}",
+            results.total,
+            if results.total == 1 { "" } else { "es" }
+        )
+    } else {
+        format!("{}-{} of {} matches", offset + 1, offset + shown, results.total)
+    };
+    if shown > 0 {
+        writeln!(w)?;
+    }
+    writeln!(w, "{}", style.dim(&summary))
+}
+
+fn paint_snippet(snippet: &Snippet, style: Style) -> String {
+    let mut out = String::with_capacity(snippet.text.len() + 16);
+    let mut at = 0;
+    for r in &snippet.highlights {
+        if r.start < at || r.end > snippet.text.len() {
+            continue;
+        }
+        out.push_str(&snippet.text[at..r.start]);
+        out.push_str(&style.highlight(&snippet.text[r.clone()]));
+        at = r.end;
+    }
+    out.push_str(&snippet.text[at..]);
+    out
+}
+
+/// `show` for people: the fields, then the body.
+pub fn write_article(w: &mut dyn Write, a: &StoredArticle, style: Style) -> io::Result<()> {
+    let published = a.published.as_ref().map(rfc3339);
+    let rows: [(&str, Option<&str>); 9] = [
+        ("id", Some(&a.id)),
+        ("title", a.title.as_deref()),
+        ("section", a.section.as_deref()),
+        ("published", published.as_deref()),
+        ("byline", a.byline.as_deref()),
+        ("url", a.url.as_deref()),
+        ("layout", a.layout.as_deref()),
+        ("path", a.path.as_deref()),
+        ("archive", a.archive.as_deref()),
+    ];
+    for (name, value) in rows {
+        let label = format!("{name:<10}");
+        writeln!(w, "{} {}", style.dim(&label), value.unwrap_or("-"))?;
+    }
+    if !a.captions.is_empty() {
+        writeln!(w, "{}", style.dim("captions"))?;
+        for caption in &a.captions {
+            writeln!(w, "  - {caption}")?;
+        }
+    }
+    writeln!(w)?;
+    writeln!(w, "{}", a.body)
+}
+
+/// The one-line run summary for people.
+pub fn summary_line(s: &IngestSummary) -> String {
+    let secs = s.elapsed_ms as f64 / 1000.0;
+    let skipped = match s.skipped.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
+    format!(
+        "indexed {} document{} from {} file{} in {secs:.1} s{skipped}; the index holds {} document{}",
+        s.indexed,
+        plural(s.indexed),
+        s.files,
+        plural(s.files),
+        s.docs_total,
+        plural(s.docs_total)
+    )
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

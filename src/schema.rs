@@ -1,0 +1,453 @@
+//! The field mapping (schema/newsidx.toml): loads it, builds the tantivy schema once and hands out typed fields.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::Index;
+
+use crate::error::{Error, Result};
+
+/// The mapping compiled into the binary.
+pub const DEFAULT_MAPPING: &str = include_str!("../schema/newsidx.toml");
+
+/// The mapping version this binary understands.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
+pub const TEXT_TOKENIZER: &str = "newsidx_text";
+/// Tokenizer of `keyword_ci` fields: the whole value, lower-cased.
+pub const KEYWORD_CI_TOKENIZER: &str = "newsidx_keyword_ci";
+
+/// Words longer than this are dropped by the text tokenizer (base64 blobs,
+/// URLs glued to text): they are never searched for and bloat the index.
+const MAX_TOKEN_LEN: usize = 40;
+
+/// The fields the code works with. The mapping sets their options; it cannot
+/// add or remove any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Id,
+    Path,
+    Archive,
+    Section,
+    Title,
+    Body,
+    Captions,
+    Byline,
+    Url,
+    Published,
+    Layout,
+}
+
+impl Role {
+    /// Every role, in the order the tantivy schema lists them.
+    pub const ALL: [Role; 11] = [
+        Role::Id,
+        Role::Path,
+        Role::Archive,
+        Role::Section,
+        Role::Title,
+        Role::Body,
+        Role::Captions,
+        Role::Byline,
+        Role::Url,
+        Role::Published,
+        Role::Layout,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Id => "id",
+            Role::Path => "path",
+            Role::Archive => "archive",
+            Role::Section => "section",
+            Role::Title => "title",
+            Role::Body => "body",
+            Role::Captions => "captions",
+            Role::Byline => "byline",
+            Role::Url => "url",
+            Role::Published => "published",
+            Role::Layout => "layout",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// How a field is indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Keyword,
+    KeywordCi,
+    Date,
+}
+
+/// One `[fields.NAME]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub stored: bool,
+    #[serde(default)]
+    pub fast: bool,
+    #[serde(default)]
+    pub search: bool,
+    #[serde(default)]
+    pub boost: Option<f32>,
+    /// JSON keys feeding this field, lower-cased at load time.
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+/// `[layout]`: how text files are told apart.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutRules {
+    pub wire_marker: String,
+    pub section_max_words: usize,
+    pub section_max_chars: usize,
+    pub headline_max_words: usize,
+    #[serde(default)]
+    pub known_sections: Vec<String>,
+    pub byline_pattern: String,
+}
+
+/// `[captions]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptionRules {
+    pub credit_patterns: Vec<String>,
+}
+
+/// `[boilerplate]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoilerplateRules {
+    #[serde(default)]
+    pub lines: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// `[dates]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateRules {
+    /// Zone abbreviation -> minutes east of UTC.
+    pub zones: HashMap<String, i32>,
+}
+
+/// `[sections]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionRules {
+    #[serde(default)]
+    pub not_sections: Vec<String>,
+}
+
+/// The text rules: parsing only, no effect on the index structure.
+#[derive(Debug, Clone)]
+pub struct TextRules {
+    pub layout: LayoutRules,
+    pub captions: CaptionRules,
+    pub boilerplate: BoilerplateRules,
+    pub dates: DateRules,
+    pub sections: SectionRules,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    version: u32,
+    fields: BTreeMap<String, FieldSpec>,
+    layout: LayoutRules,
+    captions: CaptionRules,
+    boilerplate: BoilerplateRules,
+    dates: DateRules,
+    sections: SectionRules,
+}
+
+/// A loaded, checked mapping.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    specs: BTreeMap<Role, FieldSpec>,
+    pub rules: TextRules,
+}
+
+impl Mapping {
+    /// The mapping compiled into the binary.
+    pub fn builtin() -> Result<Mapping> {
+        Mapping::parse(DEFAULT_MAPPING, "built-in schema/newsidx.toml")
+    }
+
+    /// `path` if given, else the built-in mapping.
+    pub fn load(path: Option<&Path>) -> Result<Mapping> {
+        match path {
+            None => Mapping::builtin(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                Mapping::parse(&text, &path.display().to_string())
+            }
+        }
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Mapping> {
+        let bad = |reason: String| Error::Mapping {
+            origin: origin.to_string(),
+            reason,
+        };
+        let file: MappingFile = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+        if file.version != SCHEMA_VERSION {
+            return Err(bad(format!(
+                "version {} is not the version this newsidx reads ({SCHEMA_VERSION})",
+                file.version
+            )));
+        }
+        let mut specs = BTreeMap::new();
+        for (name, mut spec) in file.fields {
+            let role = Role::from_name(&name).ok_or_else(|| {
+                bad(format!(
+                    "unknown field `{name}` (the fields are: {})",
+                    Role::ALL.map(Role::name).join(", ")
+                ))
+            })?;
+            spec.keys = spec.keys.iter().map(|k| k.to_lowercase()).collect();
+            if spec.boost.is_some_and(|b| !(b.is_finite() && b > 0.0)) {
+                return Err(bad(format!("field `{name}`: boost must be a positive number")));
+            }
+            specs.insert(role, spec);
+        }
+        if let Some(missing) = Role::ALL.into_iter().find(|r| !specs.contains_key(r)) {
+            return Err(bad(format!("field `{}` is missing", missing.name())));
+        }
+        let expect = |role: Role, ok: &[FieldKind]| -> Result<()> {
+            let kind = specs[&role].kind;
+            if ok.contains(&kind) {
+                Ok(())
+            } else {
+                Err(bad(format!("field `{}` cannot have type {kind:?}", role.name())))
+            }
+        };
+        use FieldKind::*;
+        expect(Role::Id, &[Keyword])?;
+        expect(Role::Published, &[Date])?;
+        for role in [Role::Path, Role::Archive, Role::Url, Role::Layout, Role::Section] {
+            expect(role, &[Keyword, KeywordCi])?;
+        }
+        for role in [Role::Title, Role::Body, Role::Captions, Role::Byline] {
+            expect(role, &[Text, Keyword, KeywordCi])?;
+        }
+        for role in [Role::Id, Role::Title, Role::Body] {
+            if !specs[&role].stored {
+                return Err(bad(format!("field `{}` must be stored", role.name())));
+            }
+        }
+        Ok(Mapping {
+            specs,
+            rules: TextRules {
+                layout: file.layout,
+                captions: file.captions,
+                boilerplate: file.boilerplate,
+                dates: file.dates,
+                sections: file.sections,
+            },
+        })
+    }
+
+    pub fn spec(&self, role: Role) -> &FieldSpec {
+        // Every role is present: `parse` refuses a mapping without one.
+        &self.specs[&role]
+    }
+
+    /// JSON keys that feed `role`, lower-cased, in priority order.
+    pub fn keys(&self, role: Role) -> &[String] {
+        &self.spec(role).keys
+    }
+
+    /// Builds the tantivy schema this mapping describes.
+    pub fn build(&self) -> NewsSchema {
+        let mut builder = Schema::builder();
+        let mut fields = HashMap::new();
+        for role in Role::ALL {
+            let spec = self.spec(role);
+            let name = role.name();
+            let field = match spec.kind {
+                FieldKind::Date => {
+                    let mut opts = DateOptions::from(INDEXED).set_precision(DateTimePrecision::Seconds);
+                    if spec.stored {
+                        opts = opts.set_stored();
+                    }
+                    if spec.fast {
+                        opts = opts | FAST;
+                    }
+                    builder.add_date_field(name, opts)
+                }
+                kind => builder.add_text_field(name, text_options(kind, spec)),
+            };
+            fields.insert(role, field);
+        }
+        let field = |r: Role| fields[&r];
+        NewsSchema {
+            schema: builder.build(),
+            fields: Fields {
+                id: field(Role::Id),
+                path: field(Role::Path),
+                archive: field(Role::Archive),
+                section: field(Role::Section),
+                title: field(Role::Title),
+                body: field(Role::Body),
+                captions: field(Role::Captions),
+                byline: field(Role::Byline),
+                url: field(Role::Url),
+                published: field(Role::Published),
+                layout: field(Role::Layout),
+            },
+        }
+    }
+
+    /// Fields searched by words that name no field, with their boosts.
+    pub fn default_search_fields(&self, fields: &Fields) -> Vec<(Field, f32)> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| self.spec(*r).search)
+            .map(|r| (fields.get(r), self.spec(r).boost.unwrap_or(1.0)))
+            .collect()
+    }
+}
+
+fn text_options(kind: FieldKind, spec: &FieldSpec) -> TextOptions {
+    let (tokenizer, record) = match kind {
+        FieldKind::Text => (TEXT_TOKENIZER, IndexRecordOption::WithFreqsAndPositions),
+        FieldKind::KeywordCi => (KEYWORD_CI_TOKENIZER, IndexRecordOption::Basic),
+        _ => ("raw", IndexRecordOption::Basic),
+    };
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer)
+        .set_index_option(record)
+        .set_fieldnorms(kind == FieldKind::Text);
+    let mut opts = TextOptions::default().set_indexing_options(indexing);
+    if spec.stored {
+        opts = opts | STORED;
+    }
+    if spec.fast {
+        // Fast text columns hold the normalised term, so they can only use
+        // whole-value tokenizers.
+        let fast_tokenizer = if kind == FieldKind::KeywordCi {
+            KEYWORD_CI_TOKENIZER
+        } else {
+            "raw"
+        };
+        opts = opts.set_fast(fast_tokenizer);
+    }
+    opts
+}
+
+/// The tantivy schema plus a handle per role.
+#[derive(Debug, Clone)]
+pub struct NewsSchema {
+    pub schema: Schema,
+    pub fields: Fields,
+}
+
+/// Typed handles on the schema's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub path: Field,
+    pub archive: Field,
+    pub section: Field,
+    pub title: Field,
+    pub body: Field,
+    pub captions: Field,
+    pub byline: Field,
+    pub url: Field,
+    pub published: Field,
+    pub layout: Field,
+}
+
+impl Fields {
+    pub fn get(&self, role: Role) -> Field {
+        match role {
+            Role::Id => self.id,
+            Role::Path => self.path,
+            Role::Archive => self.archive,
+            Role::Section => self.section,
+            Role::Title => self.title,
+            Role::Body => self.body,
+            Role::Captions => self.captions,
+            Role::Byline => self.byline,
+            Role::Url => self.url,
+            Role::Published => self.published,
+            Role::Layout => self.layout,
+        }
+    }
+}
+
+/// The analyzer behind `text` fields.
+pub fn text_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The analyzer behind `keyword_ci` fields.
+pub fn keyword_ci_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .build()
+}
+
+/// Registers newsidx's analyzers on an index; needed before writing or
+/// searching it.
+pub fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(TEXT_TOKENIZER, text_analyzer());
+    index
+        .tokenizers()
+        .register(KEYWORD_CI_TOKENIZER, keyword_ci_analyzer());
+    index
+        .fast_field_tokenizer()
+        .register(KEYWORD_CI_TOKENIZER, keyword_ci_analyzer());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_mapping_loads_and_builds() {
+        let mapping = Mapping::builtin().unwrap();
+        let schema = mapping.build();
+        assert_eq!(schema.schema.fields().count(), Role::ALL.len());
+        assert!(mapping.keys(Role::Body).contains(&"maintext".to_string()));
+        let search: Vec<_> = mapping.default_search_fields(&schema.fields);
+        assert!(search.iter().any(|(f, b)| *f == schema.fields.title && *b > 1.0));
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_refused() {
+        let extra = DEFAULT_MAPPING.replace("[fields.layout]", "[fields.colour]");
+        let err = Mapping::parse(&extra, "x.toml").unwrap_err().to_string();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let wrong = DEFAULT_MAPPING.replace("version = 1", "version = 7");
+        let err = Mapping::parse(&wrong, "x.toml").unwrap_err().to_string();
+        assert!(err.starts_with("x.toml: bad field mapping: version 7"), "{err}");
+    }
+}
