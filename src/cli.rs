@@ -86,9 +86,10 @@ pub struct IndexArgs {
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub writer_memory: usize,
 
-    /// Files larger than this (after decompression) are skipped, in MiB.
+    /// Articles larger than this are skipped, in MiB: a file (after
+    /// decompression) or one line of a JSON Lines file.
     #[arg(long, value_name = "MIB", default_value_t = 32)]
-    pub max_file_size: u64,
+    pub max_article_size: u64,
 }
 
 #[derive(Debug, Args)]

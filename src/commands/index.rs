@@ -25,8 +25,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         threads,
         writer_memory: args.writer_memory.saturating_mul(1 << 20),
         limits: Limits {
-            max_file_bytes: args.max_file_size.saturating_mul(1 << 20),
-            ..Limits::default()
+            max_article_bytes: args.max_article_size.saturating_mul(1 << 20),
         },
     };
     let index = NewsIndex::open_or_create(&ctx.index_dir, ctx.mapping()?)?;

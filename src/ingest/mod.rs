@@ -209,13 +209,14 @@ fn read_json_lines(
     let mut line_no = 0usize;
     let mut records = 0usize;
     loop {
-        let read = match read::read_line_capped(stream, &mut buf, limits.max_record_bytes) {
+        let read = match read::read_line_capped(stream, &mut buf, limits.max_article_bytes as usize) {
             Ok(r) => r,
             Err(e) => {
                 let at = if records == 0 {
                     String::new()
                 } else {
-                    format!(" after line {line_no}; the {records} records before it are indexed")
+                    let s = if records == 1 { "" } else { "s" };
+                    format!(" after line {line_no}; the {records} record{s} before it were indexed")
                 };
                 emit(Item::Skipped(Skip {
                     path: task.display(),
@@ -233,7 +234,7 @@ fn read_json_lines(
                 reason: format!(
                     "line is {}, over the {} limit for one record",
                     read::human_bytes(n),
-                    read::human_bytes(limits.max_record_bytes as u64)
+                    read::human_bytes(limits.max_article_bytes)
                 ),
             }),
             read::LineRead::Line => {

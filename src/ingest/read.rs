@@ -10,17 +10,16 @@ use flate2::read::MultiGzDecoder;
 /// Size bounds that keep memory flat whatever the archive holds.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Largest article file (after decompression) read whole.
-    pub max_file_bytes: u64,
-    /// Longest line of a JSON Lines file.
-    pub max_record_bytes: usize,
+    /// Largest article file (after decompression) read whole, and longest
+    /// line of a JSON Lines file: one article either way. JSON Lines files
+    /// themselves may be of any size; they are streamed.
+    pub max_article_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_file_bytes: 32 << 20,
-            max_record_bytes: 16 << 20,
+            max_article_bytes: 32 << 20,
         }
     }
 }
@@ -72,11 +71,11 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> 
     let stream: Box<dyn BufRead + Send> = if gzipped {
         Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(reader)))
     } else {
-        if !is_json_lines(&inner) && meta.len() > limits.max_file_bytes {
+        if !is_json_lines(&inner) && meta.len() > limits.max_article_bytes {
             return Err(format!(
                 "file is {}, over the {} limit for one article",
                 human_bytes(meta.len()),
-                human_bytes(limits.max_file_bytes)
+                human_bytes(limits.max_article_bytes)
             ));
         }
         Box::new(reader)
@@ -86,13 +85,13 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> 
     }
     let mut bytes = Vec::new();
     stream
-        .take(limits.max_file_bytes + 1)
+        .take(limits.max_article_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
-    if bytes.len() as u64 > limits.max_file_bytes {
+    if bytes.len() as u64 > limits.max_article_bytes {
         return Err(format!(
             "decompressed content is over the {} limit for one article",
-            human_bytes(limits.max_file_bytes)
+            human_bytes(limits.max_article_bytes)
         ));
     }
     Ok(Opened::Whole { bytes, name: inner })

@@ -155,11 +155,11 @@ fn parse_wire(lines: &[&str], rules: &Rules) -> Parsed {
 
 /// "By Jane Doe" -> "Jane Doe"; a bare "By" is an empty byline.
 fn strip_by(value: &str) -> Option<&str> {
-    let head = value.get(..3)?;
-    if value.len() == 2 && value.eq_ignore_ascii_case("by") {
+    if value.eq_ignore_ascii_case("by") {
         return Some("");
     }
-    (head.eq_ignore_ascii_case("by ")).then(|| value[3..].trim())
+    let head = value.get(..3)?;
+    head.eq_ignore_ascii_case("by ").then(|| value[3..].trim())
 }
 
 fn is_url(value: &str) -> bool {
@@ -309,6 +309,13 @@ mod tests {
             p.body,
             "ANCHORAGE (Reuters) - Exxon offered to pay.\n\nSecond paragraph."
         );
+    }
+
+    #[test]
+    fn empty_wire_byline_is_no_byline() {
+        let p = parse("-- Diller sees more\n-- By \n-- Mon Nov 27, 2006 2:32pm EST\n-- http://x.com/a\n\nNEW YORK - Text.\n", &rules());
+        assert_eq!(p.byline, None);
+        assert_eq!(p.body, "NEW YORK - Text.");
     }
 
     #[test]
