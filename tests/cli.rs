@@ -1,0 +1,282 @@
+//! The command-line contract: show, exit codes, one-line errors, ids across runs and archives, the schema check.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::{bare_cmd, stderr, stdout, Env};
+
+fn one_line_error(out: &std::process::Output, code: i32, starts: &str) {
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(starts), "{err}");
+}
+
+#[test]
+fn show_prints_every_field() {
+    let env = Env::with_sample(&["site/003_0c5d7a19e2fb8843.txt"]);
+    env.index();
+    let out = env.run(&["show", "site/003_0c5d7a19e2fb8843.txt"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("id         site/003_0c5d7a19e2fb8843.txt\n"),
+        "{text}"
+    );
+    assert!(text.contains("\ntitle      Sinner retains Australian Open title\n"));
+    assert!(text.contains("\nsection    Sport\n"));
+    assert!(text.contains("\nlayout     scraped\n"));
+    assert!(text.contains("\ncaptions\n  - Jannik Sinner of Italy lifts the Norman Brookes Challenge Cup"));
+    assert!(text
+        .trim_end()
+        .ends_with("said he was trying to enjoy the moment."));
+
+    let json = env.show("site/003_0c5d7a19e2fb8843.txt");
+    assert_eq!(json.section.as_deref(), Some("Sport"));
+    assert_eq!(
+        json.archive.as_deref(),
+        Some(env.archive.canonicalize().expect("path").to_str().expect("utf8"))
+    );
+}
+
+#[test]
+fn show_of_an_unknown_id_exits_1() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    let out = env.run(&["show", "no/such/article.txt"]);
+    one_line_error(&out, 1, "newsidx: no document with id no/such/article.txt");
+}
+
+#[test]
+fn a_missing_index_is_an_error() {
+    let env = Env::new();
+    for args in [&["search", "korea"][..], &["show", "x"][..]] {
+        let out = env.run(args);
+        one_line_error(&out, 2, &format!("newsidx: no index at {}", env.index.display()));
+        assert!(stderr(&out).contains("newsidx --index"), "says how to build one");
+    }
+}
+
+#[test]
+fn a_folder_that_is_not_an_index_is_left_alone() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    std::fs::create_dir_all(&env.index).expect("mkdir");
+    std::fs::write(env.index.join("notes.txt"), "mine").expect("write");
+    let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
+    one_line_error(
+        &out,
+        2,
+        &format!(
+            "newsidx: {}: exists but is not a newsidx index",
+            env.index.display()
+        ),
+    );
+    assert_eq!(
+        std::fs::read_dir(&env.index).expect("dir").count(),
+        1,
+        "nothing written"
+    );
+    let out = env.run(&["search", "quantum"]);
+    one_line_error(
+        &out,
+        2,
+        &format!(
+            "newsidx: {}: exists but is not a newsidx index",
+            env.index.display()
+        ),
+    );
+}
+
+#[test]
+fn indexing_twice_never_duplicates() {
+    let env = Env::with_sample(&["headline/tech/007.txt", "exports/feed-2025-03.jsonl"]);
+    let first = env.index();
+    assert_eq!((first.indexed, first.docs_total), (7, 7));
+    let second = env.index();
+    assert_eq!((second.indexed, second.docs_total), (7, 7));
+    assert_eq!(env.search("quantum", &[]).total, 2);
+}
+
+#[test]
+fn ids_are_relative_paths_and_stay_unique_across_archives() {
+    let env = Env::new();
+    let a = env.root.path().join("a/news");
+    let b = env.root.path().join("b/news");
+    for dir in [&a, &b] {
+        std::fs::create_dir_all(dir.join("politics")).expect("mkdir");
+        std::fs::copy(
+            common::sample_corpus().join("headline/politics/002.txt"),
+            dir.join("politics/002.txt"),
+        )
+        .expect("copy");
+    }
+    let summary = env.index_dirs(&[&a, &b]);
+    assert_eq!(summary.docs_total, 2);
+    let mut ids = env.ids("barnier");
+    ids.sort();
+    assert_eq!(ids, ["a/news/politics/002.txt", "b/news/politics/002.txt"]);
+    assert_eq!(
+        env.show("a/news/politics/002.txt").section.as_deref(),
+        Some("politics")
+    );
+
+    // Nested archive folders would index the same files twice.
+    let out = env
+        .cmd()
+        .arg("index")
+        .arg(&a)
+        .arg(a.join("politics"))
+        .output()
+        .expect("run");
+    one_line_error(&out, 2, "newsidx: archive folder ");
+    assert!(stderr(&out).contains("is inside"));
+}
+
+#[test]
+fn a_missing_archive_folder_is_an_error() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["index", "/no/such/archive"])
+        .output()
+        .expect("run");
+    one_line_error(
+        &out,
+        2,
+        "newsidx: archive folder /no/such/archive: no such file or directory",
+    );
+}
+
+#[test]
+fn the_index_location_comes_from_the_environment() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    let out = bare_cmd()
+        .env("NEWSIDX_INDEX", &env.index)
+        .args(["index", "-q"])
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "--quiet prints nothing on success"
+    );
+    let out = bare_cmd()
+        .env("NEWSIDX_INDEX", &env.index)
+        .args(["search", "--json", "quantum"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn index_prints_a_summary_and_lists_skipped_files() {
+    let env = Env::with_sample(&["headline/tech/007.txt", "edge/empty.txt"]);
+    let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "some files were skipped");
+    let text = stdout(&out);
+    assert!(text.starts_with("indexed 1 document from 2 files in "), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with(", 1 skipped; the index holds 1 document"),
+        "{text}"
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "newsidx: skipped {}: empty file",
+            env.archive.join("edge/empty.txt").display()
+        )
+    );
+}
+
+#[test]
+fn an_index_built_with_other_fields_is_refused_with_a_way_out() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    // The same mapping with the byline indexed as one exact value.
+    let mapping = newsidx::schema::DEFAULT_MAPPING.replace(
+        "[fields.byline]\ntype = \"text\"",
+        "[fields.byline]\ntype = \"keyword\"",
+    );
+    assert_ne!(mapping, newsidx::schema::DEFAULT_MAPPING);
+    let file = env.root.path().join("mapping.toml");
+    std::fs::write(&file, mapping).expect("write");
+    let out = env
+        .cmd()
+        .arg("--schema")
+        .arg(&file)
+        .args(["search", "quantum"])
+        .output()
+        .expect("run");
+    one_line_error(
+        &out,
+        2,
+        &format!(
+            "newsidx: {}: the index was built with different fields",
+            env.index.display()
+        ),
+    );
+    let err = stderr(&out);
+    assert!(err.contains("`byline` is indexed differently"), "{err}");
+    assert!(err.contains("rebuild it"), "{err}");
+
+    // A mapping that does not parse says which file and why.
+    std::fs::write(&file, "version = 1\n[fields.title]\ntype = \"fancy\"\n").expect("write");
+    let out = env
+        .cmd()
+        .arg("--schema")
+        .arg(&file)
+        .args(["search", "quantum"])
+        .output()
+        .expect("run");
+    one_line_error(
+        &out,
+        2,
+        &format!("newsidx: {}: bad field mapping: ", file.display()),
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let env = Env::new();
+    for i in 0..400 {
+        env.write(
+            &format!("p/{i:03}.txt"),
+            format!("Parliament debate number {i}\n\nParliament debated the budget for the {i}th time on Tuesday.\n"),
+        );
+    }
+    env.index();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsidx"))
+        .env("NO_COLOR", "1")
+        .arg("--index")
+        .arg(&env.index)
+        .args(["search", "--limit", "400", "parliament"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read");
+    assert!(first.contains("Parliament debate number"));
+    // stdout is dropped here: the rest of the output meets a closed pipe.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let out = bare_cmd().args(["search"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let out = bare_cmd().args(["index"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let out = bare_cmd().args(["--help"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Exit codes"));
+}

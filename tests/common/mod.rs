@@ -1,0 +1,236 @@
+//! The test helper: a temporary archive and index, the real binary run on them, and its JSON read back into structs.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+/// `index --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub indexed: u64,
+    pub files: u64,
+    pub skipped: Vec<Skipped>,
+    pub docs_total: u64,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// `search --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hit {
+    pub id: String,
+    pub path: Option<String>,
+    pub title: Option<String>,
+    pub section: Option<String>,
+    pub published: Option<String>,
+    pub byline: Option<String>,
+    pub url: Option<String>,
+    pub score: f32,
+    pub snippet: String,
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// `show --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Article {
+    pub id: String,
+    pub path: Option<String>,
+    pub archive: Option<String>,
+    pub section: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub byline: Option<String>,
+    pub url: Option<String>,
+    pub layout: Option<String>,
+    pub captions: Vec<String>,
+    pub body: String,
+}
+
+/// The repository's sample corpus.
+pub fn sample_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-corpus")
+}
+
+/// `../shared` beside the checkout, when it is there. Tests that need it
+/// return early with a message when it is not (CI always has it).
+pub fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if dir.join("data").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared is not beside the checkout");
+        None
+    }
+}
+
+/// A temporary archive folder and index folder.
+pub struct Env {
+    pub root: TempDir,
+    pub archive: PathBuf,
+    pub index: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let root = tempfile::tempdir().expect("temp dir");
+        let archive = root.path().join("archive");
+        fs::create_dir(&archive).expect("archive dir");
+        let index = root.path().join("index");
+        Env { root, archive, index }
+    }
+
+    /// An archive holding these files of sample-corpus/, at the same
+    /// relative paths.
+    pub fn with_sample(files: &[&str]) -> Env {
+        let env = Env::new();
+        for f in files {
+            env.copy_sample(f, f);
+        }
+        env
+    }
+
+    /// An archive holding the whole sample corpus.
+    pub fn with_whole_sample() -> Env {
+        let env = Env::new();
+        copy_tree(&sample_corpus(), &env.archive);
+        env
+    }
+
+    pub fn copy_sample(&self, from: &str, to: &str) -> PathBuf {
+        let dest = self.archive.join(to);
+        fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+        fs::copy(sample_corpus().join(from), &dest).expect("copy sample file");
+        dest
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let dest = self.archive.join(rel);
+        fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+        fs::write(&dest, content).expect("write");
+        dest
+    }
+
+    /// The binary with `--index` set and a clean environment.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = bare_cmd();
+        cmd.arg("--index").arg(&self.index);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run newsidx")
+    }
+
+    /// `index --json` over the archive; any exit code but 0 or 1 fails.
+    pub fn index(&self) -> Summary {
+        self.index_dirs(&[&self.archive])
+    }
+
+    pub fn index_dirs(&self, dirs: &[&Path]) -> Summary {
+        let mut cmd = self.cmd();
+        cmd.arg("index").arg("--json");
+        for d in dirs {
+            cmd.arg(d);
+        }
+        let out = cmd.output().expect("run index");
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "index exited {code:?}: {}",
+            stderr(&out)
+        );
+        let summary: Summary = serde_json::from_slice(&out.stdout).expect("index --json output");
+        assert_eq!(
+            code == Some(1),
+            !summary.skipped.is_empty(),
+            "exit code 1 iff files were skipped"
+        );
+        summary
+    }
+
+    /// `search --json QUERY ARGS...`, which must exit 0 (hits) or 1 (none).
+    pub fn search(&self, query: &str, args: &[&str]) -> Results {
+        let out = self
+            .cmd()
+            .arg("search")
+            .arg("--json")
+            .args(args)
+            .arg("--")
+            .arg(query)
+            .output()
+            .expect("search");
+        let results: Results = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("search {query:?}: {e}; stderr: {}", stderr(&out)));
+        let expected = if results.total > 0 { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(expected), "search {query:?} exit code");
+        results
+    }
+
+    pub fn ids(&self, query: &str) -> Vec<String> {
+        self.search(query, &["--limit", "1000"])
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    }
+
+    pub fn show(&self, id: &str) -> Article {
+        let out = self.run(&["show", "--json", id]);
+        assert_eq!(out.status.code(), Some(0), "show {id}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("show --json output")
+    }
+}
+
+/// The binary with a clean environment and nothing set.
+pub fn bare_cmd() -> Command {
+    let mut cmd = Command::cargo_bin("newsidx").expect("binary");
+    cmd.env_remove("NEWSIDX_INDEX")
+        .env_remove("NEWSIDX_SCHEMA")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            fs::create_dir_all(&dest).expect("mkdir");
+            copy_tree(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
