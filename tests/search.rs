@@ -37,8 +37,14 @@ fn json_hits_carry_every_field() {
     let path = hit.path.as_deref().expect("path");
     assert!(path.starts_with('/') && path.ends_with(&hit.id), "{path}");
     assert!(hit.score > 0.0);
-    // The snippet is one line and the highlight is the matched word.
+    // The snippet is one line, cut out of the body (marked with …), and the
+    // highlight is the matched word.
     assert!(!hit.snippet.contains('\n'));
+    assert!(
+        hit.snippet.starts_with('…') && hit.snippet.ends_with('…'),
+        "{}",
+        hit.snippet
+    );
     assert_eq!(hit.highlights.len(), 1, "{hit:?}");
     let [start, end] = hit.highlights[0];
     assert_eq!(hit.snippet[start..end].to_lowercase(), "zeppelin");

@@ -211,6 +211,7 @@ struct Snippets {
     body: SnippetGenerator,
     captions: SnippetGenerator,
     body_field: Field,
+    captions_field: Field,
 }
 
 impl Snippets {
@@ -228,23 +229,50 @@ impl Snippets {
             body: make(fields.body)?,
             captions: make(fields.captions)?,
             body_field: fields.body,
+            captions_field: fields.captions,
         })
     }
 
     fn of(&self, doc: &TantivyDocument) -> Snippet {
-        for generator in [&self.body, &self.captions] {
+        for (generator, field) in [
+            (&self.body, self.body_field),
+            (&self.captions, self.captions_field),
+        ] {
             let s = generator.snippet_from_doc(doc);
-            if !s.highlighted().is_empty() {
-                return tidy(s.fragment(), s.highlighted());
+            if s.highlighted().is_empty() {
+                continue;
             }
+            let mut snippet = tidy(s.fragment(), s.highlighted());
+            // Mark a fragment cut out of a longer text, as search engines do.
+            let whole = field_text(doc, field);
+            let range = s.fragment_range();
+            if whole
+                .get(..range.start)
+                .is_some_and(|before| !before.trim().is_empty())
+            {
+                snippet.text.insert(0, '…');
+                let shift = '…'.len_utf8();
+                for h in &mut snippet.highlights {
+                    *h = h.start + shift..h.end + shift;
+                }
+            }
+            if whole
+                .get(range.end..)
+                .is_some_and(|after| !after.trim().is_empty())
+            {
+                snippet.text.push('…');
+            }
+            return snippet;
         }
-        use tantivy::schema::Value;
-        let body = doc
-            .get_first(self.body_field)
-            .and_then(|v| v.as_str())
-            .unwrap_or("");
-        lead(body)
+        lead(&field_text(doc, self.body_field))
     }
+}
+
+/// A field's values as the snippet generator sees them: joined by spaces.
+fn field_text(doc: &TantivyDocument, field: Field) -> String {
+    use tantivy::schema::Value;
+    let values: Vec<&str> = doc.get_all(field).filter_map(|v| v.as_str()).collect();
+    values.join(" ").trim().to_string()
 }
 
 /// The opening of a text, cut at a word boundary.
