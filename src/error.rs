@@ -10,7 +10,7 @@ use crate::search::QueryError;
 /// them as `newsidx: {err}`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_reason(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -85,6 +85,14 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Query(_) | Error::Invalid(_))
     }
+}
+
+/// An io::Error's message without the "(os error N)" tail, lower-cased, to
+/// read like the rest of newsidx's messages.
+pub fn io_reason(e: &io::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg.split(" (os error").next().unwrap_or(&msg);
+    tidy_message(msg)
 }
 
 /// Lower-cases the first letter and drops the quoting tantivy puts around

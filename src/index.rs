@@ -17,6 +17,15 @@ use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 /// newsidx never mistakes (or offers to remove) anything else.
 const MARKER_FILE: &str = "newsidx.json";
 
+/// Files that may be in the folder of an index whose creation was cut short
+/// (before tantivy wrote meta.json); creating it again is safe.
+const CREATION_LEFTOVERS: [&str; 4] = [
+    MARKER_FILE,
+    ".managed.json",
+    ".tantivy-meta.lock",
+    ".tantivy-writer.lock",
+];
+
 /// tantivy's writer needs at least this much heap per indexing thread.
 const MIN_HEAP_PER_THREAD: usize = 16 << 20;
 
@@ -59,14 +68,14 @@ impl NewsIndex {
             return NewsIndex::open(dir, mapping);
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let empty = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, e))?
-            .next()
-            .is_none();
-        if !empty {
-            return Err(Error::NotAnIndex {
-                dir: dir.to_path_buf(),
-            });
+        // Empty, or what a run killed while creating the index left behind.
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
+            if !CREATION_LEFTOVERS.iter().any(|n| name == *n) {
+                return Err(Error::NotAnIndex {
+                    dir: dir.to_path_buf(),
+                });
+            }
         }
         let marker = Marker {
             format: "newsidx".into(),

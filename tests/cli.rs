@@ -280,3 +280,46 @@ fn bad_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("Exit codes"));
 }
+
+#[test]
+fn an_index_whose_creation_was_cut_short_is_created_again() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    // A run killed after writing its marker, before tantivy wrote meta.json.
+    std::fs::create_dir_all(&env.index).expect("mkdir");
+    std::fs::write(
+        env.index.join("newsidx.json"),
+        r#"{"format": "newsidx", "schema_version": 1}"#,
+    )
+    .expect("write");
+    std::fs::write(env.index.join(".tantivy-writer.lock"), "").expect("write");
+    let summary = env.index();
+    assert_eq!(summary.docs_total, 1);
+}
+
+#[test]
+fn a_second_writer_gets_exit_75() {
+    use std::os::fd::AsRawFd;
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    // Hold the writer lock the way a running `index` does (an OS file lock).
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(env.index.join(".tantivy-writer.lock"))
+        .expect("lock file");
+    // SAFETY: a valid open descriptor; flock has no other preconditions.
+    let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(rc, 0);
+    let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
+    one_line_error(
+        &out,
+        75,
+        &format!(
+            "newsidx: another index run holds the lock on {}",
+            env.index.display()
+        ),
+    );
+    // Readers are not blocked by the writer.
+    assert_eq!(env.search("quantum", &[]).total, 1);
+    drop(lock);
+    assert_eq!(env.index().docs_total, 1);
+}

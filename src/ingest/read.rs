@@ -7,6 +7,8 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
+use crate::error::io_reason;
+
 /// Size bounds that keep memory flat whatever the archive holds.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -115,17 +117,6 @@ pub fn read_error(e: io::Error) -> String {
             format!("corrupt compressed data ({})", io_reason(&e))
         }
         _ => format!("cannot read: {}", io_reason(&e)),
-    }
-}
-
-/// An io::Error's message without the "(os error N)" tail, lower-cased.
-pub fn io_reason(e: &io::Error) -> String {
-    let msg = e.to_string();
-    let msg = msg.split(" (os error").next().unwrap_or(&msg).to_string();
-    let mut chars = msg.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => msg,
     }
 }
 

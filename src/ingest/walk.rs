@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use super::read::io_reason;
 use super::Skip;
-use crate::error::{Error, Result};
+use crate::error::{io_reason, Error, Result};
 
 /// One archive folder of a run.
 #[derive(Debug)]
