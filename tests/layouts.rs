@@ -322,3 +322,29 @@ fn html_in_json_bodies_is_flattened() {
         "Dockers returned to work on Monday.\n\nTalks will resume & continue."
     );
 }
+
+#[test]
+fn repeated_record_ids_never_hide_a_record() {
+    let env = Env::new();
+    let lines = [
+        r#"{"id": "a", "title": "First version", "body": "One."}"#,
+        r#"{"id": "a", "title": "Second version", "body": "Two."}"#,
+        r#"{"id": "4", "title": "Own id four on line three", "body": "Three."}"#,
+        r#"{"title": "No id, line four", "body": "Four."}"#,
+    ];
+    env.write("feed.jsonl", lines.join("\n") + "\n");
+    let summary = single(&env);
+    assert_eq!(summary.docs_total, 4);
+    assert_eq!(env.show("feed.jsonl#a").title.as_deref(), Some("First version"));
+    // The repeated id falls back to the line number...
+    assert_eq!(env.show("feed.jsonl#2").title.as_deref(), Some("Second version"));
+    assert_eq!(
+        env.show("feed.jsonl#4").title.as_deref(),
+        Some("Own id four on line three")
+    );
+    // ...and a line number taken by another record's own id gets a suffix.
+    assert_eq!(
+        env.show("feed.jsonl#4-dup").title.as_deref(),
+        Some("No id, line four")
+    );
+}

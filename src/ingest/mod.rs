@@ -268,29 +268,32 @@ fn read_json_lines(
 }
 
 /// Record ids within one file: `#<own id>` when the record has one, else
-/// `#<line>`; a repeated id falls back to the line so no record replaces another.
+/// `#<line>`; a repeated id falls back to the line so no record replaces
+/// another. Only hashes are kept, so a file of millions of records costs a
+/// few bytes per record.
 #[derive(Default)]
 struct RecordIds {
-    seen: HashSet<String>,
+    seen: HashSet<u64>,
 }
 
 impl RecordIds {
     fn id(&mut self, task: &FileTask, own: Option<String>, line: usize) -> String {
-        let base = task.id();
-        let mut candidates = own
-            .into_iter()
-            .chain([line.to_string(), format!("{line}-dup")])
-            .map(|suffix| format!("{base}#{suffix}"));
-        let mut id = candidates.next().unwrap_or_default();
-        while self.seen.contains(&id) {
+        let mut candidates = own.into_iter().chain([line.to_string(), format!("{line}-dup")]);
+        let mut suffix = candidates.next().unwrap_or_default();
+        while self.seen.contains(&hash(&suffix)) {
             match candidates.next() {
-                Some(next) => id = next,
+                Some(next) => suffix = next,
                 None => break,
             }
         }
-        self.seen.insert(id.clone());
-        id
+        self.seen.insert(hash(&suffix));
+        format!("{}#{suffix}", task.id())
     }
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
 }
 
 /// Fills what the content did not say from the path: the section from the
