@@ -215,8 +215,8 @@ fn read_json_lines(
                 let at = if records == 0 {
                     String::new()
                 } else {
-                    let s = if records == 1 { "" } else { "s" };
-                    format!(" after line {line_no}; the {records} record{s} before it were indexed")
+                    let (s, were) = if records == 1 { ("", "was") } else { ("s", "were") };
+                    format!(" after line {line_no}; the {records} record{s} before it {were} indexed")
                 };
                 emit(Item::Skipped(Skip {
                     path: task.display(),
