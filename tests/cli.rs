@@ -204,14 +204,16 @@ fn an_index_built_with_other_fields_is_refused_with_a_way_out() {
     );
     assert_ne!(mapping, newsidx::schema::DEFAULT_MAPPING);
     let file = env.root.path().join("mapping.toml");
-    std::fs::write(&file, mapping).expect("write");
-    let out = env
-        .cmd()
-        .arg("--schema")
-        .arg(&file)
-        .args(["search", "quantum"])
-        .output()
-        .expect("run");
+    let search_with = |mapping: &str| {
+        std::fs::write(&file, mapping).expect("write");
+        env.cmd()
+            .arg("--schema")
+            .arg(&file)
+            .args(["search", "quantum"])
+            .output()
+            .expect("run")
+    };
+    let out = search_with(&mapping);
     one_line_error(
         &out,
         2,
@@ -225,14 +227,7 @@ fn an_index_built_with_other_fields_is_refused_with_a_way_out() {
     assert!(err.contains("rebuild it"), "{err}");
 
     // A mapping that does not parse says which file and why.
-    std::fs::write(&file, "version = 1\n[fields.title]\ntype = \"fancy\"\n").expect("write");
-    let out = env
-        .cmd()
-        .arg("--schema")
-        .arg(&file)
-        .args(["search", "quantum"])
-        .output()
-        .expect("run");
+    let out = search_with("version = 1\n[fields.title]\ntype = \"fancy\"\n");
     one_line_error(
         &out,
         2,

@@ -262,8 +262,7 @@ mod tests {
     use super::*;
 
     fn parser() -> DateParser {
-        let mapping = crate::schema::Mapping::builtin().unwrap();
-        DateParser::new(&mapping.rules.dates.zones)
+        crate::ingest::rules::test_rules().dates
     }
 
     fn iso(d: Option<DateTime<Utc>>) -> String {

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::rules::Rules;
 use super::text::{body_from_lines, collapse_ws, non_empty};
-use super::{Layout, Parsed};
+use super::{Article, Layout};
 use crate::schema::Role;
 
 /// Why a JSON value is not an article.
@@ -32,12 +32,12 @@ pub fn parse_record(
     value: &Value,
     layout: Layout,
     rules: &Rules,
-) -> Result<(Parsed, Option<String>), NotAnArticle> {
+) -> Result<(Article, Option<String>), NotAnArticle> {
     let Value::Object(object) = value else {
         return Err(NotAnArticle::NotAnObject);
     };
     let record = Record::new(object);
-    let mut parsed = Parsed::new(layout);
+    let mut parsed = Article::new(layout);
     parsed.title = record
         .text(rules, Role::Title)
         .map(|t| collapse_ws(&t))
@@ -274,12 +274,9 @@ fn decode_entities(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Mapping;
     use serde_json::json;
 
-    fn rules() -> Rules {
-        Rules::compile(&Mapping::builtin().unwrap()).unwrap()
-    }
+    use crate::ingest::rules::test_rules as rules;
 
     #[test]
     fn keys_are_case_insensitive_and_prioritised() {

@@ -62,22 +62,14 @@ pub struct Article {
     pub layout: Layout,
 }
 
-/// What a parser found in the content, before the path fills the gaps.
-#[derive(Debug, Clone)]
-pub(crate) struct Parsed {
-    pub section: Option<String>,
-    pub title: Option<String>,
-    pub body: String,
-    pub captions: Vec<String>,
-    pub byline: Option<String>,
-    pub url: Option<String>,
-    pub published: Option<DateTime<Utc>>,
-    pub layout: Layout,
-}
-
-impl Parsed {
+impl Article {
+    /// An article as a parser starts it; `finish` adds what the path tells
+    /// (id, path, archive, and section or date when the text has none).
     fn new(layout: Layout) -> Self {
-        Parsed {
+        Article {
+            id: String::new(),
+            path: String::new(),
+            archive: String::new(),
             section: None,
             title: None,
             body: String::new(),
@@ -147,12 +139,12 @@ pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn
                     Err(_) => {}
                 }
             }
-            let parsed = text::parse(&text, rules);
-            if parsed.title.is_none() && parsed.body.is_empty() {
+            let article = text::parse(&text, rules);
+            if article.title.is_none() && article.body.is_empty() {
                 emit(skip("no article text (only boilerplate or captions)".into()));
                 return;
             }
-            emit(Item::Article(Box::new(finish(task, task.id(), parsed, rules))));
+            emit(Item::Article(Box::new(finish(task, task.id(), article, rules))));
         }
     }
 }
@@ -170,9 +162,9 @@ fn read_json_value(
             for (i, item) in items.iter().enumerate() {
                 let n = i + 1;
                 let item = match json::parse_record(item, Layout::Json, rules) {
-                    Ok((parsed, own_id)) => {
+                    Ok((article, own_id)) => {
                         let id = ids.id(task, own_id, n);
-                        Item::Article(Box::new(finish(task, id, parsed, rules)))
+                        Item::Article(Box::new(finish(task, id, article, rules)))
                     }
                     Err(why) => Item::Skipped(Skip {
                         path: format!("{}#{n}", task.display()),
@@ -186,7 +178,7 @@ fn read_json_value(
         }
         other => {
             let item = match json::parse_record(other, Layout::Json, rules) {
-                Ok((parsed, _)) => Item::Article(Box::new(finish(task, task.id(), parsed, rules))),
+                Ok((article, _)) => Item::Article(Box::new(finish(task, task.id(), article, rules))),
                 Err(why) => Item::Skipped(Skip {
                     path: task.display(),
                     reason: why.to_string(),
@@ -248,10 +240,10 @@ fn read_json_lines(
                         reason: format!("invalid JSON: {e}"),
                     }),
                     Ok(value) => match json::parse_record(&value, Layout::Jsonl, rules) {
-                        Ok((parsed, own_id)) => {
+                        Ok((article, own_id)) => {
                             records += 1;
                             let id = ids.id(task, own_id, line_no);
-                            Item::Article(Box::new(finish(task, id, parsed, rules)))
+                            Item::Article(Box::new(finish(task, id, article, rules)))
                         }
                         Err(why) => Item::Skipped(Skip {
                             path: record_path(),
@@ -296,24 +288,19 @@ fn hash(s: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(s)
 }
 
-/// Fills what the content did not say from the path: the section from the
-/// nearest folder that is not a date, the date from the path.
-fn finish(task: &FileTask, id: String, parsed: Parsed, rules: &Rules) -> Article {
-    let section = parsed.section.or_else(|| section_from_folders(task, rules));
-    let published = parsed.published.or_else(|| date::date_from_path(&task.rel));
-    Article {
-        id,
-        path: task.absolute(),
-        archive: task.archive.canonical.display().to_string(),
-        section,
-        title: parsed.title,
-        body: parsed.body,
-        captions: parsed.captions,
-        byline: parsed.byline,
-        url: parsed.url,
-        published,
-        layout: parsed.layout,
+/// Fills what the content did not say from the path: the id, the section
+/// from the nearest folder that is not a date, the date from the path.
+fn finish(task: &FileTask, id: String, mut article: Article, rules: &Rules) -> Article {
+    article.id = id;
+    article.path = task.absolute();
+    article.archive = task.archive.canonical.display().to_string();
+    if article.section.is_none() {
+        article.section = section_from_folders(task, rules);
     }
+    if article.published.is_none() {
+        article.published = date::date_from_path(&task.rel);
+    }
+    article
 }
 
 fn section_from_folders(task: &FileTask, rules: &Rules) -> Option<String> {

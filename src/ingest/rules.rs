@@ -101,13 +101,15 @@ fn first_line(s: &str) -> String {
         .join(" ")
 }
 
+/// The built-in rules, for unit tests of the parsers.
+#[cfg(test)]
+pub(crate) fn test_rules() -> Rules {
+    Rules::compile(&Mapping::builtin().unwrap()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn rules() -> Rules {
-        Rules::compile(&Mapping::builtin().unwrap()).unwrap()
-    }
+    use super::test_rules as rules;
 
     #[test]
     fn boilerplate_lines_and_patterns() {

@@ -1,11 +1,11 @@
 //! Plain-text layouts: wire ("-- " header), scraped page (section line, headline, captions) and headline-first.
 
 use super::rules::Rules;
-use super::{Layout, Parsed};
+use super::{Article, Layout};
 
-/// Parses decoded text in whichever text layout it is in; `None` when it
-/// holds no article text at all.
-pub fn parse(text: &str, rules: &Rules) -> Parsed {
+/// Parses decoded text in whichever text layout it is in. The article may
+/// come out without title and body (a file of boilerplate only).
+pub fn parse(text: &str, rules: &Rules) -> Article {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     if is_wire(&lines, rules) {
         return parse_wire(&lines, rules);
@@ -119,9 +119,9 @@ fn is_wire(lines: &[&str], rules: &Rules) -> bool {
     }
 }
 
-fn parse_wire(lines: &[&str], rules: &Rules) -> Parsed {
+fn parse_wire(lines: &[&str], rules: &Rules) -> Article {
     let marker = rules.wire_marker.as_str();
-    let mut parsed = Parsed::new(Layout::Wire);
+    let mut parsed = Article::new(Layout::Wire);
     let mut extra_header = Vec::new();
     let mut rest = lines.iter().skip_while(|l| l.is_empty()).peekable();
     while let Some(line) = rest.next_if(|l| l.starts_with(marker)) {
@@ -210,8 +210,8 @@ fn looks_like_headline(line: &str, rules: &Rules) -> bool {
     word_count(line) <= rules.headline_max_words && !core.ends_with(['.', ',', ';', ':', '…'])
 }
 
-fn parse_scraped(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) -> Parsed {
-    let mut parsed = Parsed::new(Layout::Scraped);
+fn parse_scraped(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) -> Article {
+    let mut parsed = Article::new(Layout::Scraped);
     parsed.captions = captions;
     let mut blocks = blocks.into_iter();
     parsed.section = blocks.next().and_then(|b| b.first().map(|s| collapse_ws(s)));
@@ -220,8 +220,8 @@ fn parse_scraped(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) -
     parsed
 }
 
-fn parse_headline(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) -> Parsed {
-    let mut parsed = Parsed::new(Layout::Headline);
+fn parse_headline(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) -> Article {
+    let mut parsed = Article::new(Layout::Headline);
     parsed.captions = captions;
     let rest = take_title_and_header(&mut parsed, blocks.into_iter(), rules);
     parsed.body = join_paragraphs(&rest, false);
@@ -232,7 +232,7 @@ fn parse_headline(blocks: Vec<Vec<&str>>, captions: Vec<String>, rules: &Rules) 
 /// lines stay text) and then any byline or date lines standing alone right
 /// after it. Returns the blocks left for the body.
 fn take_title_and_header<'a>(
-    parsed: &mut Parsed,
+    parsed: &mut Article,
     mut blocks: impl Iterator<Item = Vec<&'a str>>,
     rules: &Rules,
 ) -> Vec<Vec<&'a str>> {
@@ -290,11 +290,8 @@ pub fn non_empty(s: String) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Mapping;
 
-    fn rules() -> Rules {
-        Rules::compile(&Mapping::builtin().unwrap()).unwrap()
-    }
+    use crate::ingest::rules::test_rules as rules;
 
     #[test]
     fn wire_header_lines_are_classified_by_content() {
