@@ -147,6 +147,7 @@ fn a_missing_archive_folder_is_an_error() {
         2,
         "newsidx: archive folder /no/such/archive: no such file or directory",
     );
+    assert!(!env.index.exists(), "no index is created for a mistyped archive");
 }
 
 #[test]

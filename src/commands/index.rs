@@ -1,6 +1,6 @@
 //! `newsidx index ARCHIVE_DIR...`: builds or updates the index, reports progress and what was skipped.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,8 +20,10 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    // Archive folders are checked before anything is written.
+    let archives = ingest::walk::plan(&args.archives)?;
     let request = IngestRequest {
-        archives: args.archives,
+        archives,
         threads,
         writer_memory: args.writer_memory.saturating_mul(1 << 20),
         limits: Limits {
@@ -39,7 +41,9 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     } else {
         report_skips(&summary.skipped, ctx.verbose > 0);
         if !ctx.quiet {
-            println!("{}", output::summary_line(&summary));
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", output::summary_line(&summary))?;
+            out.flush()?;
         }
     }
     Ok(if summary.skipped.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
@@ -10,7 +10,7 @@ use crossbeam_channel::bounded;
 use serde::Serialize;
 use tantivy::TantivyDocument;
 
-use super::walk::{self, FileTask, Walked};
+use super::walk::{self, Archive, FileTask, Walked};
 use super::{read_file, Item, Limits, Rules, Skip};
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
@@ -18,7 +18,8 @@ use crate::index::NewsIndex;
 /// What to index and with which resources.
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
-    pub archives: Vec<PathBuf>,
+    /// Checked archive folders, from `walk::plan`.
+    pub archives: Vec<Arc<Archive>>,
     /// Parser workers and tantivy indexing threads, each.
     pub threads: usize,
     /// The tantivy writer's memory budget, shared by its threads.
@@ -63,7 +64,6 @@ const DOC_QUEUE: usize = 512;
 /// same id (delete, then add), so a second run never duplicates anything.
 pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
-    let archives = walk::plan(&req.archives)?;
     let rules = Rules::compile(index.mapping())?;
     let exclude = std::fs::metadata(index.dir()).ok().map(|m| (m.dev(), m.ino()));
     let threads = req.threads.max(1);
@@ -82,7 +82,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
 
     thread::scope(|scope| {
         let walk_out = out_tx.clone();
-        let archives = &archives;
+        let archives = &req.archives;
         scope.spawn(move || {
             for archive in archives {
                 let mut running = true;
