@@ -11,8 +11,9 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     about = "Full-text search for news archives",
     long_about = "Full-text search for news archives: index folders of articles \
                   (scraped pages, wire copy, JSON and JSON Lines exports), then search them.",
-    after_help = "Exit codes: 0 success (search: at least one hit), 1 nothing found \
-                  (or, for index, some files skipped), 2 error."
+    after_help = "Exit codes: 0 success (search: at least one hit); 1 nothing found, \
+                  or for index: some files were skipped; 2 error; 75 another index run \
+                  holds the index."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -42,7 +43,7 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Say more (repeat for even more).
+    /// Say more: list every skipped file, not just the first 20.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
 
