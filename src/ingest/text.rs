@@ -124,12 +124,18 @@ fn parse_wire(lines: &[&str], rules: &Rules) -> Article {
     let mut parsed = Article::new(Layout::Wire);
     let mut extra_header = Vec::new();
     let mut rest = lines.iter().skip_while(|l| l.is_empty()).peekable();
+    let mut position = 0;
     while let Some(line) = rest.next_if(|l| l.starts_with(marker)) {
         let value = line[marker.len()..].trim();
+        position += 1;
         if value.is_empty() {
             continue;
         }
-        if let Some(byline) = strip_by(value) {
+        // The first header line is the headline ("-- By the numbers: ..."
+        // included) unless it is plainly a link or a date.
+        if position == 1 && !is_url(value) && rules.dates.parse(value).is_none() {
+            parsed.title = non_empty(collapse_ws(value));
+        } else if let Some(byline) = strip_by(value) {
             parsed.byline = non_empty(collapse_ws(byline));
         } else if is_url(value) && parsed.url.is_none() {
             parsed.url = Some(value.to_string());
@@ -144,7 +150,7 @@ fn parse_wire(lines: &[&str], rules: &Rules) -> Article {
             parsed.title = non_empty(collapse_ws(value));
         } else {
             // An unknown header line is kept as text rather than lost.
-            extra_header.push(*line);
+            extra_header.push(value);
         }
     }
     let (body, captions) = body_from_lines(extra_header.into_iter().chain(rest.copied()), rules, false);
@@ -306,6 +312,18 @@ mod tests {
             p.body,
             "ANCHORAGE (Reuters) - Exxon offered to pay.\n\nSecond paragraph."
         );
+    }
+
+    #[test]
+    fn first_wire_header_is_the_headline_whatever_it_says() {
+        let text = "-- By the numbers: storm costs\n-- By Ann Lee\n-- Mon Nov 27, 2006 2:32pm EST\n-- Desk: markets\n\nBody.\n";
+        let p = parse(text, &rules());
+        assert_eq!(p.title.as_deref(), Some("By the numbers: storm costs"));
+        assert_eq!(p.byline.as_deref(), Some("Ann Lee"));
+        assert_eq!(p.body, "Desk: markets\n\nBody.", "an unknown header line is kept");
+        // An empty first line leaves the headline empty; the byline stays a byline.
+        let p = parse("-- \n-- By Ann Lee\n-- http://x.com/a\n\nBody.\n", &rules());
+        assert_eq!((p.title, p.byline.as_deref()), (None, Some("Ann Lee")));
     }
 
     #[test]
