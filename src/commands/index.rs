@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use newsidx::index::NewsIndex;
 use newsidx::ingest::{self, IngestRequest, Limits, Progress, Skip};
 use newsidx::output;
@@ -79,7 +79,12 @@ impl Spinner {
     fn new(enabled: bool) -> Self {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} {pos} files {msg} [{elapsed}, {per_sec}]")
+            let style = ProgressStyle::with_template("{spinner} {human_pos} files {msg} [{elapsed}, {rate}]")
+                .map(|style| {
+                    style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} files/s", state.per_sec());
+                    })
+                })
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(120));
