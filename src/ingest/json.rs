@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::rules::Rules;
-use super::text::{body_from_lines, collapse_ws, non_empty};
+use super::text::{body_from_lines, collapse_ws, non_empty, strip_by};
 use super::{Article, Layout};
 use crate::schema::Role;
 
@@ -78,7 +78,16 @@ pub fn parse_record(
         .and_then(non_empty);
     parsed.byline = record.first(rules, Role::Byline).and_then(|v| {
         let names = list_text(v);
-        let joined = names.iter().map(|n| strip_by(n)).collect::<Vec<_>>().join(", ");
+        // "By Jane Doe" -> "Jane Doe"; a lone "By" is kept as written.
+        let joined = names
+            .iter()
+            .map(|n| {
+                strip_by(n.trim())
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(n.trim())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         non_empty(collapse_ws(&joined))
     });
     parsed.url = record
@@ -161,14 +170,6 @@ fn list_text(v: &Value) -> Vec<String> {
             .filter(|s| !s.trim().is_empty())
             .collect(),
         other => scalar_text(other).into_iter().collect(),
-    }
-}
-
-fn strip_by(name: &str) -> &str {
-    let name = name.trim();
-    match name.get(..3) {
-        Some(head) if head.eq_ignore_ascii_case("by ") => name[3..].trim(),
-        _ => name,
     }
 }
 

@@ -160,7 +160,7 @@ fn parse_wire(lines: &[&str], rules: &Rules) -> Article {
 }
 
 /// "By Jane Doe" -> "Jane Doe"; a bare "By" is an empty byline.
-fn strip_by(value: &str) -> Option<&str> {
+pub(crate) fn strip_by(value: &str) -> Option<&str> {
     if value.eq_ignore_ascii_case("by") {
         return Some("");
     }
