@@ -1,0 +1,61 @@
+//! Entity extraction speed on one core, in MB of article text per second.
+//!
+//!     cargo run --release --example bench-entities -- ../shared/data/reuters/*.jsonl.gz
+//!
+//! Reads title and body of every JSON Lines record (gzip or plain), then
+//! times `Extractor::extract` over all of them on this one thread.
+
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+use newsidx::entities::{Dictionary, Extractor, Settings};
+
+fn main() -> anyhow::Result<()> {
+    let paths: Vec<String> = std::env::args().skip(1).collect();
+    if paths.is_empty() {
+        anyhow::bail!("usage: bench-entities FILE.jsonl[.gz] ...");
+    }
+    let mut articles: Vec<(String, String)> = Vec::new();
+    for path in &paths {
+        let file = std::fs::File::open(path)?;
+        let reader: Box<dyn BufRead> = if path.ends_with(".gz") {
+            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+        } else {
+            Box::new(BufReader::new(file))
+        };
+        for line in reader.lines() {
+            let v: serde_json::Value = serde_json::from_str(&line?)?;
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+            articles.push((field("title"), field("body")));
+        }
+    }
+    let bytes: usize = articles.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let started = Instant::now();
+    let ex = Extractor::new(Dictionary::builtin()?, Settings::default())?;
+    let load = started.elapsed();
+    // Three rounds: a shared machine's noise shows as their spread; the
+    // median is the figure to quote.
+    let mut rounds = Vec::new();
+    let mut mentions = 0usize;
+    for _ in 0..3 {
+        let started = Instant::now();
+        mentions = 0;
+        for (title, body) in &articles {
+            mentions += ex.extract(&[title, body]).len();
+        }
+        rounds.push(bytes as f64 / 1e6 / started.elapsed().as_secs_f64());
+    }
+    rounds.sort_by(f64::total_cmp);
+    println!(
+        "{} articles, {:.1} MB of text, {} mentions; one core: median {:.1} MB/s (rounds {:.1} / {:.1} / {:.1}); dictionaries and model load in {:.0} ms",
+        articles.len(),
+        bytes as f64 / 1e6,
+        mentions,
+        rounds[1],
+        rounds[0],
+        rounds[1],
+        rounds[2],
+        load.as_secs_f64() * 1e3
+    );
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! The tagger's view of a token: hashed feature ids, computed the same way
+//! when training and when tagging.
+
+use std::collections::HashSet;
+
+use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
+use super::tokens::Token;
+
+pub const SEED: u64 = 0xcbf2_9ce4_8422_2325;
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+#[inline]
+fn mix(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(K)
+}
+
+/// A fast, non-cryptographic hash of `bytes` continuing from `h`.
+#[inline]
+pub fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(
+            h,
+            u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
+        );
+    }
+    let rest = chunks.remainder();
+    let mut last = [0u8; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    mix(mix(h, u64::from_le_bytes(last)), bytes.len() as u64)
+}
+
+/// Hasher for keys that are already hashes: one multiply instead of SipHash.
+#[derive(Default, Clone, Copy)]
+pub struct Premixed(u64);
+
+impl std::hash::Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        (self.0 ^ (self.0 >> 32)).wrapping_mul(K)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(self.0, bytes);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+pub type PremixedState = std::hash::BuildHasherDefault<Premixed>;
+
+/// A document prepared for tagging: its tokens with the per-token facts the
+/// features read (lower-case form, shape, gazetteer matches).
+pub struct Doc<'a> {
+    pub text: &'a str,
+    pub tokens: Vec<Token>,
+    lower: String,
+    lower_at: Vec<(u32, u32)>,
+    /// Hash of each lower-case form, the currency of most features.
+    lower_hash: Vec<u64>,
+    shapes: Vec<[u8; 8]>,
+    /// Gazetteer bits of the match a token begins, and of a match it continues.
+    gaz_begin: Vec<u16>,
+    gaz_inside: Vec<u16>,
+    /// Lower-case words the document also writes in lower case: a capital
+    /// there is the sentence's, not a name's.
+    seen_lower: HashSet<u64, PremixedState>,
+    /// Sentence (by line) is written in capitals, like wire headlines.
+    caps_line: Vec<bool>,
+}
+
+impl<'a> Doc<'a> {
+    pub fn new(text: &'a str, tokens: Vec<Token>, dict: &Dictionary) -> Doc<'a> {
+        let n = tokens.len();
+        let mut lower = String::with_capacity(text.len());
+        let mut lower_at = Vec::with_capacity(n);
+        let mut lower_hash = Vec::with_capacity(n);
+        let mut shapes = Vec::with_capacity(n);
+        let mut seen_lower = HashSet::with_capacity_and_hasher(n, PremixedState::default());
+        let mut caps_line = vec![false; n];
+        // Lines in capitals: every cased letter upper, at least a few of them.
+        let (mut line_from, mut upper, mut lowercase) = (0, 0u32, 0u32);
+        for (i, t) in tokens.iter().enumerate() {
+            if t.line_start && i > line_from {
+                let caps = upper >= 6 && lowercase * 10 <= upper;
+                caps_line[line_from..i].iter_mut().for_each(|c| *c = caps);
+                (line_from, upper, lowercase) = (i, 0, 0);
+            }
+            let word = &text[t.start..t.end];
+            let from = lower.len();
+            let (sh, up, low) = shape(word);
+            upper += up;
+            lowercase += low;
+            if word.is_ascii() {
+                lower.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+            }
+            lower_at.push((from as u32, lower.len() as u32));
+            let h = hash_bytes(SEED, &lower.as_bytes()[from..]);
+            lower_hash.push(h);
+            shapes.push(sh);
+            if low > 0 && up == 0 {
+                seen_lower.insert(h);
+            }
+        }
+        let caps = upper >= 6 && lowercase * 10 <= upper;
+        caps_line[line_from..n].iter_mut().for_each(|c| *c = caps);
+        let mut doc = Doc {
+            text,
+            tokens,
+            lower,
+            lower_at,
+            lower_hash,
+            shapes,
+            gaz_begin: vec![0; n],
+            gaz_inside: vec![0; n],
+            seen_lower,
+            caps_line,
+        };
+        doc.match_gazetteer(dict);
+        doc
+    }
+
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    pub fn word(&self, i: usize) -> &str {
+        let t = &self.tokens[i];
+        &self.text[t.start..t.end]
+    }
+
+    pub fn lower(&self, i: usize) -> &str {
+        let (a, b) = self.lower_at[i];
+        &self.lower[a as usize..b as usize]
+    }
+
+    fn match_gazetteer(&mut self, dict: &Dictionary) {
+        let n = self.tokens.len();
+        let mut i = 0;
+        while i < n {
+            if !self.word(i).starts_with(char::is_uppercase) && !self.caps_line[i] {
+                i += 1;
+                continue;
+            }
+            // Longest run first; each length's bits are kept.
+            let mut h = SEED;
+            let mut best = 0;
+            for len in 1..=GAZ_MAX_TOKENS.min(n - i) {
+                let j = i + len - 1;
+                if len > 1 {
+                    if self.tokens[j].line_start {
+                        break;
+                    }
+                    h = hash_bytes(h, b" ");
+                }
+                h = hash_bytes(h, self.lower(j).as_bytes());
+                let bits = dict.gazetteer(h);
+                if bits != 0 {
+                    self.gaz_begin[i] |= bits;
+                    for k in i + 1..=j {
+                        self.gaz_inside[k] |= bits;
+                    }
+                    best = len;
+                }
+            }
+            i += best.max(1);
+        }
+    }
+
+    /// Whether the model is asked about token `i` at all; every other token
+    /// is outside any name. Names start with a capital; inside one, small
+    /// words ("Bank of England", "van Gogh") continue it.
+    pub fn needs_model(&self, i: usize, prev: u8) -> bool {
+        let word = self.word(i);
+        let first = word.chars().next().unwrap_or(' ');
+        if first.is_uppercase() {
+            return true;
+        }
+        if prev != 0 {
+            return !matches!(first, ',' | '.' | '(' | ')' | '"' | ';' | ':');
+        }
+        first.is_lowercase()
+            && word.len() <= 3
+            && i + 1 < self.len()
+            && self.word(i + 1).starts_with(char::is_uppercase)
+            && !self.tokens[i].sentence_start
+    }
+
+    /// The features of token `i`, given the tags of the two tokens before it.
+    pub fn features(&self, i: usize, prev: u8, prev2: u8, out: &mut Vec<u64>) {
+        out.clear();
+        let n = self.len();
+        let t = &self.tokens[i];
+        let l = self.lower(i).as_bytes();
+        let lh = self.lower_hash[i];
+        let w = hash_bytes(SEED, self.word(i).as_bytes());
+        let sh = u64::from_le_bytes(self.shapes[i]);
+        let p1 = u64::from(prev);
+        let p2 = u64::from(prev2) << 8 | p1;
+        let start = u64::from(t.sentence_start as u8 | (self.caps_line[i] as u8) << 1);
+        // Neighbours stop at line ends; BOUNDARY stands in for a missing one.
+        const BOUNDARY: u64 = 0x5eed_b0d7;
+        let before = |k: usize| -> Option<usize> {
+            (k <= i && (i + 1 - k..=i).all(|j| !self.tokens[j].line_start)).then(|| i - k)
+        };
+        let after = |k: usize| -> Option<usize> {
+            (i + k < n && (i + 1..=i + k).all(|j| !self.tokens[j].line_start)).then_some(i + k)
+        };
+        let lower_of = |j: Option<usize>| j.map_or(BOUNDARY, |j| self.lower_hash[j]);
+        let shape_of = |j: Option<usize>| j.map_or(BOUNDARY, |j| u64::from_le_bytes(self.shapes[j]));
+        let (prev_l, next_l) = (lower_of(before(1)), lower_of(after(1)));
+        let (prev_sh, next_sh) = (shape_of(before(1)), shape_of(after(1)));
+        out.extend_from_slice(&[
+            fu(0, &[]),
+            fu(1, &[w]),
+            fu(2, &[lh]),
+            fu(3, &[sh]),
+            fu(4, &[start, sh]),
+            fu(5, &[hash_bytes(SEED, suffix(l, 2))]),
+            fu(6, &[hash_bytes(SEED, suffix(l, 3))]),
+            fu(7, &[hash_bytes(SEED, suffix(l, 4))]),
+            fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
+            fu(9, &[p1]),
+            fu(10, &[p2]),
+            fu(11, &[p1, sh]),
+            fu(12, &[p1, lh]),
+            fu(13, &[prev_l]),
+            fu(14, &[next_l]),
+            fu(15, &[prev_l, lh]),
+            fu(16, &[lh, next_l]),
+            fu(17, &[lower_of(before(2))]),
+            fu(18, &[lower_of(after(2))]),
+            fu(19, &[prev_sh, sh]),
+            fu(20, &[sh, next_sh]),
+            fu(21, &[prev_sh, sh, next_sh]),
+            // "lawmaker Yoo", "agency Gazeta": the word before a new name.
+            fu(27, &[prev_l, sh]),
+            fu(28, &[sh, next_l]),
+        ]);
+        // The gazetteer, for this token and its neighbours.
+        let around = |j: Option<usize>, begin_only: bool| {
+            j.map_or(0, |j| {
+                if begin_only {
+                    self.gaz_begin[j]
+                } else {
+                    self.gaz_begin[j] | self.gaz_inside[j]
+                }
+            })
+        };
+        let (left, right) = (around(i.checked_sub(1), false), around(after(1), true));
+        for (bit, _) in gaz::ALL {
+            let b = u64::from(bit);
+            if self.gaz_begin[i] & bit != 0 {
+                out.push(fu(22, &[b, p1]));
+            }
+            if self.gaz_inside[i] & bit != 0 {
+                out.push(fu(23, &[b, p1]));
+            }
+            if left & bit != 0 {
+                out.push(fu(24, &[b]));
+            }
+            if right & bit != 0 {
+                out.push(fu(25, &[b]));
+            }
+        }
+        if self.word(i).starts_with(char::is_uppercase) {
+            let seen = self.seen_lower.contains(&lh);
+            out.push(fu(26, &[u64::from(seen), start]));
+        }
+    }
+}
+
+#[inline]
+fn fu(template: u8, parts: &[u64]) -> u64 {
+    let mut h = mix(SEED, u64::from(template));
+    for &p in parts {
+        h = mix(h, p);
+    }
+    // Zero marks an empty slot in the weight table.
+    h | 1
+}
+
+/// "Kim" -> "Xx", "U.S." -> "X.X.", "1996-08-30" -> "d-d-d": letters and digits
+/// by class, runs collapsed, at most 8 bytes.
+/// Also counts the word's upper- and lower-case letters.
+fn shape(word: &str) -> ([u8; 8], u32, u32) {
+    let mut out = [0u8; 8];
+    let mut n = 0;
+    let mut last = 0u8;
+    let (mut upper, mut lower) = (0, 0);
+    for c in word.chars() {
+        let s = if c.is_uppercase() {
+            upper += 1;
+            b'X'
+        } else if c.is_lowercase() {
+            lower += 1;
+            b'x'
+        } else if c.is_numeric() {
+            b'd'
+        } else if c.is_ascii() {
+            c as u8
+        } else {
+            b'?'
+        };
+        if s != last && n < out.len() {
+            out[n] = s;
+            n += 1;
+        }
+        last = s;
+    }
+    (out, upper, lower)
+}
+
+fn suffix(l: &[u8], k: usize) -> &[u8] {
+    if l.len() <= k {
+        return l;
+    }
+    // Stay on a character boundary.
+    let mut from = l.len() - k;
+    while from > 0 && (l[from] & 0xc0) == 0x80 {
+        from -= 1;
+    }
+    &l[from..]
+}
+
+fn prefix(l: &[u8], k: usize) -> &[u8] {
+    if l.len() <= k {
+        return l;
+    }
+    let mut to = k;
+    while to < l.len() && (l[to] & 0xc0) == 0x80 {
+        to += 1;
+    }
+    &l[..to]
+}

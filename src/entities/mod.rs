@@ -1,0 +1,390 @@
+//! Named entities: people, places and organisations found in article text,
+//! each mention resolved to one canonical entity. Knows nothing of tantivy.
+//!
+//! A mention is found by the tagger (`model`, an averaged perceptron trained
+//! on CoNLL-2003, helped by the gazetteer of `dictionary`) or by a name the
+//! user listed; `resolve` then maps every mention of an article onto its
+//! canonical name: dictionary aliases, demonyms, short forms of a full name
+//! met earlier, acronyms.
+
+pub mod conll;
+pub mod dictionary;
+mod features;
+mod model;
+mod resolve;
+pub mod tokens;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use dictionary::Dictionary;
+use features::Doc;
+pub use model::Trainer;
+use model::{kind_of, Model};
+
+use crate::error::Result;
+
+/// The weights `examples/train-entities.rs` writes; see README "Entities".
+const MODEL: &[u8] = include_bytes!("../../schema/entities/tagger.bin.gz");
+
+/// What an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Person,
+    Place,
+    Org,
+    /// Nationalities, events, titles: CoNLL's MISC. Never one of the other three.
+    Misc,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Person, Kind::Place, Kind::Org, Kind::Misc];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Person => "person",
+            Kind::Place => "place",
+            Kind::Org => "org",
+            Kind::Misc => "misc",
+        }
+    }
+
+    /// "person", "place", "org", "misc" and CoNLL's PER, LOC, ORG, MISC.
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.to_ascii_lowercase().as_str() {
+            "person" | "per" | "people" => Some(Kind::Person),
+            "place" | "loc" | "location" => Some(Kind::Place),
+            "org" | "organisation" | "organization" => Some(Kind::Org),
+            "misc" => Some(Kind::Misc),
+            _ => None,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    fn gaz_bit(self) -> u16 {
+        match self {
+            Kind::Person => dictionary::gaz::PERSON,
+            Kind::Place => dictionary::gaz::PLACE,
+            Kind::Org => dictionary::gaz::ORG,
+            Kind::Misc => dictionary::gaz::DEMONYM,
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Settings from the mapping's `[entities]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// "North Korean troops" counts as a mention of North Korea.
+    pub demonyms_as_country: bool,
+    /// Abbreviated first words of place names: "N." -> "North".
+    pub compass: Vec<(String, String)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            demonyms_as_country: true,
+            compass: [("n", "north"), ("s", "south"), ("e", "east"), ("w", "west")]
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// One mention: a byte range of one of the texts given, and what it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Which of the texts passed to `extract` it is in.
+    pub part: usize,
+    pub start: usize,
+    pub end: usize,
+    pub name: String,
+    pub kind: Kind,
+}
+
+/// One entity of an article with how often it is mentioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityCount {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub mentions: u32,
+    /// Named in the headline: ranks the article higher for this entity.
+    #[serde(rename = "title", default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_title: bool,
+}
+
+/// The extractor: tagger, dictionaries and settings, shared by all threads.
+pub struct Extractor {
+    dict: Dictionary,
+    model: Model,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Extractor {
+    pub fn new(dict: Dictionary, settings: Settings) -> Result<Extractor> {
+        let model = Model::from_bytes(MODEL)?;
+        Ok(Extractor {
+            dict,
+            model,
+            settings,
+        })
+    }
+
+    pub fn dictionary(&self) -> &Dictionary {
+        &self.dict
+    }
+
+    /// Whether the tagger was trained with the dictionaries built in now; if
+    /// not, it must be retrained (README "Entities").
+    pub fn model_matches_dictionaries(&self) -> bool {
+        self.model.trained_with == Dictionary::builtin().map(|d| d.fingerprint()).unwrap_or(0)
+    }
+
+    /// The mentions in `parts` (title, captions, body ... of one article),
+    /// resolved together so a short form in one part finds its full name in
+    /// another. Sorted by part, then offset.
+    pub fn extract(&self, parts: &[&str]) -> Vec<Mention> {
+        let raw = self.find(parts);
+        resolve::resolve(self, parts, raw)
+    }
+
+    /// Mentions as the tagger and the user's names find them, unresolved.
+    fn find(&self, parts: &[&str]) -> Vec<resolve::Raw> {
+        let mut raw = Vec::new();
+        for (part, text) in parts.iter().enumerate() {
+            let doc = Doc::new(text, tokens::tokenize(text), &self.dict);
+            let tags = self.model.tag(&doc);
+            let mut open: Option<(usize, usize, Kind)> = None;
+            for (i, &tag) in tags.iter().enumerate() {
+                let t = doc.tokens[i];
+                match kind_of(tag) {
+                    Some((kind, false)) if matches!(open, Some((_, _, k)) if k == kind) => {
+                        if let Some(o) = open.as_mut() {
+                            o.1 = t.end;
+                        }
+                    }
+                    Some((kind, _)) => {
+                        if let Some((s, e, k)) = open.take() {
+                            raw.push(resolve::Raw {
+                                part,
+                                start: s,
+                                end: e,
+                                kind: k,
+                            });
+                        }
+                        open = Some((t.start, t.end, kind));
+                    }
+                    None => {
+                        if let Some((s, e, k)) = open.take() {
+                            raw.push(resolve::Raw {
+                                part,
+                                start: s,
+                                end: e,
+                                kind: k,
+                            });
+                        }
+                    }
+                }
+            }
+            if let Some((s, e, k)) = open.take() {
+                raw.push(resolve::Raw {
+                    part,
+                    start: s,
+                    end: e,
+                    kind: k,
+                });
+            }
+            if !self.dict.forced().is_empty() {
+                resolve::add_forced(self, part, &doc, &mut raw);
+            }
+        }
+        raw
+    }
+
+    /// Resolves gold mentions the way `extract` resolves found ones, so that
+    /// document-level scores compare like with like.
+    pub fn resolve_spans(&self, parts: &[&str], spans: &[(usize, usize, usize, Kind)]) -> Vec<Mention> {
+        let raw = spans
+            .iter()
+            .map(|&(part, start, end, kind)| resolve::Raw {
+                part,
+                start,
+                end,
+                kind,
+            })
+            .collect();
+        resolve::resolve(self, parts, raw)
+    }
+}
+
+/// Entities of an article with mention counts, most mentioned first; the
+/// mentions in part `title` mark the entity as a title entity.
+pub fn count(mentions: &[Mention], title: Option<usize>) -> Vec<EntityCount> {
+    let mut by_name: HashMap<(&str, Kind), (u32, bool, usize)> = HashMap::new();
+    for (order, m) in mentions.iter().enumerate() {
+        let e = by_name
+            .entry((m.name.as_str(), m.kind))
+            .or_insert((0, false, order));
+        e.0 += 1;
+        e.1 |= Some(m.part) == title;
+    }
+    let mut out: Vec<(usize, EntityCount)> = by_name
+        .into_iter()
+        .map(|((name, kind), (mentions, in_title, order))| {
+            (
+                order,
+                EntityCount {
+                    name: name.to_string(),
+                    kind,
+                    mentions,
+                    in_title,
+                },
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.mentions.cmp(&a.1.mentions).then(a.0.cmp(&b.0)));
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+/// A gold document on the tokens this tokenizer makes, for training.
+pub struct TrainingDoc {
+    text: String,
+    tokens: Vec<tokens::Token>,
+    gold: Vec<u8>,
+}
+
+/// Projects the gold spans of `doc` onto our tokens: a token inside a span
+/// is B- at the span's start, I- after it.
+pub fn training_doc(doc: &conll::GoldDoc, _dict: &Dictionary) -> TrainingDoc {
+    let toks = tokens::tokenize(&doc.text);
+    let mut gold = vec![0u8; toks.len()];
+    let mut spans = doc.spans.iter().peekable();
+    for (i, t) in toks.iter().enumerate() {
+        while spans.peek().is_some_and(|s| s.end <= t.start) {
+            spans.next();
+        }
+        if let Some(s) = spans.peek() {
+            if s.start <= t.start && t.start < s.end {
+                gold[i] = model::tag_of(s.kind, t.start == s.start);
+            }
+        }
+    }
+    TrainingDoc {
+        text: doc.text.clone(),
+        tokens: toks,
+        gold,
+    }
+}
+
+impl Trainer {
+    pub fn learn_doc(&mut self, doc: &TrainingDoc, dict: &Dictionary) -> (usize, usize) {
+        let prepared = Doc::new(&doc.text, doc.tokens.clone(), dict);
+        self.learn(&prepared, &doc.gold)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn extractor(overrides: Option<&str>) -> Extractor {
+        let overrides = overrides.map(|text| dictionary::Overrides {
+            origin: "test".into(),
+            text: text.into(),
+        });
+        Extractor::new(
+            Dictionary::with_overrides(overrides.as_ref()).unwrap(),
+            Settings::default(),
+        )
+        .unwrap()
+    }
+
+    fn found(ex: &Extractor, text: &str) -> Vec<(String, String, Kind)> {
+        ex.extract(&[text])
+            .into_iter()
+            .map(|m| (text[m.start..m.end].to_string(), m.name, m.kind))
+            .collect()
+    }
+
+    fn has(list: &[(String, String, Kind)], text: &str, name: &str, kind: Kind) -> bool {
+        list.iter().any(|(t, n, k)| t == text && n == name && *k == kind)
+    }
+
+    #[test]
+    fn tagger_was_trained_with_these_dictionaries() {
+        assert!(
+            extractor(None).model_matches_dictionaries(),
+            "schema/entities changed: retrain with `cargo run --release --example train-entities -- \
+             ../shared/data/conll2003/eng.train schema/entities/tagger.bin.gz`"
+        );
+    }
+
+    #[test]
+    fn resolves_aliases_short_forms_and_demonyms() {
+        let ex = extractor(None);
+        let text = "Vladimir Putin met envoys from N. Korea in Moscow on Monday. Putin said North Korean \
+                    troops would stay, U.S. officials said.";
+        let got = found(&ex, text);
+        assert!(
+            has(&got, "Vladimir Putin", "Vladimir Putin", Kind::Person),
+            "{got:?}"
+        );
+        assert!(has(&got, "Putin", "Vladimir Putin", Kind::Person), "{got:?}");
+        assert!(has(&got, "N. Korea", "North Korea", Kind::Place), "{got:?}");
+        assert!(has(&got, "North Korean", "North Korea", Kind::Place), "{got:?}");
+        assert!(has(&got, "U.S.", "United States", Kind::Place), "{got:?}");
+        assert!(has(&got, "Moscow", "Moscow", Kind::Place), "{got:?}");
+        assert!(!got.iter().any(|(t, _, _)| t == "Monday"), "{got:?}");
+    }
+
+    #[test]
+    fn user_overrides_add_merge_and_hide() {
+        let ex = extractor(Some(
+            "# test\nalias\tMarta Zielinska\tperson\tM. Zielinska\nmerge\tRossiyskaya Gazeta\tRG|Rossiiskaya Gazeta\torg\nhide\tMoscow\n",
+        ));
+        let got = found(
+            &ex,
+            "M. Zielinska told RG in Moscow that Rossiiskaya Gazeta was wrong.",
+        );
+        assert!(
+            has(&got, "M. Zielinska", "Marta Zielinska", Kind::Person),
+            "{got:?}"
+        );
+        assert!(has(&got, "RG", "Rossiyskaya Gazeta", Kind::Org), "{got:?}");
+        assert!(
+            has(&got, "Rossiiskaya Gazeta", "Rossiyskaya Gazeta", Kind::Org),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(_, n, _)| n == "Moscow"), "{got:?}");
+        let bad = dictionary::Overrides {
+            origin: "mine.tsv".into(),
+            text: "rename\tX\n".into(),
+        };
+        let err = Dictionary::with_overrides(Some(&bad)).unwrap_err().to_string();
+        assert!(
+            err.contains("mine.tsv line 1") && err.contains("'rename' is not an override"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Splitting text into word tokens with byte offsets, the way the CoNLL-2003 Reuters text is split.
+//!
+//! The tagger was trained on CoNLL tokens, so the tokenizer follows that
+//! convention: possessive 's is its own token, hyphenated words and numbers
+//! stay whole, abbreviations keep their period ("U.S.", "Inc.", "N."), and
+//! every other punctuation mark stands alone.
+
+/// One token: a byte range of the text and where it sits in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+    /// First word of a sentence (or of a line), where capitals say little.
+    pub sentence_start: bool,
+    /// A line break lies between this token and the previous one.
+    pub line_start: bool,
+}
+
+/// Words that keep their trailing period. Single letters ("J.") and dotted
+/// initialisms ("U.S.", "a.m.") are recognised by shape, not listed here.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm",
+    "maj", "rev", "hon", "pres", "st", "jr", "sr", "inc", "corp", "co", "ltd", "plc", "bros", "vs", "no",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "calif", "fla",
+    "mass", "ariz", "conn", "ill", "mich", "minn", "penn", "tenn", "wash", "wis", "ave", "blvd", "mt", "ft",
+    "dept", "univ", "approx", "est", "etc",
+];
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+/// Splits `text` into tokens. Sentences end at . ! ? and at line breaks.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(text.len() / 5);
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    let mut sentence_start = true;
+    let mut line_start = true;
+    while pos < bytes.len() {
+        let c = match text[pos..].chars().next() {
+            Some(c) => c,
+            None => break,
+        };
+        if c.is_whitespace() {
+            if c == '\n' || c == '\u{2029}' {
+                sentence_start = true;
+                line_start = true;
+            }
+            pos += c.len_utf8();
+            continue;
+        }
+        let end = if is_word_char(c) {
+            word_end(text, pos)
+        } else if is_apostrophe(c) && possessive_s(&text[pos + c.len_utf8()..]) {
+            // The "'s" that `word_end` split off is one token, as in CoNLL.
+            pos + c.len_utf8() + 1
+        } else {
+            pos + c.len_utf8()
+        };
+        let is_word = is_word_char(c);
+        tokens.push(Token {
+            start: pos,
+            end,
+            sentence_start: sentence_start && is_word,
+            line_start,
+        });
+        line_start = false;
+        if is_word {
+            sentence_start = false;
+        } else if matches!(c, '.' | '!' | '?') {
+            sentence_start = true;
+        }
+        pos = end;
+    }
+    tokens
+}
+
+/// `rest` (after an apostrophe) is a possessive s: "s" and no more letters.
+fn possessive_s(rest: &str) -> bool {
+    rest.starts_with(['s', 'S']) && !rest[1..].chars().next().is_some_and(is_word_char)
+}
+
+/// The end of the word starting at `start`: letters and digits, joined by
+/// single hyphens, apostrophes (but not a final 's) and, inside numbers or
+/// initialisms, periods, commas, slashes and colons.
+fn word_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    let mut chars = text[start..].char_indices().peekable();
+    let mut last_was_digit = false;
+    let mut dotted = false;
+    let mut letters_since_dot = 0usize;
+    while let Some((i, c)) = chars.next() {
+        let at = start + i;
+        if is_word_char(c) {
+            end = at + c.len_utf8();
+            last_was_digit = c.is_ascii_digit();
+            letters_since_dot += 1;
+            continue;
+        }
+        let next = chars.peek().map(|&(_, n)| n);
+        let next_is_word = next.is_some_and(is_word_char);
+        match c {
+            '-' if next_is_word => {}
+            '.' if next_is_word && letters_since_dot == 1 && !last_was_digit => {
+                // "U.S": a dotted initialism continues.
+                dotted = true;
+                end = at + c.len_utf8();
+                letters_since_dot = 0;
+                continue;
+            }
+            '.' | ',' | '/' | ':' if last_was_digit && next.is_some_and(|n| n.is_ascii_digit()) => {}
+            c if is_apostrophe(c) && next_is_word => {
+                // "Korea's" splits before the 's; "O'Neill" stays whole.
+                let rest = &text[at + c.len_utf8()..];
+                let possessive = possessive_s(rest);
+                let negation =
+                    at > start + 1 && text[start..at].ends_with(['n', 'N']) && rest.starts_with(['t', 'T']);
+                if possessive || negation {
+                    return if negation { at - 1 } else { at };
+                }
+            }
+            _ => break,
+        }
+        end = at + c.len_utf8();
+        letters_since_dot = 0;
+    }
+    // A trailing period belongs to initials and known abbreviations.
+    if text[end..].starts_with('.') {
+        let word = &text[start..end];
+        let single_letter = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+        if dotted || single_letter || ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word)) {
+            end += 1;
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text).iter().map(|t| &text[t.start..t.end]).collect()
+    }
+
+    #[test]
+    fn splits_like_conll() {
+        assert_eq!(
+            words("N. Korea's troops, U.S. officials said (Yoo Yong-won)."),
+            [
+                "N.",
+                "Korea",
+                "'s",
+                "troops",
+                ",",
+                "U.S.",
+                "officials",
+                "said",
+                "(",
+                "Yoo",
+                "Yong-won",
+                ")",
+                "."
+            ]
+        );
+        assert_eq!(
+            words("Pyongyang\u{2019}s 3,000 troops on 1996-08-30"),
+            ["Pyongyang", "\u{2019}s", "3,000", "troops", "on", "1996-08-30"]
+        );
+        assert_eq!(
+            words("O'Neill doesn't work at Acme Inc. now"),
+            ["O'Neill", "does", "n't", "work", "at", "Acme", "Inc.", "now"]
+        );
+        assert_eq!(
+            words("Agency/Korea 4.5 p.m. end."),
+            ["Agency", "/", "Korea", "4.5", "p.m.", "end", "."]
+        );
+    }
+
+    #[test]
+    fn marks_sentence_starts() {
+        let text = "However, he left. \"In time\" she said!\nThen";
+        let starts: Vec<&str> = tokenize(text)
+            .iter()
+            .filter(|t| t.sentence_start)
+            .map(|t| &text[t.start..t.end])
+            .collect();
+        assert_eq!(starts, ["However", "In", "Then"]);
+    }
+}
