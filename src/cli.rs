@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "NEWSIDX_SCHEMA", value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
+    /// Entity overrides (aliases, merges, hidden names) [default:
+    /// $XDG_CONFIG_HOME/newsidx/entities.tsv, if it exists].
+    #[arg(long, global = true, env = "NEWSIDX_ENTITIES", value_name = "FILE")]
+    pub entities: Option<PathBuf>,
+
     /// Print nothing but results and failures.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -67,6 +72,12 @@ pub enum Command {
     Search(SearchArgs),
     /// Print one stored article with all its fields.
     Show(ShowArgs),
+    /// List the entities of the archive, or of the articles a query finds.
+    Entities(EntitiesArgs),
+    /// Score entity extraction on a CoNLL-2003 file (eng.testa, say).
+    Evaluate(EvaluateArgs),
+    /// List the entities of one text: each mention with its canonical name.
+    Extract(ExtractArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,8 +107,13 @@ pub struct IndexArgs {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The query: words, "phrases", AND / OR / NOT, -word, (groups), field:word.
-    #[arg(value_name = "QUERY")]
-    pub query: String,
+    #[arg(value_name = "QUERY", required_unless_present = "entity")]
+    pub query: Option<String>,
+
+    /// Only articles that mention this entity (aliases resolved: "N. Korea"
+    /// is North Korea); repeat for articles that mention all of them.
+    #[arg(long, value_name = "NAME")]
+    pub entity: Vec<String>,
 
     /// How many hits to print.
     #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
@@ -119,6 +135,69 @@ pub struct ShowArgs {
     pub id: String,
 
     /// Print the article as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// An article file in any layout newsidx reads, or - for raw text on
+    /// standard input [default: -].
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Read FILE as raw text, not as an article: offsets are into the file.
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Print {"mentions": [{"text", "name", "type", "start", "end", "field"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EntitiesArgs {
+    /// Only the articles this query finds.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+
+    /// Only the articles that mention this entity (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub entity: Vec<String>,
+
+    /// Only entities of this type.
+    #[arg(long = "type", value_enum, value_name = "TYPE")]
+    pub kind: Option<KindArg>,
+
+    /// How many entities to print.
+    #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+
+    /// Print {"articles", "entities": [{"name", "type", "articles", "mentions"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Person,
+    Place,
+    Org,
+    Misc,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Gold annotations: one token a line, the NER tag (IOB1 or IOB2) last,
+    /// -DOCSTART- between articles.
+    #[arg(value_name = "CONLL_FILE")]
+    pub gold: PathBuf,
+
+    /// Score these tags (same tokens, tag last) instead of newsidx's own.
+    #[arg(long, value_name = "CONLL_FILE")]
+    pub predicted: Option<PathBuf>,
+
+    /// Print the scores as one JSON object.
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use crate::entities::{EntityCount, Kind};
 use crate::error::{Error, Result};
 use crate::ingest::Article;
 use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
@@ -108,6 +109,28 @@ impl NewsIndex {
         })
     }
 
+    /// The user's entity overrides in force when the index was last built.
+    pub fn entity_overrides(&self) -> Option<PathBuf> {
+        Some(self.dir.join(OVERRIDES_FILE)).filter(|p| p.is_file())
+    }
+
+    /// Keeps a copy of the overrides (or removes it, for none), replacing
+    /// the old one in a single rename.
+    pub fn save_entity_overrides(&self, text: Option<&str>) -> Result<()> {
+        let path = self.dir.join(OVERRIDES_FILE);
+        match text {
+            Some(text) => {
+                let tmp = self.dir.join(format!("{OVERRIDES_FILE}.tmp"));
+                std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+                std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+            }
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+                _ => Ok(()),
+            },
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -148,7 +171,7 @@ impl NewsIndex {
     }
 
     /// The tantivy document for an article.
-    pub fn to_document(&self, a: &Article) -> TantivyDocument {
+    pub fn to_document(&self, a: &Article, entities: &[EntityCount]) -> TantivyDocument {
         let f = &self.schema.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &a.id);
@@ -177,6 +200,22 @@ impl NewsIndex {
             );
         }
         doc.add_text(f.layout, a.layout.as_str());
+        for e in entities {
+            let term = entity_term(e.kind, &e.name);
+            // Term frequency is the mention count; past a few dozen it says
+            // nothing more, and a list-like page must not flood the index.
+            for _ in 0..e.mentions.min(MAX_MENTIONS_COUNTED) {
+                doc.add_text(f.entity, &term);
+            }
+            if e.in_title {
+                doc.add_text(f.entity_title, &term);
+            }
+        }
+        if !entities.is_empty() {
+            if let Ok(json) = serde_json::to_string(entities) {
+                doc.add_text(f.entities, json);
+            }
+        }
         doc
     }
 
@@ -205,6 +244,9 @@ impl NewsIndex {
                 })
                 .collect(),
             body: text(f.body).unwrap_or_default(),
+            entities: text(f.entities)
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
         }
     }
 
@@ -226,6 +268,16 @@ impl NewsIndex {
     }
 }
 
+/// The copy of the user's entity overrides kept in the index folder.
+const OVERRIDES_FILE: &str = "entity-overrides.tsv";
+
+/// The indexed term of an entity: `person:kim jong un`.
+pub fn entity_term(kind: Kind, name: &str) -> String {
+    format!("{}:{}", kind.as_str(), crate::entities::dictionary::key(name))
+}
+
+const MAX_MENTIONS_COUNTED: u32 = 50;
+
 /// An article read back from the index.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredArticle {
@@ -241,6 +293,7 @@ pub struct StoredArticle {
     pub layout: Option<String>,
     pub captions: Vec<String>,
     pub body: String,
+    pub entities: Vec<EntityCount>,
 }
 
 fn check_marker(dir: &Path) -> Result<()> {

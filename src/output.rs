@@ -5,8 +5,10 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
+use crate::entities::Kind;
 use crate::index::StoredArticle;
 use crate::ingest::IngestSummary;
+use crate::search::entity::EntityRow;
 use crate::search::{Hit, SearchResults, Snippet};
 
 /// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
@@ -42,6 +44,16 @@ pub struct HitJson<'a> {
     pub snippet: &'a str,
     /// Byte ranges of the matched words in `snippet`.
     pub highlights: Vec<[usize; 2]>,
+    /// The article's entities, most mentioned first.
+    pub entities: Vec<EntityJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct EntityJson<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub mentions: u32,
 }
 
 impl<'a> SearchJson<'a> {
@@ -67,6 +79,15 @@ impl<'a> HitJson<'a> {
             score: hit.score,
             snippet: &hit.snippet.text,
             highlights: hit.snippet.highlights.iter().map(|r| [r.start, r.end]).collect(),
+            entities: a
+                .entities
+                .iter()
+                .map(|e| EntityJson {
+                    name: &e.name,
+                    kind: e.kind,
+                    mentions: e.mentions,
+                })
+                .collect(),
         }
     }
 }
@@ -200,4 +221,96 @@ fn plural(n: u64) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// One mention, as `extract --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MentionJson {
+    /// The text as written.
+    pub text: String,
+    /// The canonical entity it names.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Byte offsets into the field's text (into the input, for raw text);
+    /// `end` is exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// title, captions or body of a parsed article; text for raw input.
+    pub field: &'static str,
+}
+
+/// `extract` for people: one mention a line.
+pub fn write_mentions(out: &mut dyn Write, mentions: &[MentionJson], style: Style) -> io::Result<()> {
+    for m in mentions {
+        let alias = if m.text == m.name {
+            String::new()
+        } else {
+            format!("  ({})", m.text)
+        };
+        writeln!(
+            out,
+            "{:<8} {:>6}-{:<6} {:<6} {}{}",
+            m.field,
+            m.start,
+            m.end,
+            m.kind.as_str(),
+            style.bold(&m.name),
+            alias
+        )?;
+    }
+    Ok(())
+}
+
+/// `entities --json`.
+#[derive(Serialize)]
+pub struct EntitiesJson<'a> {
+    /// Articles the listing covers.
+    pub articles: usize,
+    pub entities: &'a [EntityRow],
+}
+
+/// `entities` for people: a table.
+pub fn write_entities(
+    out: &mut dyn Write,
+    articles: usize,
+    rows: &[EntityRow],
+    style: Style,
+) -> io::Result<()> {
+    let width = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{:<width$}  {:<6}  {:>8}  {:>8}",
+            "entity", "type", "articles", "mentions"
+        ))
+    )?;
+    for r in rows {
+        let pad = width.saturating_sub(r.name.chars().count());
+        writeln!(
+            out,
+            "{}{}  {:<6}  {:>8}  {:>8}",
+            style.bold(&r.name),
+            " ".repeat(pad),
+            r.kind.as_str(),
+            r.articles,
+            r.mentions
+        )?;
+    }
+    writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{} entities shown, from {articles} article{}",
+            rows.len(),
+            plural(articles as u64)
+        ))
+    )?;
+    Ok(())
 }

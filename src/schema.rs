@@ -168,6 +168,48 @@ pub struct TextRules {
     pub boilerplate: BoilerplateRules,
     pub dates: DateRules,
     pub sections: SectionRules,
+    pub entities: EntityRules,
+}
+
+/// `[entities]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityRules {
+    #[serde(default = "yes")]
+    pub demonyms_as_country: bool,
+    #[serde(default)]
+    pub compass: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for EntityRules {
+    fn default() -> Self {
+        EntityRules {
+            demonyms_as_country: true,
+            compass: BTreeMap::new(),
+        }
+    }
+}
+
+impl EntityRules {
+    pub fn settings(&self) -> crate::entities::Settings {
+        crate::entities::Settings {
+            demonyms_as_country: self.demonyms_as_country,
+            compass: self
+                .compass
+                .iter()
+                .map(|(abbr, full)| {
+                    (
+                        crate::entities::dictionary::key(abbr),
+                        crate::entities::dictionary::key(full),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -180,6 +222,8 @@ struct MappingFile {
     boilerplate: BoilerplateRules,
     dates: DateRules,
     sections: SectionRules,
+    #[serde(default)]
+    entities: EntityRules,
 }
 
 /// A loaded, checked mapping.
@@ -265,6 +309,7 @@ impl Mapping {
                 boilerplate: file.boilerplate,
                 dates: file.dates,
                 sections: file.sections,
+                entities: file.entities,
             },
         })
     }
@@ -301,6 +346,19 @@ impl Mapping {
             };
             fields.insert(role, field);
         }
+        // The entity fields are not the mapping's to change: search and the
+        // `entities` command depend on exactly this indexing.
+        let raw = |record| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(record)
+                    .set_fieldnorms(false),
+            )
+        };
+        let entity = builder.add_text_field("entity", raw(IndexRecordOption::WithFreqs));
+        let entity_title = builder.add_text_field("entity_title", raw(IndexRecordOption::Basic));
+        let entities = builder.add_text_field("entities", TextOptions::default() | STORED);
         let field = |r: Role| fields[&r];
         NewsSchema {
             schema: builder.build(),
@@ -316,6 +374,9 @@ impl Mapping {
                 url: field(Role::Url),
                 published: field(Role::Published),
                 layout: field(Role::Layout),
+                entity,
+                entity_title,
+                entities,
             },
         }
     }
@@ -378,6 +439,13 @@ pub struct Fields {
     pub url: Field,
     pub published: Field,
     pub layout: Field,
+    /// One term per mention, `person:kim jong un`: exact entity queries,
+    /// ranked by how often the article names it.
+    pub entity: Field,
+    /// The entities the headline names (same terms), for ranking.
+    pub entity_title: Field,
+    /// The article's entities with display names and counts, as JSON.
+    pub entities: Field,
 }
 
 impl Fields {
@@ -435,7 +503,8 @@ mod tests {
     fn builtin_mapping_loads_and_builds() {
         let mapping = Mapping::builtin().unwrap();
         let schema = mapping.build();
-        assert_eq!(schema.schema.fields().count(), Role::ALL.len());
+        // The roles plus the three entity fields.
+        assert_eq!(schema.schema.fields().count(), Role::ALL.len() + 3);
         assert!(mapping.keys(Role::Body).contains(&"maintext".to_string()));
         let search: Vec<_> = mapping.default_search_fields(&schema.fields);
         assert!(search.iter().any(|(f, b)| *f == schema.fields.title && *b > 1.0));

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
@@ -22,6 +23,9 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // Archive folders are checked before anything is written.
     let archives = ingest::walk::plan(&args.archives)?;
+    let mapping = ctx.mapping()?;
+    let overrides = ctx.overrides()?;
+    let extractor = ctx.extractor(&mapping, overrides.as_ref())?;
     let request = IngestRequest {
         archives,
         threads,
@@ -29,12 +33,15 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         limits: Limits {
             max_article_bytes: args.max_article_size.saturating_mul(1 << 20),
         },
+        extractor: Some(Arc::new(extractor)),
     };
-    let index = NewsIndex::open_or_create(&ctx.index_dir, ctx.mapping()?)?;
+    let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
     let show_progress = !ctx.quiet && !args.json && std::io::stderr().is_terminal();
     let progress = Spinner::new(show_progress);
     let summary = ingest::run(&index, &request, &progress)?;
     progress.finish();
+    // Searches resolve --entity with the overrides the articles were indexed with.
+    index.save_entity_overrides(overrides.as_ref().map(|o| o.text.as_str()))?;
 
     if args.json {
         print_json(&summary)?;

@@ -1,5 +1,8 @@
 //! One file per command: turns parsed arguments into library requests, prints the results, picks the exit code.
 
+mod entities;
+mod evaluate;
+mod extract;
 mod index;
 mod search;
 mod show;
@@ -8,6 +11,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use newsidx::entities::dictionary::{self, Overrides};
+use newsidx::entities::{Dictionary, Extractor};
 use newsidx::output::Style;
 use newsidx::schema::Mapping;
 
@@ -17,6 +22,7 @@ use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
 pub struct Context {
     pub index_dir: PathBuf,
     pub schema: Option<PathBuf>,
+    pub entities: Option<PathBuf>,
     pub quiet: bool,
     pub verbose: u8,
     /// Colour on standard output.
@@ -35,6 +41,7 @@ impl Context {
         Context {
             index_dir: global.index,
             schema: global.schema,
+            entities: global.entities,
             quiet: global.quiet,
             verbose: global.verbose,
             style: Style { color },
@@ -44,6 +51,27 @@ impl Context {
     pub fn mapping(&self) -> newsidx::Result<Mapping> {
         Mapping::load(self.schema.as_deref())
     }
+
+    /// The entity override file: `--entities`, else the default path when
+    /// a file is there.
+    pub fn entities_file(&self) -> Option<PathBuf> {
+        self.entities
+            .clone()
+            .or_else(|| dictionary::default_user_file().filter(|p| p.is_file()))
+    }
+
+    /// The user's overrides, read once.
+    pub fn overrides(&self) -> newsidx::Result<Option<Overrides>> {
+        self.entities_file().map(|p| Overrides::read(&p)).transpose()
+    }
+
+    /// The extractor with the user's overrides, for `index` and `extract`.
+    pub fn extractor(&self, mapping: &Mapping, overrides: Option<&Overrides>) -> newsidx::Result<Extractor> {
+        Extractor::new(
+            Dictionary::with_overrides(overrides)?,
+            mapping.rules.entities.settings(),
+        )
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -52,6 +80,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(args) => index::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
+        Command::Extract(args) => extract::run(&ctx, args),
+        Command::Entities(args) => entities::run(&ctx, args),
+        Command::Evaluate(args) => evaluate::run(&ctx, args),
     }
 }
 

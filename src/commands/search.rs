@@ -13,11 +13,15 @@ use crate::cli::SearchArgs;
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
     let request = SearchRequest {
-        query: args.query,
+        query: args.query.unwrap_or_default(),
+        entities: args.entity,
         limit: args.limit,
         offset: args.offset,
     };
     let results = search::search(&index, &request)?;
+    for note in &results.notes {
+        eprintln!("newsidx: {note}");
+    }
     if args.json {
         print_json(&SearchJson::new(&results))?;
     } else {

@@ -63,6 +63,26 @@ pub struct Article {
 }
 
 impl Article {
+    /// The texts entities are found in, named by field: title, each
+    /// caption, body.
+    pub fn entity_texts(&self) -> Vec<(&'static str, &str)> {
+        let mut parts = Vec::with_capacity(2 + self.captions.len());
+        if let Some(title) = &self.title {
+            parts.push(("title", title.as_str()));
+        }
+        parts.extend(self.captions.iter().map(|c| ("captions", c.as_str())));
+        parts.push(("body", self.body.as_str()));
+        parts
+    }
+
+    /// The article's entities with mention counts.
+    pub fn entities(&self, extractor: &crate::entities::Extractor) -> Vec<crate::entities::EntityCount> {
+        let named = self.entity_texts();
+        let texts: Vec<&str> = named.iter().map(|(_, t)| *t).collect();
+        let title = self.title.as_ref().map(|_| 0);
+        crate::entities::count(&extractor.extract(&texts), title)
+    }
+
     /// An article as a parser starts it; `finish` adds what the path tells
     /// (id, path, archive, and section or date when the text has none).
     fn new(layout: Layout) -> Self {

@@ -12,6 +12,7 @@ use tantivy::TantivyDocument;
 
 use super::walk::{self, Archive, FileTask, Walked};
 use super::{read_file, Item, Limits, Rules, Skip};
+use crate::entities::Extractor;
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
 
@@ -25,6 +26,8 @@ pub struct IngestRequest {
     /// The tantivy writer's memory budget, shared by its threads.
     pub writer_memory: usize,
     pub limits: Limits,
+    /// Finds each article's entities; `None` indexes none.
+    pub extractor: Option<Arc<Extractor>>,
 }
 
 /// The outcome of a run, as `index --json` prints it.
@@ -109,7 +112,11 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
                         read_file(&task, rules, &req.limits, &mut |item| {
                             let msg = match item {
                                 Item::Article(article) => {
-                                    Out::Doc(article.id.clone(), index.to_document(&article))
+                                    let entities = match &req.extractor {
+                                        Some(ex) => article.entities(ex),
+                                        None => Vec::new(),
+                                    };
+                                    Out::Doc(article.id.clone(), index.to_document(&article, &entities))
                                 }
                                 Item::Skipped(skip) => Out::Skipped(skip),
                             };

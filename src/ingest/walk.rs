@@ -259,6 +259,29 @@ fn escape(mut bytes: &[u8]) -> String {
     }
 }
 
+impl FileTask {
+    /// One file read on its own (`newsidx extract FILE`), as if its folder
+    /// were the archive.
+    pub fn single(path: &Path) -> FileTask {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let canonical = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
+        let file_name = path.file_name().map(Path::new).unwrap_or(path);
+        FileTask {
+            archive: Arc::new(Archive {
+                given: parent.to_path_buf(),
+                canonical,
+                prefix: String::new(),
+            }),
+            path: path.to_path_buf(),
+            rel: escape_path(file_name),
+            name: file_name.to_string_lossy().to_lowercase(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

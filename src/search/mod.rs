@@ -1,5 +1,6 @@
 //! Searching: a `SearchRequest` in, ranked hits with highlighted snippets out.
 
+pub mod entity;
 pub mod query;
 
 use std::ops::Range;
@@ -23,7 +24,10 @@ const SNIPPET_CHARS: usize = 180;
 /// What to look for.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
+    /// The query text; may be empty when `entities` are given.
     pub query: String,
+    /// Entity names every hit must mention (resolved through the aliases).
+    pub entities: Vec<String>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -34,6 +38,8 @@ pub struct SearchResults {
     /// Matching documents in the whole index.
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// Things the user should know, e.g. an entity searched as a phrase.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,13 +57,10 @@ pub struct Snippet {
 }
 
 pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
-    let node = query::parse(&req.query)?;
-    let query = Builder::new(index).build(&node)?.ok_or_else(|| QueryError {
-        message: "the query has no searchable words".into(),
-        column: None,
-    })?;
     let reader = index.reader()?;
     let searcher = reader.searcher();
+    let mut notes = Vec::new();
+    let query = build_query(index, &searcher, &req.query, &req.entities, &mut notes)?;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
     let (top, total) = if req.limit == 0 {
         (Vec::new(), searcher.search(&*query, &Count).map_err(failed)?)
@@ -80,7 +83,64 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
             snippet,
         });
     }
-    Ok(SearchResults { total, hits })
+    Ok(SearchResults { total, hits, notes })
+}
+
+/// The query text and entity names as one tantivy query: all must match.
+/// Entity names that neither dictionaries nor index know become phrases,
+/// with a note saying so.
+pub fn build_query(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    text: &str,
+    entities: &[String],
+    notes: &mut Vec<String>,
+) -> Result<Box<dyn Query>> {
+    let builder = Builder::new(index);
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !text.trim().is_empty() {
+        let node = query::parse(text)?;
+        let q = builder.build(&node)?.ok_or_else(|| QueryError {
+            message: "the query has no searchable words".into(),
+            column: None,
+        })?;
+        musts.push((Occur::Must, q));
+    }
+    if !entities.is_empty() {
+        // Dictionaries load only when an entity is asked for.
+        let resolver = entity::EntityResolver::new(index)?;
+        for name in entities {
+            if name.trim().is_empty() {
+                return Err(Error::Query(QueryError {
+                    message: "--entity needs a name".into(),
+                    column: None,
+                }));
+            }
+            match resolver.resolve(index, searcher, name)? {
+                entity::Resolved::Terms(terms) => {
+                    musts.push((Occur::Must, entity::entity_query(index, &terms)))
+                }
+                entity::Resolved::Unknown => {
+                    notes.push(format!(
+                        "no entity '{name}' in the index; searching it as a phrase"
+                    ));
+                    let phrase = builder.leaf(None, name)?.ok_or_else(|| QueryError {
+                        message: format!("--entity '{name}' has no searchable words"),
+                        column: None,
+                    })?;
+                    musts.push((Occur::Must, phrase));
+                }
+            }
+        }
+    }
+    match musts.len() {
+        0 => Err(Error::Query(QueryError {
+            message: "give a query or --entity NAME".into(),
+            column: None,
+        })),
+        1 => Ok(musts.remove(0).1),
+        _ => Ok(Box::new(BooleanQuery::new(musts))),
+    }
 }
 
 /// Turns a parsed query into a tantivy query, analysing words the way each

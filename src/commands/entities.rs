@@ -1,0 +1,67 @@
+//! `newsidx entities [QUERY] [--entity NAME]`: who and what the archive, or a result set, is about.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use newsidx::entities::Kind;
+use newsidx::index::NewsIndex;
+use newsidx::output::{self, EntitiesJson};
+use newsidx::search::{self, entity};
+
+use super::{print_json, Context};
+use crate::cli::{EntitiesArgs, KindArg};
+
+pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
+    let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let kind = args.kind.map(|k| match k {
+        KindArg::Person => Kind::Person,
+        KindArg::Place => Kind::Place,
+        KindArg::Org => Kind::Org,
+        KindArg::Misc => Kind::Misc,
+    });
+    let text = args.query.unwrap_or_default();
+    let mut notes = Vec::new();
+    let query = if text.trim().is_empty() && args.entity.is_empty() {
+        None
+    } else {
+        Some(search::build_query(
+            &index,
+            &searcher,
+            &text,
+            &args.entity,
+            &mut notes,
+        )?)
+    };
+    for note in &notes {
+        eprintln!("newsidx: {note}");
+    }
+    let (articles, mut rows) = entity::list(&index, &searcher, query.as_deref(), kind)?;
+    // The entities asked for are in every article of the set: they say nothing.
+    if !args.entity.is_empty() {
+        let resolver = entity::EntityResolver::new(&index)?;
+        let asked: Vec<String> = args
+            .entity
+            .iter()
+            .map(|n| newsidx::entities::dictionary::key(&resolver.canonical(n)))
+            .collect();
+        rows.retain(|r| !asked.contains(&newsidx::entities::dictionary::key(&r.name)));
+    }
+    rows.truncate(args.limit);
+    if args.json {
+        print_json(&EntitiesJson {
+            articles,
+            entities: &rows,
+        })?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        output::write_entities(&mut out, articles, &rows, ctx.style)?;
+        out.flush()?;
+    }
+    Ok(if rows.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
