@@ -49,6 +49,53 @@ pub struct Hit {
     pub score: f32,
     pub snippet: String,
     pub highlights: Vec<[usize; 2]>,
+    pub entities: Vec<HitEntity>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HitEntity {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub mentions: u32,
+}
+
+/// `entities --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entities {
+    pub articles: usize,
+    pub entities: Vec<EntityRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityRow {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub articles: u64,
+    pub mentions: u64,
+}
+
+/// `extract --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mentions {
+    pub mentions: Vec<Mention>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Mention {
+    pub text: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub start: usize,
+    pub end: usize,
+    pub field: String,
 }
 
 /// `show --json`.
@@ -66,6 +113,18 @@ pub struct Article {
     pub layout: Option<String>,
     pub captions: Vec<String>,
     pub body: String,
+    pub entities: Vec<ArticleEntity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleEntity {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub mentions: u32,
+    /// Present (true) when the headline names it.
+    pub title: Option<bool>,
 }
 
 /// The repository's sample corpus.
@@ -206,8 +265,12 @@ impl Env {
 /// The binary with a clean environment and nothing set.
 pub fn bare_cmd() -> Command {
     let mut cmd = Command::cargo_bin("newsidx").expect("binary");
+    // No user override file may leak in from the machine running the tests.
+    let no_config = std::env::temp_dir().join("newsidx-tests-no-config");
     cmd.env_remove("NEWSIDX_INDEX")
         .env_remove("NEWSIDX_SCHEMA")
+        .env_remove("NEWSIDX_ENTITIES")
+        .env("XDG_CONFIG_HOME", no_config)
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     cmd
