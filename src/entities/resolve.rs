@@ -50,7 +50,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         }
         // A demonym ("North Korean") names its country when the setting
         // says so; otherwise it stays misc, as CoNLL has it.
-        let demonym = (r.kind == Kind::Misc && ex.settings.demonyms_as_country)
+        let demonym = (r.kind != Kind::Person && ex.settings.demonyms_as_country)
             .then(|| dict.demonym(surface))
             .flatten();
         let found = demonym
