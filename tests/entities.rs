@@ -65,7 +65,12 @@ fn the_seed_article_names_its_people_places_and_organisations() {
     ] {
         assert!(places.contains(place), "place {place} missing from {places:?}");
     }
-    for person in ["Kim Jong Un", "Vladimir Putin", "Alexander Matsegora"] {
+    for person in [
+        "Kim Jong Un",
+        "Vladimir Putin",
+        "Yoo Yong-won",
+        "Alexander Matsegora",
+    ] {
         assert!(people.contains(person), "person {person} missing from {people:?}");
     }
     for org in [
@@ -94,7 +99,7 @@ fn the_seed_article_names_its_people_places_and_organisations() {
         .mentions
         .iter()
         .any(|m| m.text == "Pyongyang" && m.name == "North Korea"));
-    for word in ["According", "However", "In", "Around", "Seoul also"] {
+    for word in ["According", "However", "In", "Around", "Seoul also", "Photo"] {
         assert!(
             !found.mentions.iter().any(|m| m.text == word),
             "{word} is no entity"

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::features::PremixedState;
 use super::tokens::tokenize;
 use super::Kind;
 use crate::error::{Error, Result};
@@ -21,6 +22,7 @@ const LAST_NAMES: &str = include_str!("../../schema/entities/last-names.txt");
 const ORG_WORDS: &str = include_str!("../../schema/entities/org-words.txt");
 const ORG_WORDS_NEWS: &str = include_str!("../../schema/entities/org-words-news.txt");
 const COMMON_WORDS: &str = include_str!("../../schema/entities/common-words.txt");
+const TITLES_NEWS: &str = include_str!("../../schema/entities/titles-news.txt");
 
 /// Where the user's override file is looked for when `--entities` is not given.
 pub fn default_user_file() -> Option<std::path::PathBuf> {
@@ -89,19 +91,19 @@ pub const GAZ_MAX_TOKENS: usize = 5;
 pub struct Dictionary {
     entries: Vec<Entry>,
     /// `key()` of a canonical name or alias -> entry.
-    aliases: HashMap<String, usize>,
+    aliases: HashMap<String, usize, PremixedState>,
     /// Aliases that only match when written exactly so ("US", not "us").
-    case_sensitive: HashMap<String, usize>,
+    case_sensitive: HashMap<String, usize, PremixedState>,
     /// `key()` of a demonym -> its country.
-    demonyms: HashMap<String, usize>,
+    demonyms: HashMap<String, usize, PremixedState>,
     /// Hash of lowercase token runs -> `gaz` mask, for the tagger's features.
     /// Built from the shipped dictionaries only, so the user's file cannot
     /// shift what the tagger was trained on.
-    gazetteer: HashMap<u64, u16, super::features::PremixedState>,
+    gazetteer: HashMap<u64, u16, PremixedState>,
     /// Last word of a known person's name -> that person ("Putin").
-    surnames: HashMap<String, usize>,
+    surnames: HashMap<String, usize, PremixedState>,
     /// `key()`s the user hid.
-    hidden: HashSet<String>,
+    hidden: HashSet<String, PremixedState>,
     /// Names from the user's file, found in text even where the tagger is
     /// silent: (tokens as written, entry).
     forced: Vec<(Vec<String>, usize)>,
@@ -177,6 +179,7 @@ impl Dictionary {
         dict.load_tsv(NEWS, "schema/entities/news.tsv", Source::Curated)?;
         dict.load_list(FIRST_NAMES, gaz::FIRST_NAME);
         dict.load_list(HONORIFICS, gaz::HONORIFIC);
+        dict.load_list(TITLES_NEWS, gaz::HONORIFIC);
         dict.load_list(ORGANISATIONS, gaz::ORG);
         dict.load_list(LAST_NAMES, gaz::LAST_NAME);
         dict.load_list(ORG_WORDS, gaz::ORG_WORD);
@@ -192,6 +195,7 @@ impl Dictionary {
             ORG_WORDS,
             ORG_WORDS_NEWS,
             COMMON_WORDS,
+            TITLES_NEWS,
         ]);
         Ok(dict)
     }
@@ -224,30 +228,33 @@ impl Dictionary {
             .or_else(|| self.case_sensitive.get(name.trim()).copied())
     }
 
-    /// Like `lookup`, for text as written in an article: case-sensitive
-    /// aliases must match exactly.
-    pub fn lookup_mention(&self, text: &str) -> Option<usize> {
+    /// Like `lookup`, for text as written in an article (`k` is its
+    /// `key()`): case-sensitive aliases must match exactly.
+    pub fn lookup_mention(&self, text: &str, k: &str) -> Option<usize> {
         if let Some(&i) = self.case_sensitive.get(text) {
             return Some(i);
         }
-        self.aliases.get(&key(text)).copied()
+        self.aliases.get(k).copied()
     }
 
-    /// The one known person with this surname, if there is exactly one.
-    pub fn surname(&self, word: &str) -> Option<usize> {
-        self.surnames
-            .get(&key(word))
-            .copied()
-            .filter(|&i| i != usize::MAX)
+    /// The one known person with this surname (`k`, a `key()`), if there
+    /// is exactly one.
+    pub fn surname(&self, k: &str) -> Option<usize> {
+        self.surnames.get(k).copied().filter(|&i| i != usize::MAX)
     }
 
     /// The country a demonym ("North Korean") belongs to.
     pub fn demonym(&self, text: &str) -> Option<usize> {
-        self.demonyms.get(&key(text)).copied()
+        self.demonym_key(&key(text))
     }
 
-    pub fn is_hidden(&self, name: &str) -> bool {
-        !self.hidden.is_empty() && self.hidden.contains(&key(name))
+    pub fn demonym_key(&self, k: &str) -> Option<usize> {
+        self.demonyms.get(k).copied()
+    }
+
+    /// Whether the user hid this name (`k`, its `key()`).
+    pub fn is_hidden_key(&self, k: &str) -> bool {
+        !self.hidden.is_empty() && self.hidden.contains(k)
     }
 
     pub fn gazetteer(&self, hash: u64) -> u16 {

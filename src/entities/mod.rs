@@ -175,45 +175,45 @@ impl Extractor {
         for (part, text) in parts.iter().enumerate() {
             let doc = Doc::new(text, tokens::tokenize(text), &self.dict);
             let tags = self.model.tag(&doc);
+            // (first token, last token, kind) of the mention being read.
             let mut open: Option<(usize, usize, Kind)> = None;
+            let close = |raw: &mut Vec<resolve::Raw>, (first, last, kind): (usize, usize, Kind)| {
+                let t = doc.tokens[first];
+                // One capitalised word opening a sentence, in no name list:
+                // as likely "Photo" as a name (see `resolve`).
+                let weak = first == last
+                    && t.sentence_start
+                    && doc.gaz_bits(first) & (dictionary::gaz::FIRST_NAME | dictionary::gaz::LAST_NAME) == 0;
+                raw.push(resolve::Raw {
+                    part,
+                    start: t.start,
+                    end: doc.tokens[last].end,
+                    kind,
+                    weak,
+                });
+            };
             for (i, &tag) in tags.iter().enumerate() {
-                let t = doc.tokens[i];
                 match kind_of(tag) {
                     Some((kind, false)) if matches!(open, Some((_, _, k)) if k == kind) => {
                         if let Some(o) = open.as_mut() {
-                            o.1 = t.end;
+                            o.1 = i;
                         }
                     }
                     Some((kind, _)) => {
-                        if let Some((s, e, k)) = open.take() {
-                            raw.push(resolve::Raw {
-                                part,
-                                start: s,
-                                end: e,
-                                kind: k,
-                            });
+                        if let Some(o) = open.take() {
+                            close(&mut raw, o);
                         }
-                        open = Some((t.start, t.end, kind));
+                        open = Some((i, i, kind));
                     }
                     None => {
-                        if let Some((s, e, k)) = open.take() {
-                            raw.push(resolve::Raw {
-                                part,
-                                start: s,
-                                end: e,
-                                kind: k,
-                            });
+                        if let Some(o) = open.take() {
+                            close(&mut raw, o);
                         }
                     }
                 }
             }
-            if let Some((s, e, k)) = open.take() {
-                raw.push(resolve::Raw {
-                    part,
-                    start: s,
-                    end: e,
-                    kind: k,
-                });
+            if let Some(o) = open.take() {
+                close(&mut raw, o);
             }
             if !self.dict.forced().is_empty() {
                 resolve::add_forced(self, part, &doc, &mut raw);
@@ -232,6 +232,7 @@ impl Extractor {
                 start,
                 end,
                 kind,
+                weak: false,
             })
             .collect();
         resolve::resolve(self, parts, raw)

@@ -135,19 +135,19 @@ impl Model {
     pub fn tag(&self, doc: &Doc) -> Vec<u8> {
         let mut tags = Vec::with_capacity(doc.len());
         let mut feats = Vec::with_capacity(64);
-        let (mut prev, mut prev2) = (0u8, 0u8);
+        let mut prev = 0u8;
         for i in 0..doc.len() {
             if doc.tokens[i].line_start {
-                (prev, prev2) = (0, 0);
+                prev = 0;
             }
             let tag = if doc.needs_model(i, prev) {
-                doc.features(i, prev, prev2, &mut feats);
+                doc.features(i, prev, &mut feats);
                 best(&self.scores(&feats), prev)
             } else {
                 0
             };
             tags.push(tag);
-            (prev2, prev) = (prev, tag);
+            prev = tag;
         }
         tags
     }
@@ -199,14 +199,14 @@ impl Trainer {
     /// One pass over a document with gold tags; returns (tokens asked, mistakes).
     pub fn learn(&mut self, doc: &Doc, gold: &[u8]) -> (usize, usize) {
         let mut feats = Vec::with_capacity(64);
-        let (mut prev, mut prev2) = (0u8, 0u8);
+        let mut prev = 0u8;
         let (mut asked, mut wrong) = (0, 0);
         for (i, &truth) in gold.iter().enumerate().take(doc.len()) {
             if doc.tokens[i].line_start {
-                (prev, prev2) = (0, 0);
+                prev = 0;
             }
             let guess = if doc.needs_model(i, prev) {
-                doc.features(i, prev, prev2, &mut feats);
+                doc.features(i, prev, &mut feats);
                 self.now += 1;
                 asked += 1;
                 let mut s = [0.0f32; CLASSES];
@@ -229,7 +229,7 @@ impl Trainer {
             } else {
                 0
             };
-            (prev2, prev) = (prev, guess);
+            prev = guess;
         }
         (asked, wrong)
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::dictionary::key;
-use super::features::Doc;
+use super::features::{Doc, PremixedState};
 use super::{Extractor, Kind, Mention};
 
 /// A mention as the tagger (or a user's name) found it.
@@ -15,15 +15,17 @@ pub struct Raw {
     pub start: usize,
     pub end: usize,
     pub kind: Kind,
+    /// A single sentence-opening word in no name list.
+    pub weak: bool,
 }
 
 struct Candidate {
     raw: Raw,
     name: String,
     kind: Kind,
-    /// Named by a dictionary: the name is settled. The type stays the
-    /// tagger's: "Japan" beat Syria is a team, and CoNLL agrees (dev F1 0.83
-    /// with the dictionary's type, 0.89 with the tagger's).
+    /// `key()` of `name`, kept in step with it.
+    k: String,
+    /// Named by a dictionary: the name is settled.
     known: bool,
 }
 
@@ -45,17 +47,18 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     let mut cands: Vec<Candidate> = Vec::with_capacity(raw.len());
     for r in raw {
         let surface = &parts[r.part][r.start..r.end];
-        if dict.is_hidden(surface) {
+        let sk = key(surface);
+        if dict.is_hidden_key(&sk) {
             continue;
         }
         // A demonym ("North Korean") names its country when the setting
         // says so; otherwise it stays misc, as CoNLL has it.
         let demonym = (r.kind != Kind::Person && ex.settings.demonyms_as_country)
-            .then(|| dict.demonym(surface))
+            .then(|| dict.demonym_key(&sk))
             .flatten();
         let found = demonym
-            .or_else(|| dict.lookup_mention(surface))
-            .or_else(|| expand_compass(ex, surface));
+            .or_else(|| dict.lookup_mention(surface, &sk))
+            .or_else(|| expand_compass(ex, &sk));
         let cand = match found {
             Some(i) => {
                 let entry = dict.entry(i);
@@ -68,6 +71,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 let kind = if metonymy { r.kind } else { entry.kind };
                 Candidate {
                     raw: r,
+                    k: key(&entry.name),
                     name: entry.name.clone(),
                     kind,
                     known: true,
@@ -76,6 +80,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             None => Candidate {
                 raw: r,
                 name: clean(surface),
+                k: sk,
                 kind: r.kind,
                 known: false,
             },
@@ -117,14 +122,16 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 .filter(|(full, _)| full.len() > w.len() && contains_run(full, &w));
             if let (Some((_, name)), None) = (matches.next(), matches.next()) {
                 c.name = name.clone();
+                c.k = key(name);
                 c.kind = Kind::Person;
                 continue;
             }
         }
         if w.len() == 1 && c.kind == Kind::Person {
             // "Putin" in an article that never gives his first name.
-            if let Some(i) = ex.dict.surname(&c.name) {
+            if let Some(i) = ex.dict.surname(&c.k) {
                 c.name = ex.dict.entry(i).name.clone();
+                c.k = key(&c.name);
                 c.known = true;
                 continue;
             }
@@ -133,17 +140,27 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         if is_acronym {
             if let Some((name, kind)) = acronyms.get(&c.name) {
                 c.name = name.clone();
+                c.k = key(name);
                 c.kind = *kind;
             }
         }
     }
 
+    // A lone capitalised word that opens every sentence it is in, names no
+    // one the dictionaries or the article know, and is a person only by the
+    // tagger's guess is a sentence's first word ("Photo: ...").
+    let mut strong: HashMap<String, bool, PremixedState> = HashMap::default();
+    for c in &cands {
+        *strong.entry(c.k.clone()).or_default() |= !c.raw.weak || c.known;
+    }
+    cands.retain(|c| !(c.raw.weak && c.kind == Kind::Person && !strong.get(&c.k).copied().unwrap_or(false)));
+
     // One type and one spelling per name within the article: the majority
     // type, and a spelling with small letters over a headline's capitals.
-    let mut votes: HashMap<String, ([u32; 4], String)> = HashMap::new();
+    let mut votes: HashMap<String, ([u32; 4], String), PremixedState> = HashMap::default();
     for c in &cands {
         let v = votes
-            .entry(key(&c.name))
+            .entry(c.k.clone())
             .or_insert_with(|| ([0; 4], c.name.clone()));
         v.0[c.kind.index()] += 1;
         if !v.1.chars().any(char::is_lowercase) && c.name.chars().any(char::is_lowercase) {
@@ -152,7 +169,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     }
     let mut out = Vec::with_capacity(cands.len());
     for mut c in cands {
-        if let Some((counts, spelling)) = votes.get(&key(&c.name)) {
+        if let Some((counts, spelling)) = votes.get(&c.k) {
             let top = *counts.iter().max().unwrap_or(&0);
             if counts[c.kind.index()] < top {
                 if let Some(k) = Kind::ALL.iter().find(|k| counts[k.index()] == top) {
@@ -163,7 +180,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 c.name = spelling.clone();
             }
         }
-        if dict_hidden(ex, &c.name) {
+        if ex.dict.is_hidden_key(&c.k) {
             continue;
         }
         out.push(Mention {
@@ -178,17 +195,12 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     out
 }
 
-fn dict_hidden(ex: &Extractor, name: &str) -> bool {
-    ex.dict.is_hidden(name)
-}
-
 fn contains_run(full: &[String], part: &[String]) -> bool {
     !part.is_empty() && full.windows(part.len()).any(|w| w == part)
 }
 
 /// "N. Korea" -> North Korea, when the expanded name is in a dictionary.
-fn expand_compass(ex: &Extractor, surface: &str) -> Option<usize> {
-    let k = key(surface);
+fn expand_compass(ex: &Extractor, k: &str) -> Option<usize> {
     let (first, rest) = k.split_once(' ')?;
     let (_, full) = ex.settings.compass.iter().find(|(abbr, _)| abbr == first)?;
     ex.dict.lookup(&format!("{full} {rest}"))
@@ -212,6 +224,7 @@ pub fn add_forced(ex: &Extractor, part: usize, doc: &Doc, raw: &mut Vec<Raw>) {
                     start,
                     end,
                     kind: ex.dict.entry(*entry).kind,
+                    weak: false,
                 });
             }
         }
