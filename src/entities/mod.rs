@@ -28,6 +28,23 @@ use crate::error::Result;
 /// The weights `examples/train-entities.rs` writes; see README "Entities".
 const MODEL: &[u8] = include_bytes!("../../schema/entities/tagger.bin.gz");
 
+/// How much of one text the tagger reads. An article is rarely longer;
+/// a 30 MB "article" (a dump, a log) would otherwise cost its worker some
+/// twelve times its size in token tables.
+pub const MAX_EXTRACT_BYTES: usize = 2 << 20;
+
+/// The first `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// What an entity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -163,10 +180,12 @@ impl Extractor {
 
     /// The mentions in `parts` (title, captions, body ... of one article),
     /// resolved together so a short form in one part finds its full name in
-    /// another. Sorted by part, then offset.
+    /// another. Sorted by part, then offset. Only the first
+    /// `MAX_EXTRACT_BYTES` of a part are read.
     pub fn extract(&self, parts: &[&str]) -> Vec<Mention> {
-        let raw = self.find(parts);
-        resolve::resolve(self, parts, raw)
+        let parts: Vec<&str> = parts.iter().map(|p| head(p, MAX_EXTRACT_BYTES)).collect();
+        let raw = self.find(&parts);
+        resolve::resolve(self, &parts, raw)
     }
 
     /// Mentions as the tagger and the user's names find them, unresolved.
@@ -330,6 +349,67 @@ mod tests {
 
     fn has(list: &[(String, String, Kind)], text: &str, name: &str, kind: Kind) -> bool {
         list.iter().any(|(t, n, k)| t == text && n == name && *k == kind)
+    }
+
+    #[test]
+    fn any_text_extracts_without_panicking_and_offsets_are_boundaries() {
+        let ex = extractor(Some("alias\tÉva Kő\tperson\tKő\n"));
+        let palette = [
+            "a",
+            "Z",
+            "É",
+            "ő",
+            "'",
+            "\u{2019}",
+            "s",
+            "S",
+            "n't",
+            "-",
+            ".",
+            ",",
+            " ",
+            "\n",
+            "U.S.",
+            "1",
+            "/",
+            ":",
+            "\u{0301}",
+            "\u{05d0}",
+            "\u{4e2d}",
+            "\u{1F600}",
+            "\t",
+            "(",
+            "\"",
+            "Kő",
+            "N.",
+            "Mr.",
+            "\u{0}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..(seed % 60) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(palette[(seed % palette.len() as u64) as usize]);
+            }
+            for m in ex.extract(&[&text, "Vladimir Putin"]) {
+                let part = if m.part == 0 {
+                    text.as_str()
+                } else {
+                    "Vladimir Putin"
+                };
+                assert!(
+                    part.is_char_boundary(m.start) && part.is_char_boundary(m.end) && m.start < m.end,
+                    "{text:?}"
+                );
+            }
+        }
+        let long = "Angela Merkel met Emmanuel Macron in Paris. ".repeat(60_000);
+        let found = ex.extract(&[&long]);
+        assert!(found.iter().all(|m| m.end <= MAX_EXTRACT_BYTES));
+        assert!(found.len() > 1000);
     }
 
     #[test]
