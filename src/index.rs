@@ -276,7 +276,7 @@ pub fn entity_term(kind: Kind, name: &str) -> String {
     format!("{}:{}", kind.as_str(), crate::entities::dictionary::key(name))
 }
 
-const MAX_MENTIONS_COUNTED: u32 = 50;
+const MAX_MENTIONS_COUNTED: u32 = 1000;
 
 /// An article read back from the index.
 #[derive(Debug, Clone, Serialize)]

@@ -217,6 +217,39 @@ fn names_in_no_dictionary_are_found_and_listed() {
         names_of(&with, "place").contains(&"Helsinki".to_string()),
         "{with:?}"
     );
+    // The archive's listing (read from the index's postings) agrees with
+    // the listing of a result set that holds every article (read from the
+    // stored documents).
+    let whole = entities(&env, &["--limit", "10000"]);
+    let every = entities(&env, &["--limit", "10000", "--", "-zzzqqqxxx"]);
+    assert_eq!(every.articles, 48);
+    // (One name may be spelt "U.S. Open" in one article and "US Open" in
+    // another; either spelling may be shown.)
+    let rows = |l: &Entities| -> Vec<(String, String, u64, u64)> {
+        let mut rows: Vec<_> = l
+            .entities
+            .iter()
+            .map(|e| {
+                (
+                    e.name.to_lowercase().replace('.', ""),
+                    e.kind.clone(),
+                    e.articles,
+                    e.mentions,
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (a, b) = (rows(&whole), rows(&every));
+    let differ: Vec<_> = a.iter().zip(&b).filter(|(x, y)| x != y).take(5).collect();
+    assert!(
+        a.len() == b.len() && differ.is_empty(),
+        "{} vs {} rows; {differ:?}",
+        a.len(),
+        b.len()
+    );
+    assert!(whole.entities.len() > 100, "{}", whole.entities.len());
     // The archive's listing is by number of articles.
     let all = entities(&env, &["--limit", "10"]);
     assert_eq!(all.articles, 48);

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use newsidx::entities::Kind;
+use newsidx::entities::{dictionary, Kind};
 use newsidx::index::NewsIndex;
 use newsidx::output::{self, EntitiesJson};
 use newsidx::search::{self, entity};
@@ -37,18 +37,17 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
     for note in &notes {
         eprintln!("newsidx: {note}");
     }
-    let (articles, mut rows) = entity::list(&index, &searcher, query.as_deref(), kind)?;
     // The entities asked for are in every article of the set: they say nothing.
-    if !args.entity.is_empty() {
+    let asked: Vec<String> = if args.entity.is_empty() {
+        Vec::new()
+    } else {
         let resolver = entity::EntityResolver::new(&index)?;
-        let asked: Vec<String> = args
-            .entity
+        args.entity
             .iter()
-            .map(|n| newsidx::entities::dictionary::key(&resolver.canonical(n)))
-            .collect();
-        rows.retain(|r| !asked.contains(&newsidx::entities::dictionary::key(&r.name)));
-    }
-    rows.truncate(args.limit);
+            .map(|n| dictionary::key(&resolver.canonical(n)))
+            .collect()
+    };
+    let (articles, rows) = entity::list(&index, &searcher, query.as_deref(), kind, &asked, args.limit)?;
     if args.json {
         print_json(&EntitiesJson {
             articles,

@@ -157,11 +157,11 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
 
     // One type and one spelling per name within the article: the majority
     // type, and a spelling with small letters over a headline's capitals.
-    let mut votes: HashMap<String, ([u32; 4], String), PremixedState> = HashMap::default();
+    let mut votes: HashMap<String, ([u32; 4], String, Kind), PremixedState> = HashMap::default();
     for c in &cands {
         let v = votes
             .entry(c.k.clone())
-            .or_insert_with(|| ([0; 4], c.name.clone()));
+            .or_insert_with(|| ([0; 4], c.name.clone(), c.kind));
         v.0[c.kind.index()] += 1;
         if !v.1.chars().any(char::is_lowercase) && c.name.chars().any(char::is_lowercase) {
             v.1 = c.name.clone();
@@ -169,12 +169,14 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     }
     let mut out = Vec::with_capacity(cands.len());
     for mut c in cands {
-        if let Some((counts, spelling)) = votes.get(&c.k) {
+        if let Some((counts, spelling, first)) = votes.get(&c.k) {
+            // A tie goes to the kind of the name's first mention, so a name
+            // always has exactly one kind in an article.
             let top = *counts.iter().max().unwrap_or(&0);
-            if counts[c.kind.index()] < top {
-                if let Some(k) = Kind::ALL.iter().find(|k| counts[k.index()] == top) {
-                    c.kind = *k;
-                }
+            if counts[first.index()] == top {
+                c.kind = *first;
+            } else if let Some(k) = Kind::ALL.iter().find(|k| counts[k.index()] == top) {
+                c.kind = *k;
             }
             if !c.known {
                 c.name = spelling.clone();

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use tantivy::collector::DocSetCollector;
+use tantivy::postings::Postings;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
 use crate::entities::dictionary::{key, Dictionary, Overrides};
 use crate::entities::{EntityCount, Kind};
@@ -129,71 +130,210 @@ pub struct EntityRow {
 }
 
 /// Entities of the articles `query` matches (all articles for `None`), by
-/// number of articles, then mentions, then name.
+/// number of articles, then mentions, then name; at most `limit`, leaving
+/// out the names in `exclude` (`key()` form).
 pub fn list(
     index: &NewsIndex,
     searcher: &Searcher,
     query: Option<&dyn Query>,
     kind: Option<Kind>,
+    exclude: &[String],
+    limit: usize,
 ) -> Result<(usize, Vec<EntityRow>)> {
     let failed = |e| Error::tantivy(index.dir(), "cannot list entities", e);
-    let docs = match query {
-        Some(q) => searcher.search(q, &DocSetCollector).map_err(failed)?,
-        None => searcher
-            .search(&tantivy::query::AllQuery, &DocSetCollector)
-            .map_err(failed)?,
-    };
-    // One row per name: an entity the tagger typed differently in some
-    // articles ("U.S." as an organisation) is still one entity, listed
-    // under the type most of its mentions have.
-    let mut rows: HashMap<String, (EntityRow, [u64; 4])> = HashMap::new();
-    let f = index.fields();
-    for address in &docs {
-        let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
-        let Some(json) = doc
-            .get_first(f.entities)
-            .and_then(|v| tantivy::schema::Value::as_str(&v).map(str::to_string))
-        else {
-            continue;
-        };
-        let entities: Vec<EntityCount> = serde_json::from_str(&json).unwrap_or_default();
-        let mut seen: Vec<String> = Vec::with_capacity(entities.len());
-        for e in entities {
-            let k = key(&e.name);
-            let (row, by_kind) = rows.entry(k.clone()).or_insert_with(|| {
-                (
-                    EntityRow {
-                        name: e.name.clone(),
-                        kind: e.kind,
-                        articles: 0,
-                        mentions: 0,
-                    },
-                    [0; 4],
-                )
-            });
-            if !seen.contains(&k) {
-                row.articles += 1;
-                seen.push(k);
+    let mut tally = Tally::default();
+    let articles = match query {
+        Some(q) => {
+            let docs = searcher.search(q, &DocSetCollector).map_err(failed)?;
+            for address in &docs {
+                let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
+                for e in stored_entities(index, &doc) {
+                    tally.add(
+                        key(&e.name),
+                        Some(e.name),
+                        e.kind,
+                        1,
+                        u64::from(e.mentions),
+                        Vec::new(),
+                    );
+                }
             }
-            row.mentions += u64::from(e.mentions);
-            by_kind[e.kind as usize] += u64::from(e.mentions);
+            docs.len()
+        }
+        None => {
+            tally_index(index, searcher, &mut tally)?;
+            searcher.num_docs() as usize
+        }
+    };
+    let mut rows = tally.rows(kind, exclude);
+    rows.truncate(limit);
+    // The index holds names lower-cased; the spelling comes from one
+    // article that has it.
+    for (row, samples) in &mut rows {
+        if row.0.is_some() {
+            continue;
+        }
+        for address in samples.iter() {
+            let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
+            let k = key(&row.1.name);
+            if let Some(e) = stored_entities(index, &doc)
+                .into_iter()
+                .find(|e| key(&e.name) == k)
+            {
+                // Small letters beat a headline's capitals.
+                let better = e.name.chars().any(char::is_lowercase);
+                row.0 = Some(e.name);
+                if better {
+                    break;
+                }
+            }
         }
     }
-    let rows = rows.into_values().filter_map(|(mut row, by_kind)| {
-        let top = by_kind.iter().copied().max().unwrap_or(0);
-        row.kind = Kind::ALL
+    Ok((
+        articles,
+        rows.into_iter()
+            .map(|((spelling, mut row), _)| {
+                if let Some(name) = spelling {
+                    row.name = name;
+                }
+                row
+            })
+            .collect(),
+    ))
+}
+
+fn stored_entities(index: &NewsIndex, doc: &TantivyDocument) -> Vec<EntityCount> {
+    doc.get_first(index.fields().entities)
+        .and_then(|v| tantivy::schema::Value::as_str(&v).and_then(|json| serde_json::from_str(json).ok()))
+        .unwrap_or_default()
+}
+
+/// Every entity term of the index with its live articles and mentions,
+/// read from the postings: no stored document is opened.
+fn tally_index(index: &NewsIndex, searcher: &Searcher, tally: &mut Tally) -> Result<()> {
+    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot list entities", e.into());
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let inverted = segment
+            .inverted_index(index.fields().entity)
+            .map_err(|e| Error::tantivy(index.dir(), "cannot list entities", e))?;
+        let alive = segment.alive_bitset();
+        let mut terms = inverted.terms().stream().map_err(failed)?;
+        while terms.advance() {
+            let Some((kind, name)) = std::str::from_utf8(terms.key())
+                .ok()
+                .and_then(|t| t.split_once(':'))
+            else {
+                continue;
+            };
+            let Some(kind) = Kind::parse(kind) else { continue };
+            let mut postings = inverted
+                .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
+                .map_err(failed)?;
+            let (mut articles, mut mentions) = (0u64, 0u64);
+            let mut samples = Vec::new();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    articles += 1;
+                    mentions += u64::from(postings.term_freq());
+                    if samples.len() < SPELLING_SAMPLES {
+                        samples.push(DocAddress::new(ord as u32, doc));
+                    }
+                }
+                doc = postings.advance();
+            }
+            if articles > 0 {
+                tally.add(name.to_string(), None, kind, articles, mentions, samples);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows being counted, one per name: an entity the tagger typed
+/// differently in some articles ("U.S." as an organisation) is still one
+/// entity, listed under the type most of its mentions have.
+#[derive(Default)]
+struct Tally {
+    rows: HashMap<String, Counted>,
+}
+
+struct Counted {
+    spelling: Option<String>,
+    articles: u64,
+    mentions: u64,
+    by_kind: [u64; 4],
+    samples: Vec<DocAddress>,
+}
+
+/// Articles read per listed name to find how it is spelled.
+const SPELLING_SAMPLES: usize = 3;
+
+impl Tally {
+    fn add(
+        &mut self,
+        k: String,
+        spelling: Option<String>,
+        kind: Kind,
+        articles: u64,
+        mentions: u64,
+        samples: Vec<DocAddress>,
+    ) {
+        let c = self.rows.entry(k).or_insert(Counted {
+            spelling: None,
+            articles: 0,
+            mentions: 0,
+            by_kind: [0; 4],
+            samples: Vec::new(),
+        });
+        let lowercase = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(char::is_lowercase));
+        // Small letters beat a headline's capitals.
+        if c.spelling.is_none() || (!lowercase(&c.spelling) && lowercase(&spelling)) {
+            c.spelling = spelling;
+        }
+        c.articles += articles;
+        c.mentions += mentions;
+        c.by_kind[kind as usize] += mentions.max(1);
+        if c.samples.len() < SPELLING_SAMPLES {
+            c.samples
+                .extend(samples.into_iter().take(SPELLING_SAMPLES - c.samples.len()));
+        }
+    }
+
+    /// Sorted rows; `name` is the key until a spelling is known.
+    #[allow(clippy::type_complexity)]
+    fn rows(
+        self,
+        kind: Option<Kind>,
+        exclude: &[String],
+    ) -> Vec<((Option<String>, EntityRow), Vec<DocAddress>)> {
+        let mut rows: Vec<_> = self
+            .rows
             .into_iter()
-            .find(|k| by_kind[*k as usize] == top)
-            .unwrap_or(row.kind);
-        kind.is_none_or(|k| k == row.kind).then_some(row)
-    });
-    let mut rows: Vec<EntityRow> = rows.collect();
-    rows.sort_by(|a, b| {
-        b.articles
-            .cmp(&a.articles)
-            .then(b.mentions.cmp(&a.mentions))
-            .then_with(|| a.name.cmp(&b.name))
-            .then(a.kind.cmp(&b.kind))
-    });
-    Ok((docs.len(), rows))
+            .filter(|(k, _)| !exclude.contains(k))
+            .filter_map(|(k, c)| {
+                let top = c.by_kind.iter().copied().max().unwrap_or(0);
+                let main = Kind::ALL
+                    .into_iter()
+                    .find(|x| c.by_kind[*x as usize] == top)
+                    .unwrap_or(Kind::Misc);
+                kind.is_none_or(|want| want == main).then(|| {
+                    let row = EntityRow {
+                        name: k,
+                        kind: main,
+                        articles: c.articles,
+                        mentions: c.mentions,
+                    };
+                    ((c.spelling, row), c.samples)
+                })
+            })
+            .collect();
+        rows.sort_by(|((_, a), _), ((_, b), _)| {
+            b.articles
+                .cmp(&a.articles)
+                .then(b.mentions.cmp(&a.mentions))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        rows
+    }
 }
