@@ -35,10 +35,7 @@ fn run() -> anyhow::Result<()> {
     let text = std::fs::read_to_string(input)?;
     let docs = conll::read(&text, input)?;
     let dict = Dictionary::builtin()?;
-    let prepared: Vec<_> = docs
-        .iter()
-        .map(|d| newsidx::entities::training_doc(d, &dict))
-        .collect();
+    let prepared: Vec<_> = docs.iter().map(newsidx::entities::training_doc).collect();
     let mut trainer = Trainer::default();
     let mut order: Vec<usize> = (0..prepared.len()).collect();
     let mut seed = 0x2545_f491_4f6c_dd1du64;

@@ -168,10 +168,6 @@ impl Extractor {
         })
     }
 
-    pub fn dictionary(&self) -> &Dictionary {
-        &self.dict
-    }
-
     /// Whether the tagger was trained with the dictionaries built in now; if
     /// not, it must be retrained (README "Entities").
     pub fn model_matches_dictionaries(&self) -> bool {
@@ -296,7 +292,7 @@ pub struct TrainingDoc {
 
 /// Projects the gold spans of `doc` onto our tokens: a token inside a span
 /// is B- at the span's start, I- after it.
-pub fn training_doc(doc: &conll::GoldDoc, _dict: &Dictionary) -> TrainingDoc {
+pub fn training_doc(doc: &conll::GoldDoc) -> TrainingDoc {
     let toks = tokens::tokenize(&doc.text);
     let mut gold = vec![0u8; toks.len()];
     let mut spans = doc.spans.iter().peekable();
