@@ -39,7 +39,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "NEWSIDX_SCHEMA", value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
-    /// Entity overrides (aliases, merges, hidden names) [default:
+    /// Entity overrides (aliases, merges, hidden names) for index, extract
+    /// and evaluate; searches use the copy the index keeps [default:
     /// $XDG_CONFIG_HOME/newsidx/entities.tsv, if it exists].
     #[arg(long, global = true, env = "NEWSIDX_ENTITIES", value_name = "FILE")]
     pub entities: Option<PathBuf>,

@@ -435,3 +435,36 @@ fn evaluate_scores_a_fixture_with_known_figures() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_readme_override_example_works_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let from = readme
+        .find("**Your overrides**")
+        .expect("README has the overrides section");
+    let block = readme[from..]
+        .split("```")
+        .nth(1)
+        .expect("a code block")
+        .trim_start_matches('\n');
+    let env = Env::new();
+    let file = env.write("entities.tsv", block);
+    let text = "Dr Aasvik told RG that the Vostochny port was busy.";
+    let out = bare_cmd()
+        .arg("--entities")
+        .arg(&file)
+        .args(["extract", "--json", "-"])
+        .write_stdin(text)
+        .output()
+        .expect("extract");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let found: Mentions = serde_json::from_slice(&out.stdout).expect("json");
+    let named: Vec<(&str, &str)> = found
+        .mentions
+        .iter()
+        .map(|m| (m.text.as_str(), m.name.as_str()))
+        .collect();
+    assert!(named.contains(&("Dr Aasvik", "Ingrid Aasvik")), "{named:?}");
+    assert!(named.contains(&("RG", "Rossiyskaya Gazeta")), "{named:?}");
+    assert!(!named.iter().any(|(_, n)| *n == "Vostochny"), "{named:?}");
+}
