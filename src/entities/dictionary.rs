@@ -107,7 +107,7 @@ pub struct Dictionary {
     /// Names from the user's file, found in text even where the tagger is
     /// silent: (tokens as written, entry).
     forced: Vec<(Vec<String>, usize)>,
-    /// Fingerprint of everything that shapes extraction, for the index marker.
+    /// Fingerprint of the dictionaries (and overrides) in force.
     fingerprint: u64,
 }
 
@@ -209,8 +209,8 @@ impl Dictionary {
         Ok(dict)
     }
 
-    /// Fingerprint of the dictionaries and overrides in force; an index
-    /// records it so a run can tell that entities were extracted otherwise.
+    /// Fingerprint of the dictionaries and overrides in force. The tagger
+    /// records the one it was trained with (see `model_matches_dictionaries`).
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }

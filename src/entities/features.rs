@@ -61,7 +61,7 @@ pub struct Doc<'a> {
     /// Gazetteer bits of the match a token begins, and of a match it continues.
     gaz_begin: Vec<u16>,
     gaz_inside: Vec<u16>,
-    /// Lower-case words the document also writes in lower case: a capital
+    /// Capitalised words the document also writes in lower case: the capital
     /// there is the sentence's, not a name's.
     seen_lower: HashSet<u64, PremixedState>,
     /// Sentence (by line) is written in capitals, like wire headlines.
