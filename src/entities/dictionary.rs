@@ -112,25 +112,39 @@ pub struct Dictionary {
 }
 
 /// The lookup form of a name: lower-cased, periods dropped, hyphens as
-/// spaces, typographic apostrophes plain, spaces collapsed.
+/// spaces, typographic apostrophes plain, spaces collapsed. An initial
+/// glued to a word ("N.Korea", as wire headlines write it) is two words,
+/// while "U.S." stays "us".
 pub fn key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut space = false;
-    for c in name.chars() {
+    // Letters since the last separator, to tell "N.Korea" from "U.S.".
+    let mut run = 0;
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         let c = match c {
             '\u{2019}' | '\u{2018}' => '\'',
             '-' | '\u{2010}' | '\u{2011}' | '\u{2013}' => ' ',
-            '.' => continue,
+            '.' => {
+                let next_word = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).count();
+                if run == 1 && next_word >= 2 {
+                    space = true;
+                }
+                run = 0;
+                continue;
+            }
             c => c,
         };
         if c.is_whitespace() {
             space = !out.is_empty();
+            run = 0;
             continue;
         }
         if space {
             out.push(' ');
             space = false;
         }
+        run += 1;
         out.extend(c.to_lowercase());
     }
     out

@@ -432,6 +432,10 @@ mod tests {
         assert!(has(&got, "North Korean", "North Korea", Kind::Place), "{got:?}");
         assert!(has(&got, "U.S.", "United States", Kind::Place), "{got:?}");
         assert!(has(&got, "Moscow", "Moscow", Kind::Place), "{got:?}");
+        assert_eq!(dictionary::key("N.Korea"), "n korea");
+        assert_eq!(dictionary::key("U.S."), "us");
+        assert_eq!(dictionary::key("Kim Jong-un"), "kim jong un");
+        assert_eq!(dictionary::key("  Pyongyang\u{2019}s "), "pyongyang's");
         assert!(!got.iter().any(|(t, _, _)| t == "Monday"), "{got:?}");
     }
 
