@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use newsidx::entities::{dictionary, Kind};
+use newsidx::entities::Kind;
 use newsidx::index::NewsIndex;
 use newsidx::output::{self, EntitiesJson};
 use newsidx::search::{self, entity};
@@ -22,32 +22,24 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
         KindArg::Misc => Kind::Misc,
     });
     let text = args.query.unwrap_or_default();
-    let mut notes = Vec::new();
-    let query = if text.trim().is_empty() && args.entity.is_empty() {
+    let built = if text.trim().is_empty() && args.entity.is_empty() {
         None
     } else {
-        Some(search::build_query(
-            &index,
-            &searcher,
-            &text,
-            &args.entity,
-            &mut notes,
-        )?)
+        Some(search::build_query(&index, &searcher, &text, &args.entity)?)
     };
-    for note in &notes {
+    for note in built.iter().flat_map(|b| &b.notes) {
         eprintln!("newsidx: {note}");
     }
     // The entities asked for are in every article of the set: they say nothing.
-    let asked: Vec<String> = if args.entity.is_empty() {
-        Vec::new()
-    } else {
-        let resolver = entity::EntityResolver::new(&index)?;
-        args.entity
-            .iter()
-            .map(|n| dictionary::key(&resolver.canonical(n)))
-            .collect()
-    };
-    let (articles, rows) = entity::list(&index, &searcher, query.as_deref(), kind, &asked, args.limit)?;
+    let asked = built.as_ref().map(|b| b.entities.clone()).unwrap_or_default();
+    let (articles, rows) = entity::list(
+        &index,
+        &searcher,
+        built.as_ref().map(|b| &*b.query),
+        kind,
+        &asked,
+        args.limit,
+    )?;
     if args.json {
         print_json(&EntitiesJson {
             articles,

@@ -251,17 +251,21 @@ impl Dictionary {
         self.aliases.get(k).copied()
     }
 
+    /// "N. Korea" -> North Korea: `k` (a `key()`) with its first word
+    /// expanded by `compass`, when the expanded name is in a dictionary.
+    pub fn lookup_compass(&self, k: &str, compass: &[(String, String)]) -> Option<usize> {
+        let (first, rest) = k.split_once(' ')?;
+        let (_, full) = compass.iter().find(|(abbr, _)| abbr == first)?;
+        self.lookup(&format!("{full} {rest}"))
+    }
+
     /// The one known person with this surname (`k`, a `key()`), if there
     /// is exactly one.
     pub fn surname(&self, k: &str) -> Option<usize> {
         self.surnames.get(k).copied().filter(|&i| i != usize::MAX)
     }
 
-    /// The country a demonym ("North Korean") belongs to.
-    pub fn demonym(&self, text: &str) -> Option<usize> {
-        self.demonym_key(&key(text))
-    }
-
+    /// The country a demonym ("North Korean", `k` its `key()`) belongs to.
     pub fn demonym_key(&self, k: &str) -> Option<usize> {
         self.demonyms.get(k).copied()
     }

@@ -58,7 +58,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             .flatten();
         let found = demonym
             .or_else(|| dict.lookup_mention(surface, &sk))
-            .or_else(|| expand_compass(ex, &sk));
+            .or_else(|| dict.lookup_compass(&sk, &ex.settings.compass));
         let cand = match found {
             Some(i) => {
                 let entry = dict.entry(i);
@@ -199,13 +199,6 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
 
 fn contains_run(full: &[String], part: &[String]) -> bool {
     !part.is_empty() && full.windows(part.len()).any(|w| w == part)
-}
-
-/// "N. Korea" -> North Korea, when the expanded name is in a dictionary.
-fn expand_compass(ex: &Extractor, k: &str) -> Option<usize> {
-    let (first, rest) = k.split_once(' ')?;
-    let (_, full) = ex.settings.compass.iter().find(|(abbr, _)| abbr == first)?;
-    ex.dict.lookup(&format!("{full} {rest}"))
 }
 
 /// Adds the user's names where they occur as written, replacing any

@@ -10,7 +10,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
 use crate::entities::dictionary::{key, Dictionary, Overrides};
-use crate::entities::{EntityCount, Kind};
+use crate::entities::{EntityCount, Kind, Settings};
 use crate::error::{Error, Result};
 use crate::index::{entity_term, NewsIndex};
 
@@ -29,8 +29,7 @@ pub enum Resolved {
 /// built with, then keeps the types the index actually holds it under.
 pub struct EntityResolver {
     dict: Dictionary,
-    compass: Vec<(String, String)>,
-    demonyms: bool,
+    settings: Settings,
 }
 
 impl EntityResolver {
@@ -41,21 +40,25 @@ impl EntityResolver {
             .transpose()?;
         Ok(EntityResolver {
             dict: Dictionary::with_overrides(overrides.as_ref())?,
-            compass: index.mapping().rules.entities.settings().compass,
-            demonyms: index.mapping().rules.entities.demonyms_as_country,
+            settings: index.mapping().rules.entities.settings(),
         })
     }
 
     /// The canonical name NAME stands for: a dictionary name or alias,
-    /// "N. Korea" style abbreviations, else NAME itself.
+    /// "N. Korea" style abbreviations, a demonym's country, else NAME itself.
     pub fn canonical(&self, name: &str) -> String {
         let k = key(name);
-        let expanded = k.split_once(' ').and_then(|(first, rest)| {
-            let (_, full) = self.compass.iter().find(|(abbr, _)| abbr == first)?;
-            self.dict.lookup(&format!("{full} {rest}"))
-        });
-        let demonym = self.demonyms.then(|| self.dict.demonym(name)).flatten();
-        match self.dict.lookup(name).or(expanded).or(demonym) {
+        let found = self
+            .dict
+            .lookup(name)
+            .or_else(|| self.dict.lookup_compass(&k, &self.settings.compass))
+            .or_else(|| {
+                self.settings
+                    .demonyms_as_country
+                    .then(|| self.dict.demonym_key(&k))
+                    .flatten()
+            });
+        match found {
             Some(i) => self.dict.entry(i).name.clone(),
             None => name.trim().to_string(),
         }
@@ -293,7 +296,7 @@ impl Tally {
         }
         c.articles += articles;
         c.mentions += mentions;
-        c.by_kind[kind as usize] += mentions.max(1);
+        c.by_kind[kind as usize] += mentions;
         if c.samples.len() < SPELLING_SAMPLES {
             c.samples
                 .extend(samples.into_iter().take(SPELLING_SAMPLES - c.samples.len()));

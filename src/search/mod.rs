@@ -59,8 +59,7 @@ pub struct Snippet {
 pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     let reader = index.reader()?;
     let searcher = reader.searcher();
-    let mut notes = Vec::new();
-    let query = build_query(index, &searcher, &req.query, &req.entities, &mut notes)?;
+    let BuiltQuery { query, notes, .. } = build_query(index, &searcher, &req.query, &req.entities)?;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
     let (top, total) = if req.limit == 0 {
         (Vec::new(), searcher.search(&*query, &Count).map_err(failed)?)
@@ -86,6 +85,15 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     Ok(SearchResults { total, hits, notes })
 }
 
+/// A query ready to run, with what the user should be told about it.
+pub struct BuiltQuery {
+    pub query: Box<dyn Query>,
+    /// E.g. an entity name searched as a phrase.
+    pub notes: Vec<String>,
+    /// `key()`s of the canonical names the entity names resolved to.
+    pub entities: Vec<String>,
+}
+
 /// The query text and entity names as one tantivy query: all must match.
 /// Entity names that neither dictionaries nor index know become phrases,
 /// with a note saying so.
@@ -94,9 +102,10 @@ pub fn build_query(
     searcher: &Searcher,
     text: &str,
     entities: &[String],
-    notes: &mut Vec<String>,
-) -> Result<Box<dyn Query>> {
+) -> Result<BuiltQuery> {
     let builder = Builder::new(index);
+    let mut notes = Vec::new();
+    let mut keys = Vec::new();
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !text.trim().is_empty() {
         let node = query::parse(text)?;
@@ -116,6 +125,7 @@ pub fn build_query(
                     column: None,
                 }));
             }
+            keys.push(crate::entities::dictionary::key(&resolver.canonical(name)));
             match resolver.resolve(index, searcher, name)? {
                 entity::Resolved::Terms(terms) => {
                     musts.push((Occur::Must, entity::entity_query(index, &terms)))
@@ -133,14 +143,21 @@ pub fn build_query(
             }
         }
     }
-    match musts.len() {
-        0 => Err(Error::Query(QueryError {
-            message: "give a query or --entity NAME".into(),
-            column: None,
-        })),
-        1 => Ok(musts.remove(0).1),
-        _ => Ok(Box::new(BooleanQuery::new(musts))),
-    }
+    let query: Box<dyn Query> = match musts.len() {
+        0 => {
+            return Err(Error::Query(QueryError {
+                message: "give a query or --entity NAME".into(),
+                column: None,
+            }))
+        }
+        1 => musts.remove(0).1,
+        _ => Box::new(BooleanQuery::new(musts)),
+    };
+    Ok(BuiltQuery {
+        query,
+        notes,
+        entities: keys,
+    })
 }
 
 /// Turns a parsed query into a tantivy query, analysing words the way each
