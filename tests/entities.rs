@@ -52,34 +52,47 @@ fn the_seed_article_names_its_people_places_and_organisations() {
             .collect()
     };
     let (places, people, orgs) = (names("place"), names("person"), names("org"));
-    for place in [
-        "North Korea",
-        "South Korea",
-        "Russia",
-        "Ukraine",
-        "Kursk",
-        "Seoul",
-        "Pyongyang",
-        "Kyiv",
-        "Moscow",
-    ] {
-        assert!(places.contains(place), "place {place} missing from {places:?}");
-    }
-    for person in [
-        "Kim Jong Un",
-        "Vladimir Putin",
-        "Yoo Yong-won",
-        "Alexander Matsegora",
-    ] {
-        assert!(people.contains(person), "person {person} missing from {people:?}");
-    }
-    for org in [
-        "Associated Press",
-        "CNN",
-        "Rossiyskaya Gazeta",
-        "Korean Central News Agency",
-    ] {
-        assert!(orgs.contains(org), "org {org} missing from {orgs:?}");
+    let expected = [
+        (
+            &places,
+            "place",
+            &[
+                "North Korea",
+                "South Korea",
+                "Russia",
+                "Ukraine",
+                "Kursk",
+                "Seoul",
+                "Pyongyang",
+                "Kyiv",
+                "Moscow",
+            ][..],
+        ),
+        (
+            &people,
+            "person",
+            &[
+                "Kim Jong Un",
+                "Vladimir Putin",
+                "Yoo Yong-won",
+                "Alexander Matsegora",
+            ][..],
+        ),
+        (
+            &orgs,
+            "org",
+            &[
+                "Associated Press",
+                "CNN",
+                "Rossiyskaya Gazeta",
+                "Korean Central News Agency",
+            ][..],
+        ),
+    ];
+    for (found, kind, names) in expected {
+        for name in names {
+            assert!(found.contains(name), "{kind} {name} missing from {found:?}");
+        }
     }
     // The headline's "N. Korea" is North Korea, and a capital is its own place.
     let n_korea = found

@@ -189,33 +189,25 @@ impl Evaluation {
         let gold_spans: HashSet<&Span> = gold.iter().collect();
         let predicted_spans: HashSet<&Span> = predicted.iter().collect();
         for kind in Kind::ALL {
-            let mut c = Counts::default();
-            for s in predicted_spans.iter().filter(|s| s.kind == kind) {
-                if gold_spans.contains(s) {
-                    c.tp += 1;
-                } else {
-                    c.fp += 1;
-                }
-            }
-            c.fn_ = gold_spans
-                .iter()
-                .filter(|s| s.kind == kind && !predicted_spans.contains(*s))
-                .count();
+            let c = compare(&gold_spans, &predicted_spans, |s| s.kind == kind);
             self.mentions.entry(kind).or_default().add(c);
-            let mut d = Counts::default();
-            for e in predicted_set.iter().filter(|e| e.1 == kind) {
-                if gold_set.contains(e) {
-                    d.tp += 1;
-                } else {
-                    d.fp += 1;
-                }
-            }
-            d.fn_ = gold_set
-                .iter()
-                .filter(|e| e.1 == kind && !predicted_set.contains(*e))
-                .count();
+            let d = compare(gold_set, predicted_set, |e| e.1 == kind);
             self.documents.entry(kind).or_default().add(d);
         }
+    }
+}
+
+/// tp/fp/fn of `predicted` against `gold`, over the items `keep` selects.
+fn compare<T: Eq + std::hash::Hash>(
+    gold: &HashSet<T>,
+    predicted: &HashSet<T>,
+    keep: impl Fn(&T) -> bool,
+) -> Counts {
+    let tp = predicted.iter().filter(|x| keep(x) && gold.contains(*x)).count();
+    Counts {
+        tp,
+        fp: predicted.iter().filter(|x| keep(x)).count() - tp,
+        fn_: gold.iter().filter(|x| keep(x) && !predicted.contains(*x)).count(),
     }
 }
 

@@ -162,7 +162,8 @@ pub fn run_hash(tokens: &[&str]) -> u64 {
     h
 }
 
-fn words_of(name: &str) -> Vec<String> {
+/// The words of a name's `key()`.
+pub(crate) fn words_of(name: &str) -> Vec<String> {
     key(name)
         .split(' ')
         .filter(|w| !w.is_empty())

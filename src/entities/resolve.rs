@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::dictionary::key;
+use super::dictionary::{key, words_of};
 use super::features::{Doc, PremixedState};
 use super::{Extractor, Kind, Mention};
 
@@ -32,14 +32,6 @@ struct Candidate {
 /// Collapses runs of white space (a name broken over a line) to one space.
 fn clean(surface: &str) -> String {
     surface.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn words(name: &str) -> Vec<String> {
-    key(name)
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
@@ -92,7 +84,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     let full_names: Vec<(Vec<String>, String)> = {
         let mut seen = HashMap::new();
         for c in cands.iter().filter(|c| c.kind == Kind::Person) {
-            let w = words(&c.name);
+            let w = words_of(&c.name);
             if w.len() >= 2 {
                 seen.entry(w).or_insert_with(|| c.name.clone());
             }
@@ -115,7 +107,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         })
         .collect();
     for c in cands.iter_mut().filter(|c| !c.known) {
-        let w = words(&c.name);
+        let w = words_of(&c.name);
         if c.kind == Kind::Person || w.len() == 1 {
             let mut matches = full_names
                 .iter()
