@@ -1,0 +1,386 @@
+//! The catalog of indexed files: each file's fingerprint and document count, committed with the index in one step.
+//!
+//! An incremental run trusts a file whose size, times and inode match its
+//! catalog entry without reading it. The catalog is written as
+//! `catalog-<opstamp>.bin` before tantivy's commit, and the commit's payload
+//! names it: meta.json switches index and catalog together, so the two can
+//! never disagree. A run killed before the commit leaves the old meta.json,
+//! which names the old catalog.
+
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// What a file looked like when it was indexed. Any difference in these
+/// makes the run read the file; `hash` then tells whether its bytes changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// The inode's change time: a write that puts the old mtime back (`cp -p`,
+    /// `touch -r`, rsync -t) still moves it.
+    pub ctime_ns: i64,
+    pub ino: u64,
+}
+
+impl Fingerprint {
+    pub fn of(meta: &Metadata) -> Fingerprint {
+        Fingerprint {
+            size: meta.size(),
+            mtime_ns: meta
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.mtime_nsec()),
+            ctime_ns: meta
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.ctime_nsec()),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// One file of the archive as the index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub fingerprint: Fingerprint,
+    /// xxh3 of the file's bytes as stored (compressed files: compressed).
+    pub hash: u64,
+    /// Documents the file gave (0 for a file that was skipped as a whole).
+    pub docs: u64,
+    /// What was left out of it and why, as (what follows the file's path:
+    /// "" for the whole file, "#12" for a record; reason). An unchanged file
+    /// is not read again, but what it lacks is reported on every run.
+    pub skips: Vec<(String, String)>,
+}
+
+/// An archive folder of the index and the prefix of its documents' ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveEntry {
+    pub canonical: String,
+    pub prefix: String,
+}
+
+/// What a run changed: new and replaced entries, and `None` for files
+/// that are gone.
+pub type Changes = HashMap<String, Option<Entry>>;
+
+/// The whole catalog, keyed by source (the file's id: archive prefix and
+/// path relative to the archive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// Fingerprint of everything besides the files that decides what an
+    /// article becomes (mapping, dictionaries, overrides, model, limits): when
+    /// it changes, every file is read again.
+    pub settings: u64,
+    pub archives: Vec<ArchiveEntry>,
+    pub files: HashMap<String, Entry>,
+    /// Every file with documents in the index is here. False after a run
+    /// that was cut short (or could not finish reading a file): the next
+    /// run then also looks in the index for documents of files that are gone.
+    pub complete: bool,
+}
+
+const MAGIC: &[u8; 8] = b"NXCAT\x00\x00\x01";
+const PREFIX: &str = "catalog-";
+const SUFFIX: &str = ".bin";
+
+/// The catalog's file name for a commit.
+pub fn file_name(opstamp: u64) -> String {
+    format!("{PREFIX}{opstamp}{SUFFIX}")
+}
+
+impl Catalog {
+    /// Reads the catalog a commit named.
+    pub fn read(path: &Path) -> Result<Catalog> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        decode(&bytes).ok_or_else(|| Error::Invalid(format!("{}: damaged catalog file", path.display())))
+    }
+
+    /// Writes the catalog with `changes` applied (`None` removes a file)
+    /// and flushes it to the disk, so the commit that names it never names a
+    /// file a power cut left half written.
+    pub fn write(&self, changes: &Changes, complete: bool, path: &Path) -> Result<()> {
+        let io = |e| Error::io(path, e);
+        let file = File::create(path).map_err(io)?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        out.write_all(&self.encode(changes, complete)).map_err(io)?;
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)
+    }
+
+    fn encode(&self, changes: &Changes, complete: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.files.len() * 40);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.settings.to_le_bytes());
+        out.push(u8::from(complete));
+        put_varint(&mut out, self.archives.len() as u64);
+        for a in &self.archives {
+            put_str(&mut out, &a.canonical);
+            put_str(&mut out, &a.prefix);
+        }
+        // Sorted, each source stored as its difference from the one before:
+        // paths of one archive share long prefixes.
+        let mut files: Vec<(&String, &Entry)> = self
+            .files
+            .iter()
+            .filter(|(source, _)| !changes.contains_key(*source))
+            .chain(
+                changes
+                    .iter()
+                    .filter_map(|(source, e)| Some((source, e.as_ref()?))),
+            )
+            .collect();
+        files.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        put_varint(&mut out, files.len() as u64);
+        let mut previous: &[u8] = &[];
+        for (source, entry) in files {
+            let bytes = source.as_bytes();
+            let shared = bytes.iter().zip(previous).take_while(|(a, b)| a == b).count();
+            // A cut inside a UTF-8 sequence is fine: decoding joins bytes.
+            put_varint(&mut out, shared as u64);
+            put_varint(&mut out, (bytes.len() - shared) as u64);
+            out.extend_from_slice(&bytes[shared..]);
+            let f = &entry.fingerprint;
+            put_varint(&mut out, f.size);
+            put_varint(&mut out, zigzag(f.mtime_ns));
+            put_varint(&mut out, zigzag(f.ctime_ns));
+            put_varint(&mut out, f.ino);
+            out.extend_from_slice(&entry.hash.to_le_bytes());
+            put_varint(&mut out, entry.docs);
+            put_varint(&mut out, entry.skips.len() as u64);
+            for (suffix, reason) in &entry.skips {
+                put_str(&mut out, suffix);
+                put_str(&mut out, reason);
+            }
+            previous = bytes;
+        }
+        let check = xxhash_rust::xxh3::xxh3_64(&out);
+        out.extend_from_slice(&check.to_le_bytes());
+        out
+    }
+}
+
+/// Removes the catalog files of other commits (those of killed runs, and
+/// the one the last commit replaced).
+pub fn remove_others(dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name != keep && name.starts_with(PREFIX) && name.ends_with(SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn decode(bytes: &[u8]) -> Option<Catalog> {
+    let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != check {
+        return None;
+    }
+    let mut r = Reader { bytes: body };
+    if r.take(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    let settings = r.u64_fixed()?;
+    let complete = match r.take(1)? {
+        [0] => false,
+        [1] => true,
+        _ => return None,
+    };
+    let n = r.varint()?;
+    let mut archives = Vec::new();
+    for _ in 0..n {
+        archives.push(ArchiveEntry {
+            canonical: r.string()?,
+            prefix: r.string()?,
+        });
+    }
+    let n = usize::try_from(r.varint()?).ok()?;
+    let mut files = HashMap::with_capacity(n.min(body.len() / 8));
+    let mut previous: Vec<u8> = Vec::new();
+    for _ in 0..n {
+        let shared = usize::try_from(r.varint()?).ok()?;
+        let len = usize::try_from(r.varint()?).ok()?;
+        if shared > previous.len() {
+            return None;
+        }
+        previous.truncate(shared);
+        previous.extend_from_slice(r.take(len)?);
+        let fingerprint = Fingerprint {
+            size: r.varint()?,
+            mtime_ns: unzigzag(r.varint()?),
+            ctime_ns: unzigzag(r.varint()?),
+            ino: r.varint()?,
+        };
+        let hash = r.u64_fixed()?;
+        let docs = r.varint()?;
+        let n_skips = r.varint()?;
+        let mut skips = Vec::new();
+        for _ in 0..n_skips {
+            skips.push((r.string()?, r.string()?));
+        }
+        let source = String::from_utf8(previous.clone()).ok()?;
+        files.insert(
+            source,
+            Entry {
+                fingerprint,
+                hash,
+                docs,
+                skips,
+            },
+        );
+    }
+    if !r.bytes.is_empty() {
+        return None;
+    }
+    Some(Catalog {
+        settings,
+        archives,
+        files,
+        complete,
+    })
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.bytes.split_at_checked(n)?;
+        self.bytes = rest;
+        Some(head)
+    }
+
+    fn u64_fixed(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.take(1)?.first()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let len = usize::try_from(self.varint()?).ok()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Catalog {
+        let mut files = HashMap::new();
+        for (i, source) in [
+            "world/001.txt",
+            "world/002.txt",
+            "wire/café.txt",
+            "feed.jsonl",
+            "w",
+        ]
+        .iter()
+        .enumerate()
+        {
+            files.insert(
+                source.to_string(),
+                Entry {
+                    fingerprint: Fingerprint {
+                        size: 1000 + i as u64,
+                        mtime_ns: 1_700_000_000_123_456_789 - i as i64,
+                        ctime_ns: -5,
+                        ino: u64::MAX - i as u64,
+                    },
+                    hash: 0xdead_beef ^ i as u64,
+                    docs: i as u64,
+                    skips: if i == 3 {
+                        vec![
+                            ("#7".into(), "invalid JSON: eof".into()),
+                            (String::new(), "x".into()),
+                        ]
+                    } else {
+                        Vec::new()
+                    },
+                },
+            );
+        }
+        Catalog {
+            settings: 42,
+            archives: vec![ArchiveEntry {
+                canonical: "/srv/news".into(),
+                prefix: String::new(),
+            }],
+            files,
+            complete: true,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let catalog = sample();
+        let none = Changes::new();
+        assert_eq!(decode(&catalog.encode(&none, true)), Some(catalog.clone()));
+        assert_eq!(
+            decode(&Catalog::default().encode(&none, false)),
+            Some(Catalog::default())
+        );
+
+        let mut changes = Changes::new();
+        changes.insert("world/001.txt".into(), None);
+        let mut entry = catalog.files["w"].clone();
+        entry.docs = 99;
+        changes.insert("zz/new.txt".into(), Some(entry.clone()));
+        let mut expected = catalog.clone();
+        expected.files.remove("world/001.txt");
+        expected.files.insert("zz/new.txt".into(), entry);
+        assert_eq!(decode(&catalog.encode(&changes, true)), Some(expected));
+    }
+
+    #[test]
+    fn damage_is_detected() {
+        let bytes = sample().encode(&Changes::new(), true);
+        for cut in [0, 7, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        flipped[20] ^= 1;
+        assert_eq!(decode(&flipped), None);
+    }
+}
