@@ -13,7 +13,8 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
                   (scraped pages, wire copy, JSON and JSON Lines exports), then search them.",
     after_help = "Exit codes: 0 success (search: at least one hit); 1 nothing found, \
                   or for index: some files were skipped; 2 error; 75 another index run \
-                  holds the index."
+                  holds the index; 130/143 index stopped by SIGINT/SIGTERM (work done \
+                  is committed)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -90,6 +91,19 @@ pub struct IndexArgs {
     /// Print the run summary as one JSON object.
     #[arg(long)]
     pub json: bool,
+
+    /// Rebuild the index from scratch instead of updating it; searches use
+    /// the old index until the new one is complete.
+    #[arg(long)]
+    pub full: bool,
+
+    /// Commit after this many changed articles, so a killed run keeps its work.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub commit_every: u64,
+
+    /// Commit at least this often, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub commit_interval: u64,
 
     /// Parser and indexing threads [default: the number of cores].
     #[arg(long, value_name = "N")]

@@ -14,6 +14,12 @@ use crate::error::{Error, Result};
 use crate::ingest::Article;
 use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
+mod lock;
+mod update;
+
+pub use lock::RunLock;
+pub use update::Snapshot;
+
 /// Written beside tantivy's files: marks the folder as a newsidx index, so
 /// newsidx never mistakes (or offers to remove) anything else.
 const MARKER_FILE: &str = "newsidx.json";
@@ -111,7 +117,12 @@ impl NewsIndex {
 
     /// The user's entity overrides in force when the index was last built.
     pub fn entity_overrides(&self) -> Option<PathBuf> {
-        Some(self.dir.join(OVERRIDES_FILE)).filter(|p| p.is_file())
+        Some(NewsIndex::entity_overrides_path(&self.dir)).filter(|p| p.is_file())
+    }
+
+    /// Where the index in `dir` keeps its copy of the overrides.
+    pub fn entity_overrides_path(dir: &Path) -> PathBuf {
+        dir.join(OVERRIDES_FILE)
     }
 
     /// Keeps a copy of the overrides (or removes it, for none), replacing
@@ -170,11 +181,20 @@ impl NewsIndex {
         Term::from_field_text(self.schema.fields.id, id)
     }
 
-    /// The tantivy document for an article.
-    pub fn to_document(&self, a: &Article, entities: &[EntityCount]) -> TantivyDocument {
+    /// The tantivy document for an article of the file `source`, whose
+    /// content hash is `hash`.
+    pub fn to_document(
+        &self,
+        a: &Article,
+        entities: &[EntityCount],
+        source: &str,
+        hash: u64,
+    ) -> TantivyDocument {
         let f = &self.schema.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &a.id);
+        doc.add_text(f.source, source);
+        doc.add_u64(f.hash, hash);
         doc.add_text(f.path, &a.path);
         doc.add_text(f.archive, &a.archive);
         if let Some(section) = &a.section {

@@ -204,12 +204,16 @@ pub fn summary_line(s: &IngestSummary) -> String {
         0 => String::new(),
         n => format!(", {n} skipped"),
     };
+    let what = if s.full { "rebuilt: " } else { "" };
     format!(
-        "indexed {} document{} from {} file{} in {secs:.1} s{skipped}; the index holds {} document{}",
-        s.indexed,
-        plural(s.indexed),
-        s.files,
-        plural(s.files),
+        "{what}{} added, {} updated, {} deleted, {} unchanged ({} file{} read) in {secs:.1} s{skipped}; \
+         the index holds {} article{}",
+        s.added,
+        s.updated,
+        s.deleted,
+        s.unchanged,
+        s.files_read,
+        plural(s.files_read),
         s.docs_total,
         plural(s.docs_total)
     )

@@ -231,6 +231,8 @@ struct MappingFile {
 pub struct Mapping {
     specs: BTreeMap<Role, FieldSpec>,
     pub rules: TextRules,
+    /// xxh3 of the mapping's text: a changed mapping re-reads every file.
+    pub fingerprint: u64,
 }
 
 impl Mapping {
@@ -301,8 +303,12 @@ impl Mapping {
                 return Err(bad(format!("field `{}` must be stored", role.name())));
             }
         }
+        if !specs[&Role::Id].fast {
+            return Err(bad("field `id` must be fast (re-indexing reads it)".into()));
+        }
         Ok(Mapping {
             specs,
+            fingerprint: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
             rules: TextRules {
                 layout: file.layout,
                 captions: file.captions,
@@ -359,6 +365,11 @@ impl Mapping {
         let entity = builder.add_text_field("entity", raw(IndexRecordOption::WithFreqs));
         let entity_title = builder.add_text_field("entity_title", raw(IndexRecordOption::Basic));
         let entities = builder.add_text_field("entities", TextOptions::default() | STORED);
+        // The catalog's view from inside the index: which file each document
+        // came from (to replace or delete a file's documents in one term) and
+        // the hash of what was indexed (to leave unchanged records alone).
+        let source = builder.add_text_field("source", raw(IndexRecordOption::Basic));
+        let hash = builder.add_u64_field("hash", FAST);
         let field = |r: Role| fields[&r];
         NewsSchema {
             schema: builder.build(),
@@ -377,6 +388,8 @@ impl Mapping {
                 entity,
                 entity_title,
                 entities,
+                source,
+                hash,
             },
         }
     }
@@ -446,6 +459,10 @@ pub struct Fields {
     pub entity_title: Field,
     /// The article's entities with display names and counts, as JSON.
     pub entities: Field,
+    /// The id of the file the document came from.
+    pub source: Field,
+    /// xxh3 of the article's fields and the settings it was indexed with.
+    pub hash: Field,
 }
 
 impl Fields {
@@ -503,8 +520,8 @@ mod tests {
     fn builtin_mapping_loads_and_builds() {
         let mapping = Mapping::builtin().unwrap();
         let schema = mapping.build();
-        // The roles plus the three entity fields.
-        assert_eq!(schema.schema.fields().count(), Role::ALL.len() + 3);
+        // The roles plus the three entity fields, source and hash.
+        assert_eq!(schema.schema.fields().count(), Role::ALL.len() + 5);
         assert!(mapping.keys(Role::Body).contains(&"maintext".to_string()));
         let search: Vec<_> = mapping.default_search_fields(&schema.fields);
         assert!(search.iter().any(|(f, b)| *f == schema.fields.title && *b > 1.0));

@@ -1,13 +1,15 @@
-//! `newsidx index ARCHIVE_DIR...`: builds or updates the index, reports progress and what was skipped.
+//! `newsidx index ARCHIVE_DIR...`: builds or updates the index under the run lock, reports progress, what changed and what was skipped.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use newsidx::index::NewsIndex;
-use newsidx::ingest::{self, IngestRequest, Limits, Progress, Skip};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use newsidx::entities::LazyExtractor;
+use newsidx::index::{NewsIndex, RunLock};
+use newsidx::ingest::{self, IngestRequest, IngestSummary, Limits, Progress, Skip};
 use newsidx::output;
 
 use super::{print_json, Context};
@@ -17,31 +19,55 @@ use crate::cli::IndexArgs;
 /// (all of them with -v, and always in --json).
 const SKIPS_SHOWN: usize = 20;
 
+/// Exit codes of a run stopped by a signal: 128 + the signal's number.
+const EXIT_SIGINT: usize = 130;
+const EXIT_SIGTERM: usize = 143;
+
 pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // Archive folders are checked before anything is written.
-    let archives = ingest::walk::plan(&args.archives)?;
+    ingest::walk::plan(&args.archives, &[])?;
     let mapping = ctx.mapping()?;
     let overrides = ctx.overrides()?;
-    let extractor = ctx.extractor(&mapping, overrides.as_ref())?;
+
+    // The dictionaries are loaded when an article needs them, so a run that
+    // finds nothing changed is quick. An override file the index has not
+    // used yet is checked now, before anything is written.
+    let extractor = LazyExtractor::new(overrides.clone(), mapping.rules.entities.settings());
+    if let Some(o) = &overrides {
+        let used = std::fs::read_to_string(NewsIndex::entity_overrides_path(&ctx.index_dir));
+        if used.ok().as_deref() != Some(o.text.as_str()) {
+            extractor.get()?;
+        }
+    }
+
+    std::fs::create_dir_all(&ctx.index_dir).map_err(|e| newsidx::Error::io(&ctx.index_dir, e))?;
+    let _lock = RunLock::acquire(&ctx.index_dir)?;
+    let stop = stop_on_signals()?;
     let request = IngestRequest {
-        archives,
+        archives: args.archives,
         threads,
         writer_memory: args.writer_memory.saturating_mul(1 << 20),
         limits: Limits {
             max_article_bytes: args.max_article_size.saturating_mul(1 << 20),
         },
         extractor: Some(Arc::new(extractor)),
+        full: args.full,
+        commit_every: args.commit_every,
+        commit_interval: Duration::from_secs(args.commit_interval),
+        stop: Arc::clone(&stop),
     };
     let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
     let show_progress = !ctx.quiet && !args.json && std::io::stderr().is_terminal();
-    let progress = Spinner::new(show_progress);
+    let progress = Bar::new(show_progress);
     let summary = ingest::run(&index, &request, &progress)?;
     progress.finish();
-    // Searches resolve --entity with the overrides the articles were indexed with.
-    index.save_entity_overrides(overrides.as_ref().map(|o| o.text.as_str()))?;
+    if !(summary.interrupted && summary.full) {
+        // Searches resolve --entity with the overrides the articles were indexed with.
+        index.save_entity_overrides(overrides.as_ref().map(|o| o.text.as_str()))?;
+    }
 
     if args.json {
         print_json(&summary)?;
@@ -53,11 +79,49 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    Ok(if summary.skipped.is_empty() {
+    let signal = stop.load(Ordering::Relaxed);
+    if summary.interrupted {
+        let name = if signal == EXIT_SIGTERM {
+            "SIGTERM"
+        } else {
+            "SIGINT"
+        };
+        if summary.full {
+            eprintln!("newsidx: stopped by {name}; the rebuild was abandoned, the index is as it was");
+        } else {
+            eprintln!(
+                "newsidx: stopped by {name}; the work done is committed ({} articles in the index), \
+                 the next run goes on from there",
+                summary.docs_total
+            );
+        }
+        return Ok(ExitCode::from(if signal == EXIT_SIGTERM { 143 } else { 130 }));
+    }
+    Ok(exit_code(&summary))
+}
+
+fn exit_code(summary: &IngestSummary) -> ExitCode {
+    if summary.skipped.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
+}
+
+/// The first SIGINT or SIGTERM asks the run to stop and commit (the flag
+/// holds the exit code); a second one ends the process at once, which is
+/// safe too: the index stays at its last commit.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicUsize>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicUsize::new(0));
+    let asked = Arc::new(AtomicBool::new(false));
+    for (signal, code) in [(SIGINT, EXIT_SIGINT), (SIGTERM, EXIT_SIGTERM)] {
+        flag::register_conditional_shutdown(signal, code as i32, Arc::clone(&asked))?;
+        flag::register(signal, Arc::clone(&asked))?;
+        flag::register_usize(signal, Arc::clone(&stop), code)?;
+    }
+    Ok(stop)
 }
 
 fn report_skips(skipped: &[Skip], all: bool) {
@@ -77,27 +141,27 @@ fn report_skips(skipped: &[Skip], all: bool) {
     }
 }
 
-/// A spinner with counts and rate on a terminal; silent otherwise.
-struct Spinner {
+/// A progress bar over the files, with rate and ETA, on a terminal; silent
+/// otherwise. Its length grows while the walk finds files (listing folders
+/// is quick: the total is known early).
+struct Bar {
     bar: Option<ProgressBar>,
 }
 
-impl Spinner {
+impl Bar {
     fn new(enabled: bool) -> Self {
         let bar = enabled.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} {human_pos} files {msg} [{elapsed}, {rate}]")
-                .map(|style| {
-                    style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.0} files/s", state.per_sec());
-                    })
-                })
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} files, {per_sec}, ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
+            bar.set_message("(looking for changes)");
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Spinner { bar }
+        Bar { bar }
     }
 
     fn finish(&self) {
@@ -107,7 +171,19 @@ impl Spinner {
     }
 }
 
-impl Progress for Spinner {
+impl Progress for Bar {
+    fn found(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc_length(1);
+        }
+    }
+
+    fn walk_done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_message("");
+        }
+    }
+
     fn file_done(&self) {
         if let Some(bar) = &self.bar {
             bar.inc(1);

@@ -184,6 +184,20 @@ fn lower_tokens(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The shipped dictionary files, in the order their fingerprint reads them.
+pub const BUILTIN_TEXTS: [&str; 10] = [
+    PLACES,
+    NEWS,
+    FIRST_NAMES,
+    HONORIFICS,
+    ORGANISATIONS,
+    LAST_NAMES,
+    ORG_WORDS,
+    ORG_WORDS_NEWS,
+    COMMON_WORDS,
+    TITLES_NEWS,
+];
+
 impl Dictionary {
     /// The shipped dictionaries.
     pub fn builtin() -> Result<Dictionary> {
@@ -200,18 +214,7 @@ impl Dictionary {
         dict.load_list(ORG_WORDS, gaz::ORG_WORD);
         dict.load_list(ORG_WORDS_NEWS, gaz::ORG_WORD);
         dict.load_list(COMMON_WORDS, gaz::COMMON);
-        dict.fingerprint = fingerprint(&[
-            PLACES,
-            NEWS,
-            FIRST_NAMES,
-            HONORIFICS,
-            ORGANISATIONS,
-            LAST_NAMES,
-            ORG_WORDS,
-            ORG_WORDS_NEWS,
-            COMMON_WORDS,
-            TITLES_NEWS,
-        ]);
+        dict.fingerprint = fingerprint(&BUILTIN_TEXTS);
         Ok(dict)
     }
 

@@ -15,6 +15,7 @@ mod resolve;
 pub mod tokens;
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,7 @@ use features::Doc;
 pub use model::Trainer;
 use model::{kind_of, Model};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The weights `examples/train-entities.rs` writes; see README "Entities".
 const MODEL: &[u8] = include_bytes!("../../schema/entities/tagger.bin.gz");
@@ -155,6 +156,58 @@ impl std::fmt::Debug for Extractor {
         f.debug_struct("Extractor")
             .field("settings", &self.settings)
             .finish_non_exhaustive()
+    }
+}
+
+/// Builds the extractor; the error is kept as its message, which every
+/// thread that asks gets.
+type Build = Box<dyn FnOnce() -> Result<Extractor, String> + Send>;
+
+/// An extractor built the first time an article needs it: a run that
+/// finds nothing changed never pays for loading the dictionaries and model.
+pub struct LazyExtractor {
+    fingerprint: u64,
+    cell: LazyLock<Result<Extractor, String>, Build>,
+}
+
+impl std::fmt::Debug for LazyExtractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyExtractor").finish_non_exhaustive()
+    }
+}
+
+impl LazyExtractor {
+    pub fn new(overrides: Option<dictionary::Overrides>, settings: Settings) -> LazyExtractor {
+        // Changes when anything that decides the entities found changes:
+        // the dictionaries, the user's overrides, the model, the settings.
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for text in dictionary::BUILTIN_TEXTS {
+            h.update(text.as_bytes());
+        }
+        h.update(MODEL);
+        h.update(overrides.as_ref().map_or("", |o| o.text.as_str()).as_bytes());
+        h.update(format!("{settings:?}").as_bytes());
+        let fingerprint = h.digest();
+        let build = move || {
+            Dictionary::with_overrides(overrides.as_ref())
+                .and_then(|dict| Extractor::new(dict, settings))
+                .map_err(|e| e.to_string())
+        };
+        LazyExtractor {
+            fingerprint,
+            cell: LazyLock::new(Box::new(build)),
+        }
+    }
+
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// The extractor, built on first use (a bad override file fails here).
+    pub fn get(&self) -> Result<&Extractor> {
+        self.cell
+            .as_ref()
+            .map_err(|message| Error::Invalid(message.clone()))
     }
 }
 

@@ -83,6 +83,38 @@ impl Article {
         crate::entities::count(&extractor.extract(&texts), title)
     }
 
+    /// xxh3 of everything the index keeps of the article, seeded with the
+    /// settings it is indexed with: equal hashes mean nothing to re-index.
+    pub fn content_hash(&self, settings: u64) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::with_seed(settings);
+        let mut field = |s: &str| {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        fn opt(o: &Option<String>) -> &str {
+            o.as_deref().unwrap_or("\u{0}")
+        }
+        field(&self.id);
+        field(&self.path);
+        field(&self.archive);
+        field(opt(&self.section));
+        field(opt(&self.title));
+        field(&self.body);
+        field(opt(&self.byline));
+        field(opt(&self.url));
+        field(self.layout.as_str());
+        field(
+            &self
+                .published
+                .map(|d| d.timestamp().to_string())
+                .unwrap_or_default(),
+        );
+        for caption in &self.captions {
+            field(caption);
+        }
+        h.digest()
+    }
+
     /// An article as a parser starts it; `finish` adds what the path tells
     /// (id, path, archive, and section or date when the text has none).
     fn new(layout: Layout) -> Self {
@@ -116,10 +148,29 @@ pub enum Item {
     Skipped(Skip),
 }
 
+/// How reading a file ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// Read to the end: what was emitted is the whole file (which may be
+    /// nothing, when it was refused for its content).
+    Complete,
+    /// It could not be read through (I/O error): what it held before
+    /// must stay, and the file is tried again next run.
+    Failed,
+    /// `emit` asked to stop.
+    Stopped,
+}
+
 /// Reads, decodes and parses one file, handing each article or skipped
 /// record to `emit` as soon as it is ready (a JSON Lines file of any size is
 /// streamed). `emit` returns false to stop early.
-pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn FnMut(Item) -> bool) {
+pub fn read_file(
+    task: &FileTask,
+    rules: &Rules,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Item) -> bool,
+) -> ReadEnd {
+    let done = |more: bool| if more { ReadEnd::Complete } else { ReadEnd::Stopped };
     let skip = |reason: String| {
         Item::Skipped(Skip {
             path: task.display(),
@@ -127,20 +178,23 @@ pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn
         })
     };
     match read::open(&task.path, &task.name, limits) {
-        Err(reason) => {
-            emit(skip(reason));
+        Err(refused) => {
+            let more = emit(skip(refused.reason));
+            if refused.transient {
+                ReadEnd::Failed
+            } else {
+                done(more)
+            }
         }
         Ok(read::Opened::Lines(mut stream)) => read_json_lines(task, &mut *stream, rules, limits, emit),
         Ok(read::Opened::Whole { bytes, name }) => {
             if let Some(kind) = read::sniff_binary(&bytes) {
-                emit(skip(kind));
-                return;
+                return done(emit(skip(kind)));
             }
             let text = read::decode(&bytes);
             drop(bytes);
             if text.trim().is_empty() {
-                emit(skip("empty file (whitespace only)".into()));
-                return;
+                return done(emit(skip("empty file (whitespace only)".into())));
             }
             let trimmed = text.trim_start();
             if read::is_json(&name) || trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -152,8 +206,7 @@ pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn
                             return read_json_lines(task, &mut text.as_bytes(), rules, limits, emit);
                         }
                         if read::is_json(&name) {
-                            emit(skip(format!("invalid JSON: {e}")));
-                            return;
+                            return done(emit(skip(format!("invalid JSON: {e}"))));
                         }
                     }
                     Err(_) => {}
@@ -161,10 +214,16 @@ pub fn read_file(task: &FileTask, rules: &Rules, limits: &Limits, emit: &mut dyn
             }
             let article = text::parse(&text, rules);
             if article.title.is_none() && article.body.is_empty() {
-                emit(skip("no article text (only boilerplate or captions)".into()));
-                return;
+                return done(emit(skip(
+                    "no article text (only boilerplate or captions)".into(),
+                )));
             }
-            emit(Item::Article(Box::new(finish(task, task.id(), article, rules))));
+            done(emit(Item::Article(Box::new(finish(
+                task,
+                task.id(),
+                article,
+                rules,
+            )))))
         }
     }
 }
@@ -175,7 +234,7 @@ fn read_json_value(
     value: &serde_json::Value,
     rules: &Rules,
     emit: &mut dyn FnMut(Item) -> bool,
-) {
+) -> ReadEnd {
     match value {
         serde_json::Value::Array(items) => {
             let mut ids = RecordIds::default();
@@ -192,9 +251,10 @@ fn read_json_value(
                     }),
                 };
                 if !emit(item) {
-                    return;
+                    return ReadEnd::Stopped;
                 }
             }
+            ReadEnd::Complete
         }
         other => {
             let item = match json::parse_record(other, Layout::Json, rules) {
@@ -204,7 +264,11 @@ fn read_json_value(
                     reason: why.to_string(),
                 }),
             };
-            emit(item);
+            if emit(item) {
+                ReadEnd::Complete
+            } else {
+                ReadEnd::Stopped
+            }
         }
     }
 }
@@ -215,7 +279,7 @@ fn read_json_lines(
     rules: &Rules,
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
-) {
+) -> ReadEnd {
     let mut ids = RecordIds::default();
     let mut buf = Vec::new();
     let mut line_no = 0usize;
@@ -230,17 +294,22 @@ fn read_json_lines(
                     let (s, were) = if records == 1 { ("", "was") } else { ("s", "were") };
                     format!(" after line {line_no}; the {records} record{s} before it {were} indexed")
                 };
+                let end = if read::is_transient(&e) {
+                    ReadEnd::Failed
+                } else {
+                    ReadEnd::Complete
+                };
                 emit(Item::Skipped(Skip {
                     path: task.display(),
                     reason: format!("{}{at}", read::read_error(e)),
                 }));
-                return;
+                return end;
             }
         };
         line_no += 1;
         let record_path = || format!("{}#{line_no}", task.display());
         let item = match read {
-            read::LineRead::Eof => return,
+            read::LineRead::Eof => return ReadEnd::Complete,
             read::LineRead::TooLong(n) => Item::Skipped(Skip {
                 path: record_path(),
                 reason: format!(
@@ -274,7 +343,7 @@ fn read_json_lines(
             }
         };
         if !emit(item) {
-            return;
+            return ReadEnd::Stopped;
         }
     }
 }

@@ -1,195 +1,791 @@
-//! One index run: a walker, parser workers on every core, and the single writer, joined by bounded channels.
+//! One index run: a walker that sorts unchanged files from the rest, parser workers on every core, and the single writer that commits index and catalog together.
+//!
+//! The walker stats every file and compares it with the catalog: an
+//! unchanged file costs nothing more. Other files go to the workers, which
+//! hash them (a file whose bytes did not change is not parsed), read what
+//! the index holds for them, parse, and send the writer only what differs.
+//! The writer applies it, commits every so often, and at the end deletes the
+//! documents of files that are gone.
 
+use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::bounded;
+use crossbeam_channel::{bounded, unbounded, RecvTimeoutError};
 use serde::Serialize;
-use tantivy::TantivyDocument;
+use tantivy::{IndexWriter, TantivyDocument};
 
 use super::walk::{self, Archive, FileTask, Walked};
-use super::{read_file, Item, Limits, Rules, Skip};
-use crate::entities::Extractor;
+use super::{read, read_file, Item, Limits, ReadEnd, Rules, Skip};
+use crate::catalog::{Catalog, Changes, Entry, Fingerprint};
+use crate::crashtest;
+use crate::entities::LazyExtractor;
 use crate::error::{Error, Result};
-use crate::index::NewsIndex;
+use crate::index::{NewsIndex, Snapshot};
 
 /// What to index and with which resources.
 #[derive(Debug, Clone)]
 pub struct IngestRequest {
-    /// Checked archive folders, from `walk::plan`.
-    pub archives: Vec<Arc<Archive>>,
+    /// Archive folders as given; checked (and given id prefixes) by the run.
+    pub archives: Vec<std::path::PathBuf>,
     /// Parser workers and tantivy indexing threads, each.
     pub threads: usize,
     /// The tantivy writer's memory budget, shared by its threads.
     pub writer_memory: usize,
     pub limits: Limits,
     /// Finds each article's entities; `None` indexes none.
-    pub extractor: Option<Arc<Extractor>>,
+    pub extractor: Option<Arc<LazyExtractor>>,
+    /// Rebuild from nothing: every file is read, and the new index replaces
+    /// the old in the run's one commit.
+    pub full: bool,
+    /// Commit after this many changed documents ...
+    pub commit_every: u64,
+    /// ... or this long after the last commit, whichever comes first.
+    pub commit_interval: Duration,
+    /// Set (to the exit code the caller wants) to stop the run: no more
+    /// files are read, and what is done is committed.
+    pub stop: Arc<AtomicUsize>,
 }
 
-/// The outcome of a run, as `index --json` prints it.
-#[derive(Debug, Clone, Serialize)]
+/// The outcome of a run, as `index --json` prints it. Counts are articles.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct IngestSummary {
-    /// Documents added or replaced.
-    pub indexed: u64,
-    /// Files read (articles, or JSON Lines files with their records).
-    pub files: u64,
-    /// Files and records left out, with the reason.
+    pub added: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub unchanged: u64,
+    /// Files and records of the archive that are not in the index, with the
+    /// reason; files skipped in earlier runs and unchanged since are listed
+    /// again, so every run tells the whole truth.
     pub skipped: Vec<Skip>,
     /// Documents in the index after the run.
     pub docs_total: u64,
     pub elapsed_ms: u64,
+    /// Files read (and hashed) this run; the others only had their metadata checked.
+    pub files_read: u64,
+    /// Files whose metadata changed but whose bytes had not.
+    pub files_touched: u64,
+    /// A `--full` rebuild.
+    pub full: bool,
+    /// Stopped by a signal: what was done is committed, deletions were not
+    /// looked for.
+    pub interrupted: bool,
+    /// Commits made (periodic and final).
+    pub commits: u32,
+    /// A file could not be read through: its old documents were kept.
+    #[serde(skip)]
+    pub failed_reads: bool,
 }
 
-/// Told of the run's progress; called from the writer's thread only.
-pub trait Progress {
+/// Told of the run's progress, from several threads.
+pub trait Progress: Sync {
+    /// The walk found a file.
+    fn found(&self) {}
+    /// The walk is over: no more files will be found.
+    fn walk_done(&self) {}
+    /// A file was checked (and read, if it changed).
     fn file_done(&self) {}
-    fn document(&self) {}
     fn skipped(&self, _skip: &Skip) {}
 }
 
-enum Out {
-    Doc(String, TantivyDocument),
-    Skipped(Skip),
-    FileDone,
+/// A file the walk found.
+struct Job {
+    task: FileTask,
+    source: String,
 }
 
-/// Channel depths: enough to keep every thread busy, small enough that
-/// memory does not depend on the archive.
-const TASK_QUEUE: usize = 256;
+/// How an article compares with what the index held under its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Was {
+    New,
+    Changed,
+    Same,
+}
+
+enum Out {
+    /// An article to add (`doc` is `None` for one that is already there as it is).
+    Doc {
+        id: String,
+        doc: Option<TantivyDocument>,
+        was: Was,
+    },
+    /// A record of a changed file that is gone.
+    Delete(String),
+    Skipped(Skip),
+    /// A file whose metadata matches the catalog, with its documents.
+    Kept(u64),
+    /// A file is done; `entry` is `None` when it could not be read (its old
+    /// documents and catalog entry stay).
+    FileDone {
+        source: String,
+        entry: Option<Entry>,
+        touched: bool,
+    },
+    Failed(Error),
+}
+
+/// What the walk saw, handed over when it ends.
+#[derive(Default)]
+struct WalkReport {
+    /// Sources of every regular file found.
+    seen: HashSet<String>,
+    /// Id prefixes under which nothing could be seen.
+    unreadable: Vec<String>,
+    /// The walk went through every archive.
+    complete: bool,
+}
+
+/// Channel depths: the workers' output is bounded so memory does not depend
+/// on the archive. The job queue is not, so the walk (directory listings
+/// only; the workers stat the files) ends early and the progress bar knows
+/// the total; a job is a path.
 const DOC_QUEUE: usize = 512;
 
-/// Walks the archives, parses every file on `threads` workers and feeds the
-/// writer; one commit at the end. A file's documents replace those with the
-/// same id (delete, then add), so a second run never duplicates anything.
+/// Runs one index run over `req.archives`. The caller holds the run lock.
 pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let rules = Rules::compile(index.mapping())?;
+    let settings = settings_fingerprint(index, req);
+    let stored = index.catalog()?;
+    let snapshot = Snapshot::new(index)?;
+    // The catalog the walker trusts. None for --full, or when the settings
+    // changed (every article may come out differently), or when it is lost.
+    let known = match (&stored, req.full) {
+        (Some(c), false) => c.archives.clone(),
+        _ => Vec::new(),
+    };
+    let archives = walk::plan(&req.archives, &known)?;
+    let mut base = match stored {
+        Some(c) if !req.full && c.settings == settings => c,
+        _ => Catalog::default(),
+    };
+    let unchanged_catalog = base.complete && base.archives == walk::merged(&known, &archives);
+    base.settings = settings;
+    base.archives = walk::merged(&known, &archives);
+    let base = base;
+
     let exclude = std::fs::metadata(index.dir()).ok().map(|m| (m.dev(), m.ino()));
     let threads = req.threads.max(1);
     let mut writer = index.writer(threads, req.writer_memory)?;
+    if req.full {
+        writer
+            .delete_all_documents()
+            .map_err(|e| Error::tantivy(index.dir(), "cannot start the rebuild", e))?;
+    }
+    let stopped = || req.stop.load(Ordering::Relaxed) != 0;
+    let lookup = snapshot.num_docs() > 0;
 
-    let (task_tx, task_rx) = bounded::<FileTask>(TASK_QUEUE);
+    let (job_tx, job_rx) = unbounded::<Job>();
     let (out_tx, out_rx) = bounded::<Out>(DOC_QUEUE);
     let mut summary = IngestSummary {
-        indexed: 0,
-        files: 0,
-        skipped: Vec::new(),
-        docs_total: 0,
-        elapsed_ms: 0,
+        full: req.full,
+        ..IngestSummary::default()
+    };
+    let mut changes = Changes::new();
+    let mut committer = Committer {
+        index,
+        base: &base,
+        every: if req.full {
+            u64::MAX
+        } else {
+            req.commit_every.max(1)
+        },
+        interval: if req.full {
+            Duration::MAX
+        } else {
+            req.commit_interval
+        },
+        pending: 0,
+        last: Instant::now(),
+        commits: 0,
     };
     let mut failure: Option<Error> = None;
 
-    thread::scope(|scope| {
+    let report = thread::scope(|scope| {
         let walk_out = out_tx.clone();
-        let archives = &req.archives;
-        scope.spawn(move || {
+        let archives = &archives;
+        let base = &base;
+        let snapshot = &snapshot;
+        let walker = scope.spawn(move || {
+            let mut report = WalkReport::default();
             for archive in archives {
-                let mut running = true;
-                walk::walk(archive, exclude, |walked| {
-                    running = match walked {
-                        Walked::File(task) => task_tx.send(task).is_ok(),
-                        Walked::Skipped(skip) => walk_out.send(Out::Skipped(skip)).is_ok(),
-                    };
-                    running
-                });
-                if !running {
-                    return;
+                let found = report.seen.len();
+                let finished = walk_archive(
+                    archive,
+                    exclude,
+                    &job_tx,
+                    &walk_out,
+                    progress,
+                    &stopped,
+                    &mut report,
+                );
+                if !finished {
+                    return report;
+                }
+                if report.seen.len() == found {
+                    if let Some(skip) = empty_archive(archive, base, snapshot) {
+                        report.unreadable.push(archive.prefix.clone());
+                        if walk_out.send(Out::Skipped(skip)).is_err() {
+                            return report;
+                        }
+                    }
                 }
             }
+            report.complete = true;
+            progress.walk_done();
+            report
         });
         for _ in 0..threads {
-            let tasks = task_rx.clone();
+            let jobs = job_rx.clone();
             let out = out_tx.clone();
             let rules = &rules;
             scope.spawn(move || {
-                for task in tasks {
-                    let mut open = true;
-                    let parsed = catch_unwind(AssertUnwindSafe(|| {
-                        read_file(&task, rules, &req.limits, &mut |item| {
-                            let msg = match item {
-                                Item::Article(article) => {
-                                    let entities = match &req.extractor {
-                                        Some(ex) => article.entities(ex),
-                                        None => Vec::new(),
-                                    };
-                                    Out::Doc(article.id.clone(), index.to_document(&article, &entities))
-                                }
-                                Item::Skipped(skip) => Out::Skipped(skip),
-                            };
-                            open = out.send(msg).is_ok();
-                            open
-                        })
-                    }));
-                    if parsed.is_err() {
-                        // A parser bug must cost one file, not the run.
-                        let skip = Skip {
-                            path: task.display(),
-                            reason: "internal error while parsing (please report this file)".into(),
-                        };
-                        open = out.send(Out::Skipped(skip)).is_ok();
-                    }
-                    if !open || out.send(Out::FileDone).is_err() {
+                let worker = Worker {
+                    index,
+                    base,
+                    snapshot,
+                    rules,
+                    req,
+                    settings,
+                    lookup,
+                    out: &out,
+                };
+                for job in jobs {
+                    if stopped() || !worker.file(job) {
                         return;
                     }
                 }
             });
         }
         drop(out_tx);
-        drop(task_rx);
+        drop(job_rx);
 
-        for msg in &out_rx {
-            match msg {
-                Out::Doc(id, doc) => {
-                    writer.delete_term(index.id_term(&id));
-                    if let Err(e) = writer.add_document(doc) {
-                        failure = Some(Error::tantivy(index.dir(), "cannot add a document", e));
+        loop {
+            let msg = match out_rx.recv_timeout(committer.wait()) {
+                Ok(msg) => msg,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(e) = committer.maybe(&mut writer, &changes, &summary) {
+                        failure = Some(e);
                         break;
                     }
-                    summary.indexed += 1;
-                    progress.document();
+                    continue;
                 }
-                Out::Skipped(skip) => {
-                    progress.skipped(&skip);
-                    summary.skipped.push(skip);
-                }
-                Out::FileDone => {
-                    summary.files += 1;
-                    progress.file_done();
-                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            if let Err(e) = apply(
+                index,
+                &mut writer,
+                msg,
+                &mut summary,
+                &mut changes,
+                &mut committer,
+                req.full,
+                progress,
+            ) {
+                failure = Some(e);
+                break;
+            }
+            if stopped() {
+                break;
+            }
+            if let Err(e) = committer.maybe(&mut writer, &changes, &summary) {
+                failure = Some(e);
+                break;
             }
         }
         // Dropping the receiver stops the workers and the walker early when
-        // the writer failed.
+        // the writer failed or a signal came.
         drop(out_rx);
+        walker.join().unwrap_or_default()
     });
     if let Some(e) = failure {
         return Err(e);
     }
+    summary.interrupted = stopped() || !report.complete;
 
+    if summary.interrupted && req.full {
+        // A half-built index must never replace a whole one.
+        drop(writer);
+        summary.docs_total = snapshot.num_docs();
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(summary);
+    }
+    if !summary.interrupted {
+        let scan_index = !base.complete;
+        committer.pending += delete_vanished(
+            index,
+            &snapshot,
+            &mut writer,
+            &archives,
+            &report,
+            &base,
+            scan_index,
+            &mut changes,
+            &mut summary,
+            req.full,
+        )?;
+    }
+
+    let complete = !summary.interrupted && !summary.failed_reads;
+    let nothing_to_commit = committer.commits == 0
+        && committer.pending == 0
+        && changes.is_empty()
+        && unchanged_catalog
+        && complete;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
-    let payload = serde_json::json!({
-        "finished_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "indexed": summary.indexed,
-        "files": summary.files,
-        "skipped": summary.skipped.len(),
-        "elapsed_ms": summary.elapsed_ms,
-    });
-    let mut prepared = writer
-        .prepare_commit()
-        .map_err(|e| Error::tantivy(index.dir(), "cannot commit", e))?;
-    prepared.set_payload(&payload.to_string());
-    prepared
-        .commit()
-        .map_err(|e| Error::tantivy(index.dir(), "cannot commit", e))?;
-    writer
-        .wait_merging_threads()
-        .map_err(|e| Error::tantivy(index.dir(), "cannot finish merging segments", e))?;
-
+    if !nothing_to_commit {
+        committer.commit(&mut writer, &changes, complete, &summary)?;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| Error::tantivy(index.dir(), "cannot finish merging segments", e))?;
+    }
+    summary.commits = committer.commits;
     summary.docs_total = index.reader()?.searcher().num_docs();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    index.save_last_run(&run_record(&summary))?;
     Ok(summary)
+}
+
+/// An archive folder with no files at all, when the index holds articles
+/// from it, is far more likely unmounted than emptied: its articles are kept
+/// and the run says so.
+fn empty_archive(archive: &Archive, base: &Catalog, snapshot: &Snapshot) -> Option<Skip> {
+    let ours = |source: &str| source.starts_with(&archive.prefix);
+    let mut held: u64 = base
+        .files
+        .iter()
+        .filter(|(s, _)| ours(s))
+        .map(|(_, e)| e.docs)
+        .sum();
+    if held == 0 {
+        let mut sources = Vec::new();
+        let _ = snapshot.sources(|s| {
+            if ours(s) {
+                sources.push(s.to_string());
+            }
+        });
+        held = sources.iter().map(|s| snapshot.count_of(s).unwrap_or(0)).sum();
+    }
+    (held > 0).then(|| Skip {
+        path: archive.given.display().to_string(),
+        reason: format!(
+            "archive folder has no files, but the index holds {held} articles from it: \
+             kept (is it mounted?); `index --full` empties the index"
+        ),
+    })
+}
+
+/// What `last-run.json` and each commit record of a run.
+fn run_record(summary: &IngestSummary) -> serde_json::Value {
+    serde_json::json!({
+        "finished_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "complete": !summary.interrupted,
+        "full": summary.full,
+        "added": summary.added,
+        "updated": summary.updated,
+        "deleted": summary.deleted,
+        "unchanged": summary.unchanged,
+        "skipped": summary.skipped.len(),
+        "docs_total": summary.docs_total,
+        "elapsed_ms": summary.elapsed_ms,
+    })
+}
+
+/// Everything besides the files that decides what the index holds for them.
+fn settings_fingerprint(index: &NewsIndex, req: &IngestRequest) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&index.mapping().fingerprint.to_le_bytes());
+    h.update(
+        &req.extractor
+            .as_ref()
+            .map_or(0, |e| e.fingerprint())
+            .to_le_bytes(),
+    );
+    h.update(&req.limits.max_article_bytes.to_le_bytes());
+    h.digest()
+}
+
+/// Walks one archive, queueing every file. Returns false when the run is
+/// stopping.
+fn walk_archive(
+    archive: &Arc<Archive>,
+    exclude: Option<(u64, u64)>,
+    jobs: &crossbeam_channel::Sender<Job>,
+    out: &crossbeam_channel::Sender<Out>,
+    progress: &dyn Progress,
+    stopped: &dyn Fn() -> bool,
+    report: &mut WalkReport,
+) -> bool {
+    let mut running = true;
+    walk::walk(archive, exclude, |walked| {
+        if stopped() {
+            running = false;
+            return false;
+        }
+        running = match walked {
+            Walked::File(task) => {
+                let source = task.id();
+                report.seen.insert(source.clone());
+                progress.found();
+                jobs.send(Job { task, source }).is_ok()
+            }
+            Walked::Skipped(skip) => out.send(Out::Skipped(skip)).is_ok(),
+            Walked::Unreadable { skip, source } => {
+                report.unreadable.push(source);
+                out.send(Out::Skipped(skip)).is_ok()
+            }
+        };
+        running
+    });
+    running
+}
+
+fn skip_of(task: &FileTask, suffix: &str, reason: &str) -> Skip {
+    Skip {
+        path: format!("{}{suffix}", task.display()),
+        reason: reason.to_string(),
+    }
+}
+
+/// A parser thread's view of the run.
+struct Worker<'a> {
+    index: &'a NewsIndex,
+    /// The catalog as the run began (empty when it cannot be trusted).
+    base: &'a Catalog,
+    snapshot: &'a Snapshot<'a>,
+    rules: &'a Rules,
+    req: &'a IngestRequest,
+    settings: u64,
+    /// The index had documents when the run began.
+    lookup: bool,
+    out: &'a crossbeam_channel::Sender<Out>,
+}
+
+impl Worker<'_> {
+    /// Handles one file. Returns false when the writer is gone.
+    fn file(&self, job: Job) -> bool {
+        let fingerprint = match std::fs::symlink_metadata(&job.task.path) {
+            Ok(meta) => Fingerprint::of(&meta),
+            Err(e) => {
+                // Its documents stay; it is tried again next run.
+                let skip = skip_of(
+                    &job.task,
+                    "",
+                    &format!("cannot stat: {}", crate::error::io_reason(&e)),
+                );
+                return self.send(Out::Skipped(skip)) && self.done(job.source, None, false);
+            }
+        };
+        let old = self.base.files.get(&job.source);
+        if let Some(old) = old.filter(|old| old.fingerprint == fingerprint) {
+            // The common case of a scheduled run: nothing to read.
+            for (suffix, reason) in &old.skips {
+                if !self.send(Out::Skipped(skip_of(&job.task, suffix, reason))) {
+                    return false;
+                }
+            }
+            return self.send(Out::Kept(old.docs));
+        }
+        let hash = match read::hash_file(&job.task.path) {
+            Ok(hash) => hash,
+            Err(refused) => {
+                let skip = skip_of(&job.task, "", &refused.reason);
+                return self.send(Out::Skipped(skip)) && self.done(job.source, None, false);
+            }
+        };
+        if let Some(old) = old.filter(|old| old.hash == hash && !self.req.full) {
+            // Touched, not changed: its documents stand as they are.
+            for (suffix, reason) in &old.skips {
+                if !self.send(Out::Skipped(skip_of(&job.task, suffix, reason))) {
+                    return false;
+                }
+            }
+            let entry = Entry {
+                fingerprint,
+                ..old.clone()
+            };
+            return self.done(job.source, Some(entry), true);
+        }
+        let mut existing = if self.lookup {
+            match self.snapshot.documents_of(&job.source) {
+                Ok(docs) => docs,
+                Err(e) => {
+                    self.send(Out::Failed(e));
+                    return false;
+                }
+            }
+        } else {
+            Default::default()
+        };
+
+        let mut docs = 0u64;
+        let mut skips = Vec::new();
+        let mut open = true;
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            read_file(&job.task, self.rules, &self.req.limits, &mut |item| {
+                if self.req.stop.load(Ordering::Relaxed) != 0 {
+                    return false;
+                }
+                let msg = match item {
+                    Item::Article(article) => {
+                        docs += 1;
+                        let hash = article.content_hash(self.settings);
+                        let was = match existing.remove(&article.id) {
+                            None => Was::New,
+                            Some(old) if old == hash => Was::Same,
+                            Some(_) => Was::Changed,
+                        };
+                        let mut doc = None;
+                        if was != Was::Same || self.req.full {
+                            let entities = match self.req.extractor.as_deref().map(LazyExtractor::get) {
+                                None => Vec::new(),
+                                Some(Ok(extractor)) => article.entities(extractor),
+                                Some(Err(e)) => {
+                                    open = false;
+                                    self.send(Out::Failed(e));
+                                    return false;
+                                }
+                            };
+                            doc = Some(self.index.to_document(&article, &entities, &job.source, hash));
+                        }
+                        Out::Doc {
+                            id: article.id,
+                            doc,
+                            was,
+                        }
+                    }
+                    Item::Skipped(skip) => {
+                        let suffix = skip
+                            .path
+                            .strip_prefix(&job.task.display())
+                            .unwrap_or("")
+                            .to_string();
+                        skips.push((suffix, skip.reason.clone()));
+                        Out::Skipped(skip)
+                    }
+                };
+                open = self.send(msg);
+                open
+            })
+        }));
+        let end = match parsed {
+            Ok(end) => end,
+            Err(_) => {
+                // A parser bug must cost one file, not the run.
+                let reason = "internal error while parsing (please report this file)";
+                open = self.send(Out::Skipped(skip_of(&job.task, "", reason)));
+                ReadEnd::Failed
+            }
+        };
+        if !open {
+            return false;
+        }
+        match end {
+            ReadEnd::Stopped => false,
+            ReadEnd::Failed => self.done(job.source, None, false),
+            ReadEnd::Complete => {
+                // Records the file no longer has.
+                for id in existing.into_keys() {
+                    if !self.send(Out::Delete(id)) {
+                        return false;
+                    }
+                }
+                let entry = Entry {
+                    fingerprint,
+                    hash,
+                    docs,
+                    skips,
+                };
+                self.done(job.source, Some(entry), false)
+            }
+        }
+    }
+
+    fn send(&self, msg: Out) -> bool {
+        self.out.send(msg).is_ok()
+    }
+
+    fn done(&self, source: String, entry: Option<Entry>, touched: bool) -> bool {
+        self.send(Out::FileDone {
+            source,
+            entry,
+            touched,
+        })
+    }
+}
+
+/// Applies one message from the workers.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    index: &NewsIndex,
+    writer: &mut IndexWriter,
+    msg: Out,
+    summary: &mut IngestSummary,
+    changes: &mut Changes,
+    committer: &mut Committer,
+    full: bool,
+    progress: &dyn Progress,
+) -> Result<()> {
+    match msg {
+        Out::Doc { id, doc, was } => {
+            match was {
+                Was::New => summary.added += 1,
+                Was::Changed => summary.updated += 1,
+                Was::Same => summary.unchanged += 1,
+            }
+            if let Some(doc) = doc {
+                if was != Was::New && !full {
+                    writer.delete_term(index.id_term(&id));
+                }
+                writer
+                    .add_document(doc)
+                    .map_err(|e| Error::tantivy(index.dir(), "cannot add a document", e))?;
+                committer.pending += 1;
+                crashtest::point("doc");
+            }
+        }
+        Out::Delete(id) => {
+            writer.delete_term(index.id_term(&id));
+            summary.deleted += 1;
+            committer.pending += 1;
+        }
+        Out::Skipped(skip) => {
+            progress.skipped(&skip);
+            summary.skipped.push(skip);
+        }
+        Out::Kept(docs) => {
+            summary.unchanged += docs;
+            progress.file_done();
+        }
+        Out::FileDone {
+            source,
+            entry,
+            touched,
+        } => {
+            summary.files_read += 1;
+            summary.failed_reads |= entry.is_none();
+            summary.files_touched += u64::from(touched);
+            if let Some(entry) = entry {
+                if touched {
+                    summary.unchanged += entry.docs;
+                }
+                changes.insert(source, Some(entry));
+            }
+            progress.file_done();
+        }
+        Out::Failed(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Deletes the documents of files that are gone: named by the catalog or
+/// present in the index, in one of this run's archives, and not seen by a
+/// walk that went everywhere under them.
+#[allow(clippy::too_many_arguments)]
+fn delete_vanished(
+    index: &NewsIndex,
+    snapshot: &Snapshot,
+    writer: &mut IndexWriter,
+    archives: &[Arc<Archive>],
+    report: &WalkReport,
+    base: &Catalog,
+    scan_index: bool,
+    changes: &mut Changes,
+    summary: &mut IngestSummary,
+    full: bool,
+) -> Result<u64> {
+    let ours = |source: &str| full || archives.iter().any(|a| source.starts_with(&a.prefix));
+    let hidden = |source: &str| {
+        report.unreadable.iter().any(|dir| {
+            let dir = dir.trim_end_matches('/');
+            dir.is_empty()
+                || source == dir
+                || source.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    let mut gone: HashSet<String> = base
+        .files
+        .keys()
+        .filter(|s| !report.seen.contains(*s) && ours(s) && !hidden(s))
+        .cloned()
+        .collect();
+    // Documents of files the catalog never completed (a run killed while
+    // reading them) are found in the index itself.
+    if scan_index {
+        snapshot.sources(|s| {
+            if !report.seen.contains(s) && ours(s) && !hidden(s) && !gone.contains(s) {
+                gone.insert(s.to_string());
+            }
+        })?;
+    }
+    let mut gone: Vec<String> = gone.into_iter().collect();
+    gone.sort();
+    let mut deletes = 0;
+    for source in gone {
+        let n = snapshot.count_of(&source)?;
+        if n > 0 {
+            writer.delete_term(index.source_term(&source));
+            summary.deleted += n;
+            deletes += 1;
+            crashtest::point("delete");
+        }
+        if base.files.contains_key(&source) {
+            changes.insert(source, None);
+        } else {
+            changes.remove(&source);
+        }
+    }
+    Ok(deletes)
+}
+
+/// When to commit, and how.
+struct Committer<'a> {
+    index: &'a NewsIndex,
+    base: &'a Catalog,
+    every: u64,
+    interval: Duration,
+    /// Changed documents since the last commit.
+    pending: u64,
+    last: Instant,
+    commits: u32,
+}
+
+impl Committer<'_> {
+    /// How long the writer may wait for a message before a commit is due.
+    fn wait(&self) -> Duration {
+        self.interval
+            .saturating_sub(self.last.elapsed())
+            .max(Duration::from_millis(50))
+    }
+
+    /// Commits if enough has changed or enough time has passed. Only whole
+    /// files are in the catalog it writes; documents of a file still being
+    /// read are committed without it, so the next run reads that file again.
+    fn maybe(&mut self, writer: &mut IndexWriter, changes: &Changes, summary: &IngestSummary) -> Result<()> {
+        if self.pending > 0 && (self.pending >= self.every || self.last.elapsed() >= self.interval) {
+            let mut partial = summary.clone();
+            partial.interrupted = true;
+            self.commit(writer, changes, false, &partial)?;
+        }
+        Ok(())
+    }
+
+    fn commit(
+        &mut self,
+        writer: &mut IndexWriter,
+        changes: &Changes,
+        complete: bool,
+        summary: &IngestSummary,
+    ) -> Result<()> {
+        self.index
+            .commit(writer, self.base, changes, complete, run_record(summary))?;
+        self.pending = 0;
+        self.last = Instant::now();
+        self.commits += 1;
+        Ok(())
+    }
 }

@@ -34,29 +34,75 @@ pub enum Opened {
     Lines(Box<dyn BufRead + Send>),
 }
 
+/// Why a file is skipped. `transient` when it could not be read (as opposed
+/// to read and refused): its old documents stay, and the next run tries again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub reason: String,
+    pub transient: bool,
+}
+
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Refused {
+            reason,
+            transient: false,
+        }
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(reason: &str) -> Self {
+        reason.to_string().into()
+    }
+}
+
+impl From<io::Error> for Refused {
+    fn from(e: io::Error) -> Self {
+        Refused {
+            transient: is_transient(&e),
+            reason: read_error(e),
+        }
+    }
+}
+
+/// Whether a read error says nothing about the file's content (the disk,
+/// the permissions, the network file system), so trying again may work.
+pub fn is_transient(e: &io::Error) -> bool {
+    !matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+    )
+}
+
 /// Opens `path` (whose file name, lower-cased, is `name`) and reads it as far
-/// as its kind needs. `Err` is the reason the file is skipped.
-pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> {
+/// as its kind needs. `Err` is why the file is skipped.
+pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused> {
+    let transient = |what: &str, e: io::Error| Refused {
+        reason: format!("{what}: {}", io_reason(&e)),
+        transient: true,
+    };
     // O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the
     // run; O_NOFOLLOW: nor may one swapped for a symbolic link be followed.
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
-        .map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot stat: {}", io_reason(&e)))?;
+        .map_err(|e| transient("cannot open", e))?;
+    let meta = file.metadata().map_err(|e| transient("cannot stat", e))?;
     if !meta.is_file() {
-        return Err("not a regular file".into());
+        return Err(Refused {
+            reason: "not a regular file".into(),
+            transient: true,
+        });
     }
     let mut reader = BufReader::with_capacity(64 << 10, file);
-    let head = reader.fill_buf().map_err(read_error)?.to_vec();
+    let head = reader.fill_buf()?.to_vec();
     if head.is_empty() {
         return Err("empty file".into());
     }
     if let Some(kind) = unsupported_container(&head) {
-        return Err(kind.to_string());
+        return Err(kind.into());
     }
     let gzipped = head.starts_with(&[0x1f, 0x8b]);
     let inner = if gzipped {
@@ -78,7 +124,8 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> 
                 "file is {}, over the {} limit for one article",
                 human_bytes(meta.len()),
                 human_bytes(limits.max_article_bytes)
-            ));
+            )
+            .into());
         }
         Box::new(reader)
     };
@@ -88,15 +135,44 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, String> 
     let mut bytes = Vec::new();
     stream
         .take(limits.max_article_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limits.max_article_bytes {
         return Err(format!(
             "decompressed content is over the {} limit for one article",
             human_bytes(limits.max_article_bytes)
-        ));
+        )
+        .into());
     }
     Ok(Opened::Whole { bytes, name: inner })
+}
+
+/// xxh3 of the file's bytes, read in blocks (memory stays flat whatever
+/// its size). Opened as `open` does: no FIFO can hang it, no link is followed.
+pub fn hash_file(path: &Path) -> Result<u64, Refused> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| Refused {
+            reason: format!("cannot open: {}", io_reason(&e)),
+            transient: true,
+        })?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Refused {
+            reason: "not a regular file".into(),
+            transient: true,
+        });
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Ok(hasher.digest()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 pub fn is_json_lines(name: &str) -> bool {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use walkdir::WalkDir;
 
 use super::Skip;
+use crate::catalog::ArchiveEntry;
 use crate::error::{io_reason, Error, Result};
 
 /// One archive folder of a run.
@@ -69,12 +70,22 @@ fn rel_path<'a>(path: &'a Path, root: &Path) -> &'a Path {
 /// What the walk found.
 pub enum Walked {
     File(FileTask),
+    /// Not a regular file.
     Skipped(Skip),
+    /// A folder (or entry) that could not be read: nothing under `source`
+    /// (an id prefix) was seen, so nothing under it may be taken as deleted.
+    Unreadable {
+        skip: Skip,
+        source: String,
+    },
 }
 
-/// Checks the archive folders and gives each its id prefix. Folders that
-/// overlap would index the same files twice under two ids, so they are refused.
-pub fn plan(dirs: &[PathBuf]) -> Result<Vec<Arc<Archive>>> {
+/// Checks the archive folders and gives each its id prefix, computed over
+/// these and the archives the index already holds (`known`, with the
+/// prefixes their documents have). Folders that overlap would index the
+/// same files twice under two ids, so they are refused; so is a folder whose
+/// arrival would change the ids of documents already indexed.
+pub fn plan(dirs: &[PathBuf], known: &[ArchiveEntry]) -> Result<Vec<Arc<Archive>>> {
     let mut archives: Vec<(PathBuf, PathBuf)> = Vec::new();
     for dir in dirs {
         let canonical = dir.canonicalize().map_err(|e| Error::Archive {
@@ -92,32 +103,101 @@ pub fn plan(dirs: &[PathBuf]) -> Result<Vec<Arc<Archive>>> {
         }
         archives.push((dir.clone(), canonical));
     }
+    // Every folder of the index: those it holds, then the new ones.
+    let mut all: Vec<(PathBuf, Option<&str>)> = known
+        .iter()
+        .map(|k| (PathBuf::from(&k.canonical), Some(k.prefix.as_str())))
+        .collect();
+    for (_, canonical) in &archives {
+        if !all.iter().any(|(c, _)| c == canonical) {
+            all.push((canonical.clone(), None));
+        }
+    }
     for (given, canonical) in &archives {
-        if let Some((outer, _)) = archives
+        if let Some((outer, old)) = all
             .iter()
-            .find(|(_, c)| c != canonical && canonical.starts_with(c))
+            .find(|(c, _)| c != canonical && canonical.starts_with(c))
         {
+            let which = if old.is_some() {
+                "the index already holds"
+            } else {
+                "is indexed too"
+            };
             return Err(Error::Archive {
                 path: given.clone(),
                 reason: format!(
-                    "is inside {}, which is indexed too; give only the outer folder",
+                    "is inside {}, which {which}; give only the outer folder",
                     outer.display()
                 ),
             });
         }
     }
-    let prefixes = distinct_suffixes(archives.iter().map(|(_, c)| c.as_path()).collect());
+    for (given, canonical) in &archives {
+        if let Some((inner, _)) = all
+            .iter()
+            .find(|(c, old)| old.is_some() && c != canonical && c.starts_with(canonical))
+        {
+            return Err(Error::Archive {
+                path: given.clone(),
+                reason: format!(
+                    "holds {}, which the index already holds under other ids; \
+                     rebuild with the outer folder: newsidx index --full {}",
+                    inner.display(),
+                    given.display()
+                ),
+            });
+        }
+    }
+    let prefixes = distinct_suffixes(all.iter().map(|(c, _)| c.as_path()).collect());
+    let changed = all
+        .iter()
+        .zip(&prefixes)
+        .find(|((_, old), new)| old.is_some_and(|old| old != new.as_str()));
+    if let Some(((held, _), _)) = changed {
+        let folders = |known: bool| {
+            all.iter()
+                .filter(|(_, old)| old.is_some() == known)
+                .map(|(c, _)| c.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (old, new) = (folders(true), folders(false));
+        return Err(Error::Archive {
+            path: PathBuf::from(new.join(", ")),
+            reason: format!(
+                "adding it would change the id of every article already indexed from {}; \
+                 to index them together, rebuild: newsidx index --full {} {}",
+                held.display(),
+                old.join(" "),
+                new.join(" ")
+            ),
+        });
+    }
     Ok(archives
         .into_iter()
-        .zip(prefixes)
-        .map(|((given, canonical), prefix)| {
+        .map(|(given, canonical)| {
+            let at = all.iter().position(|(c, _)| *c == canonical).unwrap_or(0);
             Arc::new(Archive {
                 given,
                 canonical,
-                prefix,
+                prefix: prefixes.get(at).cloned().unwrap_or_default(),
             })
         })
         .collect())
+}
+
+/// The index's archives after a run over `run`: those it held and the new ones.
+pub fn merged(known: &[ArchiveEntry], run: &[Arc<Archive>]) -> Vec<ArchiveEntry> {
+    let mut all = known.to_vec();
+    for a in run {
+        let canonical = a.canonical.display().to_string();
+        if !all.iter().any(|k| k.canonical == canonical) {
+            all.push(ArchiveEntry {
+                canonical,
+                prefix: a.prefix.clone(),
+            });
+        }
+    }
+    all
 }
 
 /// For several folders, the shortest run of trailing path components that
@@ -181,12 +261,18 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
     for entry in walker {
         let walked = match entry {
             Err(e) => {
-                let path = e.path().unwrap_or(&archive.given).display().to_string();
+                let at = e.path().unwrap_or(&archive.given);
                 let reason = match e.io_error() {
                     Some(io) => format!("cannot read: {}", io_reason(io)),
                     None => "cannot read: file system loop".to_string(),
                 };
-                Walked::Skipped(Skip { path, reason })
+                Walked::Unreadable {
+                    source: format!("{}{}", archive.prefix, escape_path(rel_path(at, &archive.given))),
+                    skip: Skip {
+                        path: at.display().to_string(),
+                        reason,
+                    },
+                }
             }
             Ok(entry) => {
                 let ft = entry.file_type();

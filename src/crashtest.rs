@@ -1,0 +1,55 @@
+//! Test-only crash points: `NEWSIDX_CRASH_AT=EVENT:N` kills the process (SIGKILL) the Nth time EVENT happens.
+//!
+//! The kill tests use it to stop `index` at exact places (after the Nth
+//! document, between writing the catalog and committing, right after a
+//! commit) that random timing would rarely hit. `EVENT:N:stop` freezes the
+//! process instead (SIGSTOP), holding its lock, for tests of what other
+//! processes see meanwhile and of signals. Unset, it costs one lookup per event.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// The variable's name.
+pub const VAR: &str = "NEWSIDX_CRASH_AT";
+
+struct Target {
+    event: String,
+    at: u64,
+    signal: libc::c_int,
+    seen: AtomicU64,
+}
+
+fn target() -> Option<&'static Target> {
+    static TARGET: OnceLock<Option<Target>> = OnceLock::new();
+    TARGET
+        .get_or_init(|| {
+            let value = std::env::var(VAR).ok()?;
+            let mut parts = value.split(':');
+            let event = parts.next()?.to_string();
+            let at = parts.next()?.parse().ok()?;
+            let signal = match parts.next() {
+                None => libc::SIGKILL,
+                Some("stop") => libc::SIGSTOP,
+                Some(_) => return None,
+            };
+            Some(Target {
+                event,
+                at,
+                signal,
+                seen: AtomicU64::new(0),
+            })
+        })
+        .as_ref()
+}
+
+/// Marks that `event` happened ("doc", "catalog", "commit", "delete").
+pub fn point(event: &str) {
+    let Some(target) = target() else { return };
+    if target.event == event && target.seen.fetch_add(1, Ordering::Relaxed) + 1 == target.at {
+        // SAFETY: raising a signal at ourselves; SIGKILL and SIGSTOP cannot
+        // be caught, which is the point: no destructor, flush or commit runs.
+        unsafe {
+            libc::kill(libc::getpid(), target.signal);
+        }
+    }
+}

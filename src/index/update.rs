@@ -1,0 +1,228 @@
+//! Changing an index in place: what it holds for each file, commits that carry the catalog, the record of the last run.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, IndexWriter, Searcher, SegmentReader, Term, TERMINATED};
+
+use super::NewsIndex;
+use crate::catalog::{self, Catalog, Changes};
+use crate::error::{Error, Result};
+
+/// What the last commit's payload holds.
+const CATALOG_KEY: &str = "catalog";
+const RUN_KEY: &str = "run";
+const LAST_RUN_FILE: &str = "last-run.json";
+
+impl NewsIndex {
+    /// The catalog named by the last commit. `Ok(None)` when the index has
+    /// documents but no readable catalog: every file must then be read again
+    /// (the index, not the catalog, is the truth about documents).
+    pub fn catalog(&self) -> Result<Option<Catalog>> {
+        let payload = self.payload()?;
+        let name = payload
+            .as_ref()
+            .and_then(|p| p.get(CATALOG_KEY))
+            .and_then(Json::as_str);
+        match name {
+            Some(name) if !name.contains('/') => Ok(Catalog::read(&self.dir.join(name)).ok()),
+            _ => Ok(None),
+        }
+    }
+
+    /// The summary of the last run that finished (or was stopped by a
+    /// signal), changes or not.
+    pub fn last_run(&self) -> Option<Json> {
+        let text = std::fs::read_to_string(self.dir.join(LAST_RUN_FILE)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Records a run's summary, replacing the last in one rename.
+    pub fn save_last_run(&self, run: &Json) -> Result<()> {
+        let path = self.dir.join(LAST_RUN_FILE);
+        let tmp = self.dir.join(format!("{LAST_RUN_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(run).unwrap_or_default() + "\n";
+        std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    }
+
+    fn payload(&self) -> Result<Option<Json>> {
+        let metas = self
+            .index
+            .load_metas()
+            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))?;
+        Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()))
+    }
+
+    /// Commits what `writer` holds together with `catalog`: the catalog file
+    /// is on disk before meta.json names it, and replaced catalogs are
+    /// removed only after.
+    pub fn commit(
+        &self,
+        writer: &mut IndexWriter,
+        catalog: &Catalog,
+        changes: &Changes,
+        complete: bool,
+        run: Json,
+    ) -> Result<()> {
+        let failed = |e| Error::tantivy(&self.dir, "cannot commit", e);
+        let mut prepared = writer.prepare_commit().map_err(failed)?;
+        let name = catalog::file_name(prepared.opstamp());
+        catalog.write(changes, complete, &self.dir.join(&name))?;
+        crate::crashtest::point("catalog");
+        let payload = serde_json::json!({ CATALOG_KEY: name, RUN_KEY: run });
+        prepared.set_payload(&payload.to_string());
+        prepared.commit().map_err(failed)?;
+        crate::crashtest::point("commit");
+        catalog::remove_others(&self.dir, &name);
+        Ok(())
+    }
+
+    pub fn source_term(&self, source: &str) -> Term {
+        Term::from_field_text(self.schema.fields.source, source)
+    }
+}
+
+/// The index as the run found it: the answers an incremental run needs
+/// about what is already there. Safe to share between threads.
+pub struct Snapshot<'a> {
+    index: &'a NewsIndex,
+    searcher: Searcher,
+}
+
+impl<'a> Snapshot<'a> {
+    pub fn new(index: &'a NewsIndex) -> Result<Snapshot<'a>> {
+        Ok(Snapshot {
+            index,
+            searcher: index.reader()?.searcher(),
+        })
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    fn failed(&self, e: impl std::fmt::Display) -> Error {
+        Error::Index {
+            dir: self.index.dir.clone(),
+            what: "cannot read the index",
+            message: e.to_string(),
+        }
+    }
+
+    /// Calls `f` with each segment's live documents holding `source`.
+    fn for_each_doc(
+        &self,
+        source: &str,
+        mut f: impl FnMut(&SegmentReader, &[DocId]) -> Result<()>,
+    ) -> Result<()> {
+        let term = self.index.source_term(source);
+        let mut docs = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(term.field()).map_err(|e| self.failed(e))?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| self.failed(e))?
+            else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            docs.clear();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    docs.push(doc);
+                }
+                doc = postings.advance();
+            }
+            if !docs.is_empty() {
+                f(segment, &docs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The ids and content hashes of the documents of one file.
+    pub fn documents_of(&self, source: &str) -> Result<HashMap<String, u64>> {
+        let mut docs = HashMap::new();
+        self.for_each_doc(source, |segment, found| {
+            let columns = IdColumns::of(segment, self)?;
+            for doc in found {
+                docs.extend(columns.get(*doc, self)?);
+            }
+            Ok(())
+        })?;
+        Ok(docs)
+    }
+
+    /// The id and content hash of every live document, in index order.
+    pub fn documents(&self) -> Result<Vec<(String, u64)>> {
+        let mut docs = Vec::with_capacity(self.num_docs() as usize);
+        for segment in self.searcher.segment_readers() {
+            let columns = IdColumns::of(segment, self)?;
+            for doc in segment.doc_ids_alive() {
+                docs.extend(columns.get(doc, self)?);
+            }
+        }
+        Ok(docs)
+    }
+
+    /// How many documents came from one file.
+    pub fn count_of(&self, source: &str) -> Result<u64> {
+        let mut n = 0;
+        self.for_each_doc(source, |_, found| {
+            n += found.len() as u64;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    /// Every file that has documents in the index (a file may be named
+    /// more than once, once per segment).
+    pub fn sources(&self, mut f: impl FnMut(&str)) -> Result<()> {
+        let field = self.index.fields().source;
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).map_err(|e| self.failed(e))?;
+            let mut terms = inverted.terms().stream().map_err(|e| self.failed(e))?;
+            while terms.advance() {
+                if let Ok(source) = std::str::from_utf8(terms.key()) {
+                    f(source);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A segment's id and hash columns: what identifies a document and tells
+/// whether it changed, read without touching the stored documents.
+struct IdColumns {
+    ids: StrColumn,
+    hashes: Column<u64>,
+}
+
+impl IdColumns {
+    fn of(segment: &SegmentReader, snapshot: &Snapshot) -> Result<IdColumns> {
+        let fast = segment.fast_fields();
+        Ok(IdColumns {
+            ids: fast
+                .str("id")
+                .map_err(|e| snapshot.failed(e))?
+                .ok_or_else(|| snapshot.failed("the id field is not fast"))?,
+            hashes: fast.u64("hash").map_err(|e| snapshot.failed(e))?,
+        })
+    }
+
+    fn get(&self, doc: DocId, snapshot: &Snapshot) -> Result<Option<(String, u64)>> {
+        let Some(ord) = self.ids.term_ords(doc).next() else {
+            return Ok(None);
+        };
+        let mut id = String::new();
+        self.ids
+            .ord_to_str(ord, &mut id)
+            .map_err(|e| snapshot.failed(e))?;
+        Ok(Some((id, self.hashes.first(doc).unwrap_or(0))))
+    }
+}
