@@ -93,9 +93,10 @@ fn a_folder_that_is_not_an_index_is_left_alone() {
 fn indexing_twice_never_duplicates() {
     let env = Env::with_sample(&["headline/tech/007.txt", "exports/feed-2025-03.jsonl"]);
     let first = env.index();
-    assert_eq!((first.indexed, first.docs_total), (7, 7));
+    assert_eq!((first.counts(), first.docs_total), ((7, 0, 0, 0), 7));
     let second = env.index();
-    assert_eq!((second.indexed, second.docs_total), (7, 7));
+    assert_eq!((second.counts(), second.docs_total), ((0, 0, 0, 7), 7));
+    assert_eq!(second.files_read, 0, "unchanged files are not read");
     assert_eq!(env.search("quantum", &[]).total, 2);
 }
 
@@ -178,10 +179,13 @@ fn index_prints_a_summary_and_lists_skipped_files() {
     let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
     assert_eq!(out.status.code(), Some(1), "some files were skipped");
     let text = stdout(&out);
-    assert!(text.starts_with("indexed 1 document from 2 files in "), "{text}");
+    assert!(
+        text.starts_with("1 added, 0 updated, 0 deleted, 0 unchanged (2 files read) in "),
+        "{text}"
+    );
     assert!(
         text.trim_end()
-            .ends_with(", 1 skipped; the index holds 1 document"),
+            .ends_with(", 1 skipped; the index holds 1 article"),
         "{text}"
     );
     let err = stderr(&out);

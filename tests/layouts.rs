@@ -13,7 +13,7 @@ fn single(env: &Env) -> Summary {
 #[test]
 fn scraped_page_section_headline_captions_and_boilerplate() {
     let env = Env::with_sample(&["site/001_3fa9c21b7e4d5a60.txt"]);
-    assert_eq!(single(&env).indexed, 1);
+    assert_eq!(single(&env).added, 1);
     let a = env.show("site/001_3fa9c21b7e4d5a60.txt");
     assert_eq!(a.layout.as_deref(), Some("scraped"));
     assert_eq!(a.section.as_deref(), Some("World"));
@@ -177,7 +177,7 @@ fn json_files_with_different_key_conventions() {
         "exports/json/london-summit-ukraine-coalition.json",
         "exports/json/intel-pauses-german-chip-plant.json",
     ]);
-    assert_eq!(single(&env).indexed, 4);
+    assert_eq!(single(&env).added, 4);
 
     let a = env.show("exports/json/vance-munich-security-conference.json");
     assert_eq!(a.layout.as_deref(), Some("json"));
@@ -232,7 +232,7 @@ fn json_files_with_different_key_conventions() {
 fn json_lines_records_get_their_own_ids() {
     let env = Env::with_sample(&["exports/feed-2025-03.jsonl"]);
     let summary = single(&env);
-    assert_eq!((summary.files, summary.indexed, summary.docs_total), (1, 6, 6));
+    assert_eq!((summary.files_read, summary.added, summary.docs_total), (1, 6, 6));
     let a = env.show("exports/feed-2025-03.jsonl#feed-0001");
     assert_eq!(a.layout.as_deref(), Some("jsonl"));
     assert_eq!(
@@ -255,7 +255,7 @@ fn json_lines_records_get_their_own_ids() {
 #[test]
 fn gzipped_json_lines() {
     let env = Env::with_sample(&["exports/archive-2024.jsonl.gz"]);
-    assert_eq!(single(&env).indexed, 4);
+    assert_eq!(single(&env).added, 4);
     let a = env.show("exports/archive-2024.jsonl.gz#2");
     assert_eq!(
         a.title.as_deref(),
@@ -297,7 +297,7 @@ fn a_json_array_file_holds_several_articles() {
         r#"[{"title": "First story", "body": "One."}, {"headline": "Second story", "text": "Two.", "id": "s2"}, {"url": "x"}]"#,
     );
     let summary = env.index();
-    assert_eq!(summary.indexed, 2);
+    assert_eq!(summary.added, 2);
     assert_eq!(summary.skipped.len(), 1);
     assert!(
         summary.skipped[0].path.ends_with("batch.json#3"),

@@ -14,11 +14,25 @@ use tempfile::TempDir;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
-    pub indexed: u64,
-    pub files: u64,
+    pub added: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    pub unchanged: u64,
     pub skipped: Vec<Skipped>,
     pub docs_total: u64,
     pub elapsed_ms: u64,
+    pub files_read: u64,
+    pub files_touched: u64,
+    pub full: bool,
+    pub interrupted: bool,
+    pub commits: u32,
+}
+
+impl Summary {
+    /// (added, updated, deleted, unchanged): what a run did to the articles.
+    pub fn counts(&self) -> (u64, u64, u64, u64) {
+        (self.added, self.updated, self.deleted, self.unchanged)
+    }
 }
 
 #[derive(Debug, Deserialize)]
