@@ -24,11 +24,25 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("newsidx: {err:#}");
+            eprintln!("newsidx: {}", message(&err));
             match err.downcast_ref::<newsidx::Error>() {
                 Some(newsidx::Error::Locked { .. }) => ExitCode::from(EXIT_LOCKED),
                 _ => ExitCode::from(EXIT_ERROR),
             }
         }
     }
+}
+
+/// The error and its causes, joined by ": ". The library's errors already
+/// say their cause in their own words, so the chain stops at the first one
+/// (else "no such file or directory: No such file or directory (os error 2)").
+fn message(err: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in err.chain() {
+        parts.push(cause.to_string());
+        if cause.downcast_ref::<newsidx::Error>().is_some() {
+            break;
+        }
+    }
+    parts.join(": ")
 }

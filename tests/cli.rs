@@ -5,14 +5,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{bare_cmd, stderr, stdout, Env};
-
-fn one_line_error(out: &std::process::Output, code: i32, starts: &str) {
-    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
-    let err = stderr(out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with(starts), "{err}");
-}
+use common::{bare_cmd, stderr, stdout, Env, one_line_error};
 
 #[test]
 fn show_prints_every_field() {
@@ -322,4 +315,26 @@ fn a_second_writer_gets_exit_75() {
     assert_eq!(env.search("quantum", &[]).total, 1);
     drop(lock);
     assert_eq!(env.index().docs_total, 1);
+}
+
+#[test]
+fn errors_say_their_cause_once() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    let out = env.run(&["search", "*"]);
+    assert_eq!(stderr(&out), "newsidx: bad query: the query has no searchable words\n");
+    let missing = env.root.path().join("no-such-overrides.tsv");
+    let out = env
+        .cmd()
+        .arg("--entities")
+        .arg(&missing)
+        .arg("index")
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("newsidx: {}: no such file or directory\n", missing.display())
+    );
 }
