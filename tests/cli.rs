@@ -5,7 +5,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{bare_cmd, stderr, stdout, Env, one_line_error};
+use common::{bare_cmd, one_line_error, stderr, stdout, Env};
 
 #[test]
 fn show_prints_every_field() {
@@ -322,7 +322,10 @@ fn errors_say_their_cause_once() {
     let env = Env::with_sample(&["headline/tech/007.txt"]);
     env.index();
     let out = env.run(&["search", "*"]);
-    assert_eq!(stderr(&out), "newsidx: bad query: the query has no searchable words\n");
+    assert_eq!(
+        stderr(&out),
+        "newsidx: bad query: the query has no searchable words\n"
+    );
     let missing = env.root.path().join("no-such-overrides.tsv");
     let out = env
         .cmd()

@@ -226,7 +226,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
                 if !finished {
                     return report;
                 }
-                if report.seen.len() == found {
+                if report.seen.len() == found && !req.full {
                     if let Some(skip) = empty_archive(archive, base, snapshot) {
                         report.unreadable.push(archive.prefix.clone());
                         if walk_out.send(Out::Skipped(skip)).is_err() {

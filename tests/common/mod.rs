@@ -1,6 +1,7 @@
 //! The test helper: a temporary archive and index, the real binary run on them, and its JSON read back into structs.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -276,18 +277,73 @@ impl Env {
     }
 }
 
+/// What an index holds: each document id with how many documents have it
+/// and their content hash, read with the library (not the CLI under test).
+pub fn contents(index: &Path) -> BTreeMap<String, (usize, u64)> {
+    let mapping = newsidx::schema::Mapping::builtin().expect("mapping");
+    let index = newsidx::index::NewsIndex::open(index, mapping).expect("open index");
+    let docs = newsidx::index::Snapshot::new(&index)
+        .and_then(|s| s.documents())
+        .expect("read index");
+    let mut found: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+    for (id, hash) in docs {
+        let entry = found.entry(id).or_insert((0, hash));
+        entry.0 += 1;
+    }
+    found
+}
+
+impl Env {
+    /// What a fresh index of the archive as it is now holds.
+    pub fn reference(&self) -> BTreeMap<String, (usize, u64)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = dir.path().join("index");
+        let out = bare_cmd()
+            .arg("--index")
+            .arg(&index)
+            .args(["index", "--quiet"])
+            .arg(&self.archive)
+            .output()
+            .expect("run");
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        contents(&index)
+    }
+
+    /// Asserts the index holds exactly the archive's articles, each once,
+    /// as a fresh index of it would.
+    pub fn assert_converged(&self, context: &str) {
+        let found = contents(&self.index);
+        let twice: Vec<_> = found.iter().filter(|(_, (n, _))| *n > 1).collect();
+        assert!(twice.is_empty(), "{context}: duplicates {twice:?}");
+        assert_eq!(
+            found,
+            self.reference(),
+            "{context}: index differs from the archive"
+        );
+    }
+}
+
 /// The binary with a clean environment and nothing set.
 pub fn bare_cmd() -> Command {
     let mut cmd = Command::cargo_bin("newsidx").expect("binary");
     // No user override file may leak in from the machine running the tests.
     let no_config = std::env::temp_dir().join("newsidx-tests-no-config");
     cmd.env_remove("NEWSIDX_INDEX")
+        .env_remove(newsidx::crashtest::VAR)
         .env_remove("NEWSIDX_SCHEMA")
         .env_remove("NEWSIDX_ENTITIES")
         .env("XDG_CONFIG_HOME", no_config)
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     cmd
+}
+
+/// The run failed with `code` and said so in one line starting with `starts`.
+pub fn one_line_error(out: &Output, code: i32, starts: &str) {
+    assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(starts), "{err}");
 }
 
 pub fn stderr(out: &Output) -> String {

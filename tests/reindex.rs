@@ -1,0 +1,577 @@
+//! Scheduled re-indexing: exact counts for every kind of change, the run lock, signals, --full, and runs killed anywhere.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{stderr, Env, Summary};
+
+/// Files of sample-corpus in every layout: 14 single articles, a JSON Lines
+/// feed of 6 records (one without an id of its own, known by its line) and
+/// 4 JSON files.
+const FILES: &[&str] = &[
+    "headline/business/003.txt",
+    "headline/business/004.txt",
+    "headline/politics/001.txt",
+    "headline/politics/002.txt",
+    "headline/science/008.txt",
+    "headline/sport/005.txt",
+    "headline/tech/007.txt",
+    "site/001_3fa9c21b7e4d5a60.txt",
+    "site/002_b81e04d9c6a2f37e.txt",
+    "site/003_0c5d7a19e2fb8843.txt",
+    "wire/20240619/us-russia-northkorea-putin-idUSKBN2TQ4M20240619",
+    "wire/20240907/us-tennis-usopen-sabalenka-idUSKBN9V5B320240907",
+    "wire/20240918/us-usa-fed-rates-idUSKBN5F8X220240918",
+    "wire/20241013/us-space-spacex-starship-idUSKBN4H6P120241013",
+    "exports/feed-2025-03.jsonl",
+    "exports/json/intel-pauses-german-chip-plant.json",
+    "exports/json/london-summit-ukraine-coalition.json",
+    "exports/json/markets-trump-election-rally.json",
+    "exports/json/vance-munich-security-conference.json",
+];
+const ARTICLES: u64 = 14 + 6 + 4;
+const FEED: &str = "exports/feed-2025-03.jsonl";
+
+fn archive() -> Env {
+    Env::with_sample(FILES)
+}
+
+/// An `index --json` run that must exit 0.
+fn update(env: &Env, context: &str) -> Summary {
+    let summary = env.index();
+    assert!(summary.skipped.is_empty(), "{context}: {:?}", summary.skipped);
+    assert_eq!(summary.docs_total, env.reference().len() as u64, "{context}");
+    env.assert_converged(context);
+    summary
+}
+
+fn append(path: &Path, text: &str) {
+    let mut content = fs::read_to_string(path).expect("read");
+    content.push_str(text);
+    fs::write(path, content).expect("write");
+}
+
+fn feed_lines(env: &Env) -> Vec<String> {
+    fs::read_to_string(env.archive.join(FEED))
+        .expect("feed")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_feed(env: &Env, lines: &[String]) {
+    env.write(FEED, lines.join("\n") + "\n");
+}
+
+#[test]
+fn each_kind_of_change_costs_exactly_its_articles() {
+    let env = archive();
+    let first = update(&env, "first run");
+    assert_eq!(first.counts(), (ARTICLES, 0, 0, 0));
+    assert_eq!(first.files_read, FILES.len() as u64);
+
+    let noop = update(&env, "no-op");
+    assert_eq!(noop.counts(), (0, 0, 0, ARTICLES));
+    assert_eq!(
+        (noop.files_read, noop.commits),
+        (0, 0),
+        "nothing read, nothing committed"
+    );
+
+    // Touched, not changed: read and hashed, not re-indexed; then trusted again.
+    let tech = env.archive.join("headline/tech/007.txt");
+    let later = SystemTime::now() + Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&tech)
+        .and_then(|f| f.set_modified(later))
+        .expect("touch");
+    let touched = update(&env, "touch");
+    assert_eq!(touched.counts(), (0, 0, 0, ARTICLES));
+    assert_eq!((touched.files_read, touched.files_touched), (1, 1));
+    assert_eq!(update(&env, "after touch").files_read, 0);
+
+    // New content and a new mtime.
+    append(&tech, "\nThe quorum of glaciologists disagreed.\n");
+    assert_eq!(update(&env, "modify").counts(), (0, 1, 0, ARTICLES - 1));
+    assert_eq!(env.ids("glaciologists"), ["headline/tech/007.txt"]);
+
+    // New content of the same size with the old mtime put back (cp -p,
+    // rsync -t): the inode's change time still gives it away.
+    let sport = env.archive.join("headline/sport/005.txt");
+    let old_mtime = fs::metadata(&sport).and_then(|m| m.modified()).expect("mtime");
+    let text = fs::read_to_string(&sport).expect("read");
+    let at = text.find("the").expect("a 'the' to change");
+    let same_size = format!("{}THE{}", &text[..at], &text[at + 3..]);
+    fs::write(&sport, &same_size).expect("write");
+    fs::File::options()
+        .write(true)
+        .open(&sport)
+        .and_then(|f| f.set_modified(old_mtime))
+        .expect("set mtime back");
+    assert_eq!(
+        update(&env, "same size, same mtime").counts(),
+        (0, 1, 0, ARTICLES - 1)
+    );
+
+    // A deleted file.
+    fs::remove_file(env.archive.join("headline/politics/001.txt")).expect("rm");
+    let deleted = update(&env, "delete");
+    assert_eq!(deleted.counts(), (0, 0, 1, ARTICLES - 1));
+    assert_eq!(
+        env.run(&["show", "headline/politics/001.txt"]).status.code(),
+        Some(1)
+    );
+
+    // A moved file is a delete and an add.
+    fs::rename(
+        env.archive.join("headline/business/004.txt"),
+        env.archive.join("headline/business/004-moved.txt"),
+    )
+    .expect("mv");
+    let moved = update(&env, "move");
+    assert_eq!(moved.counts(), (1, 0, 1, ARTICLES - 2));
+    assert_eq!(
+        env.run(&["show", "headline/business/004.txt"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        env.show("headline/business/004-moved.txt").id,
+        "headline/business/004-moved.txt"
+    );
+    let total = ARTICLES - 1;
+
+    // JSON Lines: the last line removed deletes its record only.
+    let mut lines = feed_lines(&env);
+    assert_eq!(lines.len(), 6);
+    lines.pop();
+    write_feed(&env, &lines);
+    assert_eq!(update(&env, "last line removed").counts(), (0, 0, 1, total - 1));
+    let total = total - 1;
+
+    // One record edited: only it is replaced.
+    lines[2] = lines[2].replacen("\"title\":\"", "\"title\":\"Edited: ", 1);
+    write_feed(&env, &lines);
+    assert_eq!(update(&env, "record edited").counts(), (0, 1, 0, total - 1));
+
+    // A line appended: one record added.
+    lines.push(r#"{"id":"feed-0099","title":"Late wire","body":"A late story about tariffs."}"#.into());
+    write_feed(&env, &lines);
+    assert_eq!(update(&env, "line appended").counts(), (1, 0, 0, total));
+    let total = total + 1;
+
+    // A line removed above a record known by its line number: that record's
+    // id moves with it (README: records without an id of their own).
+    assert!(!lines[4].contains("\"id\""), "line 5 has no id of its own");
+    lines.remove(1);
+    write_feed(&env, &lines);
+    let shifted = update(&env, "second line removed");
+    assert_eq!(shifted.counts(), (1, 0, 2, total - 2));
+    assert_eq!(shifted.docs_total, total - 1);
+}
+
+#[test]
+fn a_lost_catalog_costs_a_read_not_a_reindex() {
+    let env = archive();
+    update(&env, "first run");
+    for entry in fs::read_dir(&env.index).expect("index dir") {
+        let path = entry.expect("entry").path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("catalog-"))
+        {
+            fs::remove_file(path).expect("rm catalog");
+        }
+    }
+    let run = update(&env, "catalog lost");
+    assert_eq!(run.counts(), (0, 0, 0, ARTICLES));
+    assert_eq!(run.files_read, FILES.len() as u64);
+    assert_eq!(update(&env, "catalog written again").files_read, 0);
+}
+
+#[test]
+fn new_entity_overrides_reindex_every_article() {
+    let env = archive();
+    update(&env, "first run");
+    let overrides = env.root.path().join("entities.tsv");
+    fs::write(&overrides, "alias\tKim Jong Un\tperson\tKJU\n").expect("write");
+    let out = env
+        .cmd()
+        .arg("--entities")
+        .arg(&overrides)
+        .args(["index", "--json"])
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary.counts(), (0, ARTICLES, 0, 0));
+}
+
+#[test]
+fn files_skipped_before_are_reported_on_every_run() {
+    let env = Env::with_sample(&[
+        "headline/tech/007.txt",
+        "edge/empty.txt",
+        "edge/mixed-records.jsonl",
+    ]);
+    let first = env.index();
+    let second = env.index();
+    assert_eq!(second.files_read, 0);
+    let paths = |s: &Summary| s.skipped.iter().map(|k| k.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&first).len(), 3, "{:?}", first.skipped);
+    let (mut a, mut b) = (paths(&first), paths(&second));
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn an_empty_archive_folder_keeps_its_articles() {
+    let env = Env::with_sample(&["headline/tech/007.txt", "headline/sport/005.txt"]);
+    env.index();
+    for f in ["headline/tech/007.txt", "headline/sport/005.txt"] {
+        fs::remove_file(env.archive.join(f)).expect("rm");
+    }
+    let out = env
+        .cmd()
+        .args(["index", "--json"])
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((summary.deleted, summary.docs_total), (0, 2));
+    assert!(
+        summary.skipped[0]
+            .reason
+            .starts_with("archive folder has no files, but the index holds 2 articles"),
+        "{:?}",
+        summary.skipped
+    );
+    // --full is the way to empty it.
+    let out = env
+        .cmd()
+        .args(["index", "--full", "--json"])
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((summary.deleted, summary.docs_total), (2, 0));
+}
+
+#[test]
+fn an_archive_that_would_change_ids_is_refused() {
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    let other = env.root.path().join("other");
+    fs::create_dir_all(&other).expect("mkdir");
+    let out = env
+        .cmd()
+        .arg("index")
+        .arg(&env.archive)
+        .arg(&other)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("adding it would change the id of every article already indexed")
+            && err.contains("newsidx index --full"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    env.assert_converged("refused run changed nothing");
+}
+
+// --- processes stopped, signalled and killed ---------------------------------
+
+/// `newsidx --index I index --json ARCHIVE EXTRA...` as a child process,
+/// with `crash` in NEWSIDX_CRASH_AT.
+fn spawn(env: &Env, extra: &[&str], crash: Option<&str>) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsidx"));
+    cmd.arg("--index")
+        .arg(&env.index)
+        .args(["index", "--json"])
+        .args(extra)
+        .arg(&env.archive)
+        .env_remove("NEWSIDX_INDEX")
+        .env_remove("NEWSIDX_ENTITIES")
+        .env_remove("NEWSIDX_SCHEMA")
+        .env_remove(newsidx::crashtest::VAR)
+        .env("XDG_CONFIG_HOME", env.root.path().join("no-config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(crash) = crash {
+        cmd.env(newsidx::crashtest::VAR, crash);
+    }
+    cmd.spawn().expect("spawn newsidx")
+}
+
+/// Waits until the child has frozen itself (SIGSTOP at its crash point).
+fn wait_stopped(child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        // The state follows the parenthesised command name.
+        if stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('T'))
+        {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("newsidx ended ({status}) before its stop point");
+        }
+        assert!(Instant::now() < deadline, "newsidx never reached its stop point");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn signal(child: &Child, sig: libc::c_int) {
+    // SAFETY: a signal to our own child, which has not been reaped yet.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+    assert_eq!(rc, 0);
+}
+
+fn finish(child: Child) -> (ExitStatus, String, String) {
+    let out = child.wait_with_output().expect("wait");
+    (out.status, common::stdout(&out), common::stderr(&out))
+}
+
+#[test]
+fn a_second_run_gets_75_while_searches_see_the_last_commit() {
+    let env = archive();
+    env.index();
+    for f in ["headline/tech/007.txt", "site/001_3fa9c21b7e4d5a60.txt"] {
+        append(&env.archive.join(f), "\nA zeppelin appeared.\n");
+    }
+    let mut first = spawn(&env, &[], Some("doc:1:stop"));
+    wait_stopped(&mut first);
+
+    let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
+    common::one_line_error(
+        &out,
+        75,
+        &format!(
+            "newsidx: another index run holds the lock on {}",
+            env.index.display()
+        ),
+    );
+    // Readers are not blocked, and see the last commit: no zeppelin yet.
+    assert_eq!(env.search("quantum", &[]).total, 2);
+    assert!(env.ids("zeppelin").is_empty());
+
+    // A run that dies leaves no lock behind.
+    signal(&first, libc::SIGKILL);
+    let (status, _, _) = finish(first);
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
+    update(&env, "after the killed run");
+    assert_eq!(env.ids("zeppelin").len(), 2);
+}
+
+#[test]
+fn sigterm_commits_what_is_done_and_exits_143() {
+    let env = archive();
+    let mut child = spawn(&env, &["--commit-every", "1000"], Some("doc:5:stop"));
+    wait_stopped(&mut child);
+    signal(&child, libc::SIGTERM);
+    signal(&child, libc::SIGCONT);
+    let (status, out, err) = finish(child);
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("newsidx: stopped by SIGTERM; the work done is committed"),
+        "{err}"
+    );
+    let summary: Summary = serde_json::from_str(&out).expect("json summary");
+    assert!(summary.interrupted);
+    assert!(summary.added >= 5, "{summary:?}");
+    assert!(
+        summary.docs_total >= 5 && summary.docs_total < ARTICLES,
+        "{summary:?}"
+    );
+    assert_eq!(common::contents(&env.index).len() as u64, summary.docs_total);
+    let next = update(&env, "after SIGTERM");
+    assert_eq!(next.added + summary.added, ARTICLES);
+}
+
+#[test]
+fn sigint_exits_130() {
+    let env = archive();
+    let mut child = spawn(&env, &[], Some("doc:2:stop"));
+    wait_stopped(&mut child);
+    signal(&child, libc::SIGINT);
+    signal(&child, libc::SIGCONT);
+    let (status, _, err) = finish(child);
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped by SIGINT"), "{err}");
+    update(&env, "after SIGINT");
+}
+
+#[test]
+fn full_rebuild_serves_the_old_index_until_it_commits() {
+    let env = archive();
+    env.index();
+    let before = common::contents(&env.index);
+    fs::remove_file(env.archive.join("headline/politics/001.txt")).expect("rm");
+    env.write(
+        "headline/politics/010.txt",
+        "Zeppelin summit\n\nLeaders met aboard a zeppelin.\n",
+    );
+
+    let mut child = spawn(&env, &["--full"], Some("doc:10:stop"));
+    wait_stopped(&mut child);
+    assert_eq!(
+        common::contents(&env.index),
+        before,
+        "searches still see the old index"
+    );
+    assert!(env.ids("zeppelin").is_empty());
+    signal(&child, libc::SIGCONT);
+    let (status, out, err) = finish(child);
+    assert_eq!(status.code(), Some(0), "{err}");
+    let summary: Summary = serde_json::from_str(&out).expect("json");
+    assert!(summary.full);
+    assert_eq!(summary.counts(), (1, 0, 1, ARTICLES - 1));
+    env.assert_converged("after --full");
+
+    // A rebuild stopped by a signal is abandoned: the index stays as it was.
+    let before = common::contents(&env.index);
+    fs::remove_file(env.archive.join("headline/politics/002.txt")).expect("rm");
+    let mut child = spawn(&env, &["--full"], Some("doc:3:stop"));
+    wait_stopped(&mut child);
+    signal(&child, libc::SIGTERM);
+    signal(&child, libc::SIGCONT);
+    let (status, _, err) = finish(child);
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("the rebuild was abandoned, the index is as it was"),
+        "{err}"
+    );
+    assert_eq!(common::contents(&env.index), before);
+    update(&env, "after the abandoned rebuild");
+}
+
+/// Changes the archive so that the next run has documents to add, replace
+/// and delete, and files to delete: enough events for every crash point.
+fn churn(env: &Env, round: usize) {
+    for (i, f) in FILES.iter().enumerate().filter(|(_, f)| f.ends_with(".txt")) {
+        if (i + round).is_multiple_of(3) {
+            append(
+                &env.archive.join(f),
+                &format!("\nRound {round} adds a line to story {i}.\n"),
+            );
+        }
+    }
+    for k in 0..3 {
+        env.write(
+            &format!("headline/extra/{round}-{k}.txt"),
+            format!("Extra story {round} {k}\n\nA council in Oslo met for round {round}.\n"),
+        );
+    }
+    // Files of two rounds ago go away.
+    if let Ok(entries) = fs::read_dir(env.archive.join("headline/extra")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.split('-').next().and_then(|r| r.parse::<usize>().ok()) == round.checked_sub(2) {
+                fs::remove_file(entry.path()).expect("rm");
+            }
+        }
+    }
+    let mut lines = feed_lines(env);
+    let n = lines.len();
+    lines[round % n] = lines[round % n].replacen("\"title\":\"", &format!("\"title\":\"R{round} "), 1);
+    if round % 4 == 3 && n > 3 {
+        lines.remove(0);
+    } else {
+        lines.push(format!(
+            r#"{{"id":"r{round}","title":"Round {round}","body":"Story of round {round}."}}"#
+        ));
+    }
+    write_feed(env, &lines);
+}
+
+#[test]
+fn runs_killed_anywhere_converge_on_the_next_run() {
+    let env = archive();
+    update(&env, "first run");
+    let mut points: Vec<String> = Vec::new();
+    points.extend((1..=8).map(|n| format!("doc:{n}")));
+    points.extend((1..=4).map(|n| format!("catalog:{n}")));
+    points.extend((1..=4).map(|n| format!("commit:{n}")));
+    points.extend((1..=4).map(|n| format!("delete:{n}")));
+    let mut killed = 0;
+    for (round, point) in points.iter().enumerate() {
+        churn(&env, round);
+        let child = spawn(&env, &["--commit-every", "3"], Some(point));
+        let (status, _, err) = finish(child);
+        match std::os::unix::process::ExitStatusExt::signal(&status) {
+            Some(libc::SIGKILL) => killed += 1,
+            _ => assert!(matches!(status.code(), Some(0 | 1)), "{point}: {status} {err}"),
+        }
+        // Whatever the moment, the index opens at a commit.
+        let out = env.run(&["search", "--json", "council"]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{point}: {}",
+            stderr(&out)
+        );
+        update(&env, &format!("round {round}, after a kill at {point}"));
+    }
+    assert!(
+        killed >= 16,
+        "only {killed} of {} runs reached their kill point",
+        points.len()
+    );
+
+    // And at moments no crash point names: SIGKILL after a delay.
+    for (round, delay_ms) in [5u64, 20, 45, 80, 130].into_iter().enumerate() {
+        churn(&env, points.len() + round);
+        let child = spawn(&env, &["--commit-every", "2"], None);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        signal(&child, libc::SIGKILL);
+        finish(child);
+        update(&env, &format!("after SIGKILL at {delay_ms} ms"));
+    }
+}
+
+#[test]
+fn a_half_read_file_deleted_before_the_next_run_leaves_nothing() {
+    let env = archive();
+    update(&env, "first run");
+    let records: Vec<String> = (1..=6)
+        .map(|i| {
+            format!(r#"{{"id":"n{i}","title":"Night desk {i}","body":"Story {i} from the night desk."}}"#)
+        })
+        .collect();
+    env.write("exports/night.jsonl", records.join("\n") + "\n");
+    // Commits after every document; killed while adding the third record,
+    // so two are committed from a file the catalog never completed.
+    let child = spawn(&env, &["--commit-every", "1"], Some("doc:3"));
+    let (status, _, err) = finish(child);
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL),
+        "{err}"
+    );
+    let night = |env: &Env| {
+        common::contents(&env.index)
+            .keys()
+            .filter(|id| id.starts_with("exports/night.jsonl#"))
+            .count()
+    };
+    assert_eq!(night(&env), 2, "two records were committed");
+    fs::remove_file(env.archive.join("exports/night.jsonl")).expect("rm");
+    let next = update(&env, "after the half-read file went away");
+    assert_eq!(next.deleted, 2);
+    assert_eq!(night(&env), 0);
+}
