@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use newsidx::entities::LazyExtractor;
 use newsidx::index::{NewsIndex, RunLock};
 use newsidx::ingest::{self, IngestRequest, IngestSummary, Limits, Progress, Skip};
@@ -153,8 +153,13 @@ impl Bar {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} files, {per_sec}, ETA {eta} {msg}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} files, {rate}, ETA {eta} {msg}",
             )
+            .map(|style| {
+                style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} files/s", state.per_sec());
+                })
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message("(looking for changes)");

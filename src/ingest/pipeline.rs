@@ -152,8 +152,9 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
     let settings = settings_fingerprint(index, req);
     let stored = index.catalog()?;
     let snapshot = Snapshot::new(index)?;
-    // The catalog the walker trusts. None for --full, or when the settings
-    // changed (every article may come out differently), or when it is lost.
+    // The catalog the workers trust: empty for --full, when the settings
+    // changed (every article may come out differently) or when it is lost.
+    // The archives it names keep their id prefixes either way (but --full).
     let known = match (&stored, req.full) {
         (Some(c), false) => c.archives.clone(),
         _ => Vec::new(),
@@ -163,10 +164,11 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
         Some(c) if !req.full && c.settings == settings => c,
         _ => Catalog::default(),
     };
-    let unchanged_catalog = base.complete && base.archives == walk::merged(&known, &archives);
+    let archives_after = walk::merged(&known, &archives);
+    // A no-op run commits nothing: the catalog would be written unchanged.
+    let unchanged_catalog = base.complete && base.archives == archives_after;
     base.settings = settings;
-    base.archives = walk::merged(&known, &archives);
-    let base = base;
+    base.archives = archives_after;
 
     let exclude = std::fs::metadata(index.dir()).ok().map(|m| (m.dev(), m.ino()));
     let threads = req.threads.max(1);
