@@ -297,14 +297,7 @@ fn the_override_file_merges_aliases_and_hides_names() {
         "# our desk's names\nmerge\tRossiyskaya Gazeta\tRossiiskaya Gazeta|RG\torg\nhide\tPhoto|Vostochny\nalias\tIngrid Aasvik\tperson\tI. Aasvik\n",
     )
     .expect("write overrides");
-    let out = env
-        .cmd()
-        .arg("--entities")
-        .arg(&overrides)
-        .args(["index", "--json"])
-        .arg(&env.archive)
-        .output()
-        .expect("index");
+    let out = env.index_with_overrides(&overrides);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let orgs = entities(&env, &["--type", "org"]);
     let rg = orgs

@@ -199,14 +199,7 @@ fn new_entity_overrides_reindex_every_article() {
     update(&env, "first run");
     let overrides = env.root.path().join("entities.tsv");
     fs::write(&overrides, "alias\tKim Jong Un\tperson\tKJU\n").expect("write");
-    let out = env
-        .cmd()
-        .arg("--entities")
-        .arg(&overrides)
-        .args(["index", "--json"])
-        .arg(&env.archive)
-        .output()
-        .expect("run");
+    let out = env.index_with_overrides(&overrides);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(summary.counts(), (0, ARTICLES, 0, 0));
@@ -340,6 +333,15 @@ fn signal(child: &Child, sig: libc::c_int) {
     assert_eq!(rc, 0);
 }
 
+/// Once the child has frozen at its stop point, sends it `sig` (which it
+/// sees when it runs again), wakes it and waits for it.
+fn stop_with(mut child: Child, sig: libc::c_int) -> (ExitStatus, String, String) {
+    wait_stopped(&mut child);
+    signal(&child, sig);
+    signal(&child, libc::SIGCONT);
+    finish(child)
+}
+
 fn finish(child: Child) -> (ExitStatus, String, String) {
     let out = child.wait_with_output().expect("wait");
     (out.status, common::stdout(&out), common::stderr(&out))
@@ -382,11 +384,8 @@ fn a_second_run_gets_75_while_searches_see_the_last_commit() {
 #[test]
 fn sigterm_commits_what_is_done_and_exits_143() {
     let env = archive();
-    let mut child = spawn(&env, &["--commit-every", "1000"], Some("doc:5:stop"));
-    wait_stopped(&mut child);
-    signal(&child, libc::SIGTERM);
-    signal(&child, libc::SIGCONT);
-    let (status, out, err) = finish(child);
+    let child = spawn(&env, &["--commit-every", "1000"], Some("doc:5:stop"));
+    let (status, out, err) = stop_with(child, libc::SIGTERM);
     assert_eq!(status.code(), Some(143), "{err}");
     assert!(
         err.contains("newsidx: stopped by SIGTERM; the work done is committed"),
@@ -407,11 +406,8 @@ fn sigterm_commits_what_is_done_and_exits_143() {
 #[test]
 fn sigint_exits_130() {
     let env = archive();
-    let mut child = spawn(&env, &[], Some("doc:2:stop"));
-    wait_stopped(&mut child);
-    signal(&child, libc::SIGINT);
-    signal(&child, libc::SIGCONT);
-    let (status, _, err) = finish(child);
+    let child = spawn(&env, &[], Some("doc:2:stop"));
+    let (status, _, err) = stop_with(child, libc::SIGINT);
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.contains("stopped by SIGINT"), "{err}");
     update(&env, "after SIGINT");
@@ -447,11 +443,8 @@ fn full_rebuild_serves_the_old_index_until_it_commits() {
     // A rebuild stopped by a signal is abandoned: the index stays as it was.
     let before = common::contents(&env.index);
     fs::remove_file(env.archive.join("headline/politics/002.txt")).expect("rm");
-    let mut child = spawn(&env, &["--full"], Some("doc:3:stop"));
-    wait_stopped(&mut child);
-    signal(&child, libc::SIGTERM);
-    signal(&child, libc::SIGCONT);
-    let (status, _, err) = finish(child);
+    let child = spawn(&env, &["--full"], Some("doc:3:stop"));
+    let (status, _, err) = stop_with(child, libc::SIGTERM);
     assert_eq!(status.code(), Some(143), "{err}");
     assert!(
         err.contains("the rebuild was abandoned, the index is as it was"),

@@ -222,6 +222,17 @@ impl Env {
         self.index_dirs(&[&self.archive])
     }
 
+    /// `--entities FILE index --json ARCHIVE`, as it came out.
+    pub fn index_with_overrides(&self, overrides: &Path) -> Output {
+        self.cmd()
+            .arg("--entities")
+            .arg(overrides)
+            .args(["index", "--json"])
+            .arg(&self.archive)
+            .output()
+            .expect("run index")
+    }
+
     pub fn index_dirs(&self, dirs: &[&Path]) -> Summary {
         let mut cmd = self.cmd();
         cmd.arg("index").arg("--json");
