@@ -74,6 +74,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Print one stored article with all its fields.
     Show(ShowArgs),
+    /// What the index holds: articles, sections, dates, entities, size, last run.
+    Stats(StatsArgs),
     /// List the entities of the archive, or of the articles a query finds.
     Entities(EntitiesArgs),
     /// Score entity extraction on a CoNLL-2003 file (eng.testa, say).
@@ -121,14 +123,37 @@ pub struct IndexArgs {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query: words, "phrases", AND / OR / NOT, -word, (groups), field:word.
-    #[arg(value_name = "QUERY", required_unless_present = "entity")]
+    /// The query: words, "phrases", AND / OR / NOT, -word, +word, (groups),
+    /// field:word (title, body, captions, byline, section, entity ...), prefix*.
+    #[arg(value_name = "QUERY", required_unless_present_any = ["entity", "section", "since", "until"])]
     pub query: Option<String>,
 
     /// Only articles that mention this entity (aliases resolved: "N. Korea"
     /// is North Korea); repeat for articles that mention all of them.
     #[arg(long, value_name = "NAME")]
     pub entity: Vec<String>,
+
+    /// Only articles of this section (case does not matter); repeat for
+    /// articles of any of them.
+    #[arg(long, value_name = "NAME")]
+    pub section: Vec<String>,
+
+    /// Only articles published in or after this period: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only articles published in or before this period: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Order of the hits; undated articles come last when sorting by date
+    /// [default: relevance with a query, newest without].
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub sort: Option<SortArg>,
+
+    /// Words of 5 letters or more also match words one letter away (typos).
+    #[arg(long)]
+    pub fuzzy: bool,
 
     /// How many hits to print.
     #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
@@ -138,9 +163,44 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub offset: usize,
 
+    /// Print only the number of matches.
+    #[arg(long, conflicts_with_all = ["histogram", "facets"])]
+    pub count: bool,
+
+    /// Count the matches per year, month or day: a bar chart instead of the
+    /// hits (with --json, a list beside them).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub histogram: Option<PeriodArg>,
+
+    /// Count the matches by section and year and list their top entities,
+    /// instead of the hits (with --json, beside them).
+    #[arg(long)]
+    pub facets: bool,
+
     /// Print the results as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    Year,
+    Month,
+    Day,
 }
 
 #[derive(Debug, Args)]

@@ -15,9 +15,11 @@ use crate::ingest::Article;
 use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod lock;
+mod stats;
 mod update;
 
 pub use lock::RunLock;
+pub use stats::{EntityStats, Stats};
 pub use update::Snapshot;
 
 /// Written beside tantivy's files: marks the folder as a newsidx index, so

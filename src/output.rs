@@ -6,10 +6,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::entities::Kind;
-use crate::index::StoredArticle;
+use crate::index::{Stats, StoredArticle};
 use crate::ingest::IngestSummary;
 use crate::search::entity::EntityRow;
-use crate::search::{Hit, SearchResults, Snippet};
+use crate::search::{Facets, Histogram, Hit, SearchResults, Snippet};
 
 /// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
 pub fn rfc3339(d: &DateTime<Utc>) -> String {
@@ -26,8 +26,17 @@ pub fn rfc3339_opt<S: Serializer>(d: &Option<DateTime<Utc>>, s: S) -> Result<S::
 /// `search --json`.
 #[derive(Serialize)]
 pub struct SearchJson<'a> {
+    /// The query as typed ("" when only --entity or filters were given).
+    pub query: &'a str,
+    /// Matches in the whole index.
     pub total: usize,
+    /// Matches skipped before the first hit.
+    pub offset: usize,
     pub hits: Vec<HitJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<&'a Facets>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<&'a Histogram>,
 }
 
 #[derive(Serialize)]
@@ -40,7 +49,8 @@ pub struct HitJson<'a> {
     pub published: Option<DateTime<Utc>>,
     pub byline: Option<&'a str>,
     pub url: Option<&'a str>,
-    pub score: f32,
+    /// Relevance; `null` when sorted by date.
+    pub score: Option<f32>,
     pub snippet: &'a str,
     /// Byte ranges of the matched words in `snippet`.
     pub highlights: Vec<[usize; 2]>,
@@ -57,10 +67,14 @@ pub struct EntityJson<'a> {
 }
 
 impl<'a> SearchJson<'a> {
-    pub fn new(results: &'a SearchResults) -> Self {
+    pub fn new(query: &'a str, offset: usize, results: &'a SearchResults) -> Self {
         SearchJson {
+            query,
             total: results.total,
+            offset,
             hits: results.hits.iter().map(HitJson::new).collect(),
+            facets: results.facets.as_ref(),
+            histogram: results.histogram.as_ref(),
         }
     }
 }
@@ -152,6 +166,133 @@ pub fn write_hits(w: &mut dyn Write, results: &SearchResults, offset: usize, sty
         writeln!(w)?;
     }
     writeln!(w, "{}", style.dim(&summary))
+}
+
+/// Longest bar of a histogram on a terminal, in characters.
+const BAR_WIDTH: u64 = 50;
+
+/// `--histogram` for people: one bar per period.
+pub fn write_histogram(w: &mut dyn Write, h: &Histogram, style: Style) -> io::Result<()> {
+    let most = h.buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let label_width = h.buckets.iter().map(|b| b.period.len()).max().unwrap_or(4);
+    for b in &h.buckets {
+        // A period with matches always gets at least a sliver.
+        let len = (b.count * BAR_WIDTH).div_ceil(most);
+        writeln!(
+            w,
+            "{:<label_width$}  {} {}",
+            b.period,
+            style.highlight(&"█".repeat(len as usize)),
+            b.count
+        )?;
+    }
+    if h.undated > 0 {
+        writeln!(
+            w,
+            "{}",
+            style.dim(&format!("{:<label_width$}  {}", "undated", h.undated))
+        )?;
+    }
+    Ok(())
+}
+
+/// `--facets` for people: sections, years and entities with their counts.
+pub fn write_facets(w: &mut dyn Write, f: &Facets, style: Style) -> io::Result<()> {
+    writeln!(w, "{}", style.bold("sections"))?;
+    for s in &f.sections {
+        writeln!(
+            w,
+            "  {:<24} {:>7}",
+            s.name.as_deref().unwrap_or("(none)"),
+            s.count
+        )?;
+    }
+    writeln!(w, "{}", style.bold("years"))?;
+    for y in &f.years {
+        let year = y.year.map_or("(undated)".to_string(), |y| y.to_string());
+        writeln!(w, "  {year:<24} {:>7}", y.count)?;
+    }
+    if !f.entities.is_empty() {
+        writeln!(w, "{}", style.bold("entities"))?;
+        for e in &f.entities {
+            writeln!(
+                w,
+                "  {:<24} {:>7}  {}",
+                e.name,
+                e.articles,
+                style.dim(e.kind.as_str())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `stats` for people.
+pub fn write_stats(w: &mut dyn Write, s: &Stats, style: Style) -> io::Result<()> {
+    let date = |d: &Option<DateTime<Utc>>| d.as_ref().map_or("-".to_string(), rfc3339);
+    writeln!(w, "{} {}", style.bold("articles"), s.documents)?;
+    writeln!(
+        w,
+        "{} {} .. {} ({} undated)",
+        style.bold("published"),
+        date(&s.earliest),
+        date(&s.latest),
+        s.undated
+    )?;
+    writeln!(
+        w,
+        "{} {:.1} MB in {} segment{}",
+        style.bold("index"),
+        s.index_bytes as f64 / 1e6,
+        s.segments,
+        if s.segments == 1 { "" } else { "s" }
+    )?;
+    writeln!(w, "{}", style.bold("sections"))?;
+    for row in &s.sections {
+        writeln!(
+            w,
+            "  {:<24} {:>7}",
+            row.name.as_deref().unwrap_or("(none)"),
+            row.count
+        )?;
+    }
+    writeln!(
+        w,
+        "{} {} distinct; most named:",
+        style.bold("entities"),
+        s.entities.distinct
+    )?;
+    for e in &s.entities.top {
+        writeln!(
+            w,
+            "  {:<24} {:>7}  {}",
+            e.name,
+            e.articles,
+            style.dim(e.kind.as_str())
+        )?;
+    }
+    match &s.last_run {
+        None => writeln!(w, "{} none recorded", style.bold("last run")),
+        Some(run) => {
+            let field = |k: &str| run.get(k).map_or("?".to_string(), |v| v.to_string());
+            writeln!(
+                w,
+                "{} {} ({} added, {} updated, {} deleted, {} unchanged, {} skipped{})",
+                style.bold("last run"),
+                run.get("finished_at").and_then(|v| v.as_str()).unwrap_or("?"),
+                field("added"),
+                field("updated"),
+                field("deleted"),
+                field("unchanged"),
+                field("skipped"),
+                if run.get("complete").and_then(|v| v.as_bool()) == Some(false) {
+                    "; stopped before the end"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
 }
 
 fn paint_snippet(snippet: &Snippet, style: Style) -> String {

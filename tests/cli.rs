@@ -321,7 +321,7 @@ fn a_second_writer_gets_exit_75() {
 fn errors_say_their_cause_once() {
     let env = Env::with_sample(&["headline/tech/007.txt"]);
     env.index();
-    let out = env.run(&["search", "*"]);
+    let out = env.run(&["search", "..."]);
     assert_eq!(
         stderr(&out),
         "newsidx: bad query: the query has no searchable words\n"

@@ -36,7 +36,7 @@ fn json_hits_carry_every_field() {
     assert_eq!(hit.url, None);
     let path = hit.path.as_deref().expect("path");
     assert!(path.starts_with('/') && path.ends_with(&hit.id), "{path}");
-    assert!(hit.score > 0.0);
+    assert!(hit.score.is_some_and(|s| s > 0.0));
     // The snippet is one line, cut out of the body (marked with …), and the
     // highlight is the matched word.
     assert!(!hit.snippet.contains('\n'));

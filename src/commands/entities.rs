@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use newsidx::entities::Kind;
 use newsidx::index::NewsIndex;
 use newsidx::output::{self, EntitiesJson};
-use newsidx::search::{self, entity};
+use newsidx::search::{self, entity, SearchRequest};
 
 use super::{print_json, Context};
 use crate::cli::{EntitiesArgs, KindArg};
@@ -25,7 +25,11 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let built = if text.trim().is_empty() && args.entity.is_empty() {
         None
     } else {
-        Some(search::build_query(&index, &searcher, &text, &args.entity)?)
+        let request = SearchRequest {
+            entities: args.entity.clone(),
+            ..SearchRequest::new(text, 0)
+        };
+        Some(search::build_query(&index, &searcher, &request)?)
     };
     for note in built.iter().flat_map(|b| &b.notes) {
         eprintln!("newsidx: {note}");

@@ -6,6 +6,7 @@ mod extract;
 mod index;
 mod search;
 mod show;
+mod stats;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -80,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(args) => index::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
         Command::Extract(args) => extract::run(&ctx, args),
         Command::Entities(args) => entities::run(&ctx, args),
         Command::Evaluate(args) => evaluate::run(&ctx, args),

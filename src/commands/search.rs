@@ -1,32 +1,78 @@
-//! `newsidx search QUERY`: ranked hits with snippets, for people or as JSON.
+//! `newsidx search [QUERY]`: ranked or dated hits with snippets, counts, histograms and facets, for people or as JSON.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
 use newsidx::output::{self, SearchJson};
-use newsidx::search::{self, SearchRequest};
+use newsidx::search::filter::{parse_date, End};
+use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{print_json, Context};
-use crate::cli::SearchArgs;
+use crate::cli::{PeriodArg, SearchArgs, SortArg};
 
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
-    let request = SearchRequest {
-        query: args.query.unwrap_or_default(),
-        entities: args.entity,
-        limit: args.limit,
-        offset: args.offset,
+    let query = args.query.unwrap_or_default();
+    let filters = Filters {
+        sections: args.section,
+        since: args
+            .since
+            .as_deref()
+            .map(|d| parse_date(d, End::Start, "--since"))
+            .transpose()
+            .map_err(newsidx::Error::Query)?,
+        until: args
+            .until
+            .as_deref()
+            .map(|d| parse_date(d, End::After, "--until"))
+            .transpose()
+            .map_err(newsidx::Error::Query)?,
     };
+    // Without words to rank by, the newest articles come first.
+    let sort = match args.sort {
+        Some(SortArg::Relevance) => Sort::Relevance,
+        Some(SortArg::Newest) => Sort::Newest,
+        Some(SortArg::Oldest) => Sort::Oldest,
+        None if query.trim().is_empty() => Sort::Newest,
+        None => Sort::Relevance,
+    };
+    let request = SearchRequest {
+        query,
+        entities: args.entity,
+        filters,
+        fuzzy: args.fuzzy,
+        sort,
+        limit: if args.count { 0 } else { args.limit },
+        offset: args.offset,
+        histogram: args.histogram.map(|p| match p {
+            PeriodArg::Year => Period::Year,
+            PeriodArg::Month => Period::Month,
+            PeriodArg::Day => Period::Day,
+        }),
+        facets: args.facets,
+    };
+    let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
     let results = search::search(&index, &request)?;
     for note in &results.notes {
         eprintln!("newsidx: {note}");
     }
-    if args.json {
-        print_json(&SearchJson::new(&results))?;
+    if args.json && !args.count {
+        print_json(&SearchJson::new(&request.query, request.offset, &results))?;
     } else {
         let mut out = std::io::stdout().lock();
-        output::write_hits(&mut out, &results, request.offset, ctx.style)?;
+        if args.count {
+            writeln!(out, "{}", results.total)?;
+        } else if results.histogram.is_some() || results.facets.is_some() {
+            if let Some(h) = &results.histogram {
+                output::write_histogram(&mut out, h, ctx.style)?;
+            }
+            if let Some(f) = &results.facets {
+                output::write_facets(&mut out, f, ctx.style)?;
+            }
+            writeln!(out, "{} matches", results.total)?;
+        } else {
+            output::write_hits(&mut out, &results, request.offset, ctx.style)?;
+        }
         out.flush()?;
     }
     Ok(if results.total > 0 {

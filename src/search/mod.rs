@@ -1,18 +1,27 @@
 //! Searching: a `SearchRequest` in, ranked hits with highlighted snippets out.
 
 pub mod entity;
+pub mod filter;
 pub mod query;
+pub mod tally;
 
+use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RegexQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
+use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
+pub use filter::{Filters, Period, Sort};
 use query::Node;
 pub use query::QueryError;
+pub use tally::{Counts, Histogram, SectionCount, Tally, YearCount};
 
 use crate::error::{Error, Result};
 use crate::index::{NewsIndex, StoredArticle};
@@ -21,15 +30,47 @@ use crate::schema::{FieldKind, Role};
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
 
+/// Shortest typed word that `fuzzy` lets differ by one letter: shorter
+/// words have too many neighbours.
+const FUZZY_MIN_CHARS: usize = 5;
+
+/// Entities listed with facets.
+const FACET_ENTITIES: usize = 10;
+
 /// What to look for.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
-    /// The query text; may be empty when `entities` are given.
+    /// The query text; may be empty when `entities` or filters are given.
     pub query: String,
     /// Entity names every hit must mention (resolved through the aliases).
     pub entities: Vec<String>,
+    pub filters: Filters,
+    /// Words of 5 letters or more also match words one edit away.
+    pub fuzzy: bool,
+    pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
+    /// Count the matches by this period.
+    pub histogram: Option<Period>,
+    /// Count the matches by section and year, and list their top entities.
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    /// A plain query: the first `limit` hits by relevance.
+    pub fn new(query: impl Into<String>, limit: usize) -> Self {
+        SearchRequest {
+            query: query.into(),
+            entities: Vec::new(),
+            filters: Filters::default(),
+            fuzzy: false,
+            sort: Sort::Relevance,
+            limit,
+            offset: 0,
+            histogram: None,
+            facets: false,
+        }
+    }
 }
 
 /// One page of results.
@@ -40,11 +81,22 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Things the user should know, e.g. an entity searched as a phrase.
     pub notes: Vec<String>,
+    pub histogram: Option<Histogram>,
+    pub facets: Option<Facets>,
+}
+
+/// Counts over the whole result set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Facets {
+    pub sections: Vec<SectionCount>,
+    pub years: Vec<YearCount>,
+    pub entities: Vec<entity::EntityRow>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Hit {
-    pub score: f32,
+    /// `None` when the hits are sorted by date.
+    pub score: Option<f32>,
     pub article: StoredArticle,
     pub snippet: Snippet,
 }
@@ -59,17 +111,32 @@ pub struct Snippet {
 pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     let reader = index.reader()?;
     let searcher = reader.searcher();
-    let BuiltQuery { query, notes, .. } = build_query(index, &searcher, &req.query, &req.entities)?;
+    let built = build_query(index, &searcher, req)?;
+    let query = &*built.query;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
-    let (top, total) = if req.limit == 0 {
-        (Vec::new(), searcher.search(&*query, &Count).map_err(failed)?)
+    let (top, total): (Vec<(Option<f32>, DocAddress)>, usize) = if req.limit == 0 {
+        (Vec::new(), searcher.search(query, &Count).map_err(failed)?)
     } else {
-        let top = TopDocs::with_limit(req.limit)
-            .and_offset(req.offset)
-            .order_by_score();
-        searcher.search(&*query, &(top, Count)).map_err(failed)?
+        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        match req.sort {
+            Sort::Relevance => {
+                let (hits, total) = searcher
+                    .search(query, &(top.order_by_score(), Count))
+                    .map_err(failed)?;
+                (hits.into_iter().map(|(s, a)| (Some(s), a)).collect(), total)
+            }
+            sort => {
+                let newest = sort == Sort::Newest;
+                let by_date = top.order_by(move |segment: &SegmentReader| {
+                    let dates = segment.fast_fields().date("published").ok();
+                    move |doc| date_key(dates.as_ref().and_then(|d| d.first(doc)), newest)
+                });
+                let (hits, total) = searcher.search(query, &(by_date, Count)).map_err(failed)?;
+                (hits.into_iter().map(|(_, a)| (None, a)).collect(), total)
+            }
+        }
     };
-    let snippets = Snippets::new(&searcher, &*query, index)?;
+    let snippets = Snippets::new(&searcher, query, index)?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc: TantivyDocument = searcher
@@ -82,7 +149,59 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
             snippet,
         });
     }
-    Ok(SearchResults { total, hits, notes })
+
+    let mut histogram = None;
+    let mut facets = None;
+    if req.histogram.is_some() || req.facets {
+        let counts = searcher
+            .search(
+                query,
+                &Tally {
+                    period: req.histogram,
+                },
+            )
+            .map_err(failed)?;
+        histogram = req.histogram.map(|p| counts.histogram(p));
+        if req.facets {
+            let (_, entities) = entity::list(
+                index,
+                &searcher,
+                Some(query),
+                None,
+                &built.entities,
+                FACET_ENTITIES,
+            )?;
+            facets = Some(Facets {
+                sections: counts.section_rows(),
+                years: counts.year_rows(),
+                entities,
+            });
+        }
+    }
+    Ok(SearchResults {
+        total,
+        hits,
+        notes: built.notes,
+        histogram,
+        facets,
+    })
+}
+
+/// The sort key of a date: larger comes first. Undated articles come last
+/// either way.
+fn date_key(date: Option<tantivy::DateTime>, newest: bool) -> i64 {
+    match date {
+        None => i64::MIN,
+        Some(d) if newest => d.into_timestamp_secs(),
+        Some(d) => -d.into_timestamp_secs(),
+    }
+}
+
+/// Counts every article of the index by section and year (for `stats`).
+pub fn tally_all(index: &NewsIndex, searcher: &Searcher) -> Result<Counts> {
+    searcher
+        .search(&AllQuery, &Tally { period: None })
+        .map_err(|e| Error::tantivy(index.dir(), "cannot count the articles", e))
 }
 
 /// A query ready to run, with what the user should be told about it.
@@ -94,69 +213,55 @@ pub struct BuiltQuery {
     pub entities: Vec<String>,
 }
 
-/// The query text and entity names as one tantivy query: all must match.
-/// Entity names that neither dictionaries nor index know become phrases,
-/// with a note saying so.
-pub fn build_query(
-    index: &NewsIndex,
-    searcher: &Searcher,
-    text: &str,
-    entities: &[String],
-) -> Result<BuiltQuery> {
-    let builder = Builder::new(index);
-    let mut notes = Vec::new();
-    let mut keys = Vec::new();
+/// The query text, entity names and filters as one tantivy query: all
+/// must match. Entity names that neither dictionaries nor index know become
+/// phrases, with a note saying so.
+pub fn build_query(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) -> Result<BuiltQuery> {
+    let builder = Builder::new(index, searcher, req.fuzzy);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if !text.trim().is_empty() {
-        let node = query::parse(text)?;
+    if !req.query.trim().is_empty() {
+        let node = query::parse(&req.query)?;
         let q = builder.build(&node)?.ok_or_else(|| QueryError {
             message: "the query has no searchable words".into(),
             column: None,
         })?;
         musts.push((Occur::Must, q));
     }
-    if !entities.is_empty() {
-        // Dictionaries load only when an entity is asked for.
-        let resolver = entity::EntityResolver::new(index)?;
-        for name in entities {
-            if name.trim().is_empty() {
-                return Err(Error::Query(QueryError {
-                    message: "--entity needs a name".into(),
-                    column: None,
-                }));
-            }
-            keys.push(crate::entities::dictionary::key(&resolver.canonical(name)));
-            match resolver.resolve(index, searcher, name)? {
-                entity::Resolved::Terms(terms) => {
-                    musts.push((Occur::Must, entity::entity_query(index, &terms)))
-                }
-                entity::Resolved::Unknown => {
-                    notes.push(format!(
-                        "no entity '{name}' in the index; searching it as a phrase"
-                    ));
-                    let phrase = builder.leaf(None, name)?.ok_or_else(|| QueryError {
-                        message: format!("--entity '{name}' has no searchable words"),
-                        column: None,
-                    })?;
-                    musts.push((Occur::Must, phrase));
-                }
-            }
-        }
-    }
-    let query: Box<dyn Query> = match musts.len() {
-        0 => {
+    for name in &req.entities {
+        if name.trim().is_empty() {
             return Err(Error::Query(QueryError {
-                message: "give a query or --entity NAME".into(),
+                message: "--entity needs a name".into(),
                 column: None,
-            }))
+            }));
         }
+        let q = builder.entity(name)?.ok_or_else(|| QueryError {
+            message: format!("--entity '{name}' has no searchable words"),
+            column: None,
+        })?;
+        musts.push((Occur::Must, q));
+    }
+    let section = index.fields().section;
+    let filters = req
+        .filters
+        .queries(index, |name| builder.terms(section, name, false).ok().flatten())?;
+    if musts.is_empty() {
+        if filters.is_empty() {
+            return Err(Error::Query(QueryError {
+                message: "give a query, --entity NAME or a filter (--section, --since, --until)".into(),
+                column: None,
+            }));
+        }
+        musts.push((Occur::Must, Box::new(AllQuery)));
+    }
+    musts.extend(filters.into_iter().map(|q| (Occur::Must, q)));
+    let query: Box<dyn Query> = match musts.len() {
         1 => musts.remove(0).1,
         _ => Box::new(BooleanQuery::new(musts)),
     };
     Ok(BuiltQuery {
         query,
-        notes,
-        entities: keys,
+        notes: builder.notes.into_inner(),
+        entities: builder.keys.into_inner(),
     })
 }
 
@@ -164,20 +269,65 @@ pub fn build_query(
 /// field was indexed.
 struct Builder<'a> {
     index: &'a NewsIndex,
+    searcher: &'a Searcher,
     defaults: Vec<(Field, f32)>,
+    fuzzy: bool,
+    /// Loaded with the dictionaries when the first entity is asked for.
+    resolver: OnceCell<entity::EntityResolver>,
+    notes: RefCell<Vec<String>>,
+    /// `key()`s of the canonical names the entities asked for resolved to.
+    keys: RefCell<Vec<String>>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(index: &'a NewsIndex) -> Self {
+    fn new(index: &'a NewsIndex, searcher: &'a Searcher, fuzzy: bool) -> Self {
         let defaults = index.mapping().default_search_fields(index.fields());
-        Builder { index, defaults }
+        Builder {
+            index,
+            searcher,
+            defaults,
+            fuzzy,
+            resolver: OnceCell::new(),
+            notes: RefCell::new(Vec::new()),
+            keys: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Articles that mention the entity `name` (aliases resolved); a name
+    /// the index does not know is searched as a phrase, with a note.
+    fn entity(&self, name: &str) -> Result<Option<Box<dyn Query>>> {
+        let resolver = match self.resolver.get() {
+            Some(r) => r,
+            None => {
+                let r = entity::EntityResolver::new(self.index)?;
+                self.resolver.get_or_init(|| r)
+            }
+        };
+        self.keys
+            .borrow_mut()
+            .push(crate::entities::dictionary::key(&resolver.canonical(name)));
+        match resolver.resolve(self.index, self.searcher, name)? {
+            entity::Resolved::Terms(terms) => Ok(Some(entity::entity_query(self.index, &terms))),
+            entity::Resolved::Unknown => {
+                self.notes.borrow_mut().push(format!(
+                    "no entity '{name}' in the index; searching it as a phrase"
+                ));
+                self.leaf(None, name, false)
+            }
+        }
     }
 
     /// `None` when nothing in `node` can match a term (only punctuation).
     fn build(&self, node: &Node) -> Result<Option<Box<dyn Query>>> {
         Ok(match node {
-            Node::Word { field, text } => self.leaf(field.as_deref(), text)?,
-            Node::Phrase { field, text } => self.leaf(field.as_deref(), text)?,
+            Node::Word { field, text } | Node::Phrase { field, text }
+                if field.as_deref() == Some("entity") =>
+            {
+                self.entity(text)?
+            }
+            Node::Word { field, text } => self.leaf(field.as_deref(), text, self.fuzzy)?,
+            Node::Phrase { field, text } => self.leaf(field.as_deref(), text, false)?,
+            Node::Prefix { field, text } => self.prefix(field.as_deref(), text)?,
             Node::Not(inner) => self.build(inner)?.map(all_but),
             Node::Or(items) => {
                 let mut shoulds = Vec::new();
@@ -213,14 +363,63 @@ impl<'a> Builder<'a> {
 
     /// A word or phrase: in the named field, or in every default field with
     /// that field's boost.
-    fn leaf(&self, field: Option<&str>, text: &str) -> Result<Option<Box<dyn Query>>> {
+    fn leaf(&self, field: Option<&str>, text: &str, fuzzy: bool) -> Result<Option<Box<dyn Query>>> {
+        let fuzzy = fuzzy && text.chars().filter(|c| c.is_alphanumeric()).count() >= FUZZY_MIN_CHARS;
+        self.each_field(field, |f| self.terms(f, text, fuzzy))
+    }
+
+    /// `text*` in the named field or every default field. The prefix is
+    /// matched against the indexed words, which are stems for text fields:
+    /// `korea*` finds Korea and Korean.
+    fn prefix(&self, field: Option<&str>, text: &str) -> Result<Option<Box<dyn Query>>> {
+        let mut fold = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build();
+        let mut words = Vec::new();
+        fold.token_stream(text)
+            .process(&mut |t| words.push(t.text.clone()));
+        let whole = text.to_lowercase();
+        self.each_field(field, |f| {
+            let raw = !matches!(self.kind_of(f), FieldKind::Text);
+            // Keyword fields hold the whole value as one term.
+            let words = if raw { vec![whole.clone()] } else { words.clone() };
+            Ok(match words.len() {
+                0 => None,
+                1 => {
+                    let pattern = format!("{}.*", regex::escape(&words[0]));
+                    let q = RegexQuery::from_pattern(&pattern, f)
+                        .map_err(|e| Error::tantivy(self.index.dir(), "cannot build a prefix query", e))?;
+                    Some(Box::new(q) as Box<dyn Query>)
+                }
+                _ => {
+                    let terms = words.iter().map(|w| Term::from_field_text(f, w)).collect();
+                    Some(Box::new(PhrasePrefixQuery::new(terms)) as Box<dyn Query>)
+                }
+            })
+        })
+    }
+
+    fn kind_of(&self, field: Field) -> FieldKind {
+        Role::ALL
+            .into_iter()
+            .find(|r| self.index.fields().get(*r) == field)
+            .map_or(FieldKind::Keyword, |r| self.index.mapping().spec(r).kind)
+    }
+
+    /// `make` for the named field, or for every default field with its boost.
+    fn each_field(
+        &self,
+        field: Option<&str>,
+        make: impl Fn(Field) -> Result<Option<Box<dyn Query>>>,
+    ) -> Result<Option<Box<dyn Query>>> {
         let targets = match field {
             None => self.defaults.clone(),
             Some(name) => vec![(self.field(name)?, 1.0)],
         };
         let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in targets {
-            if let Some(q) = self.terms(field, text)? {
+            if let Some(q) = make(field)? {
                 let q: Box<dyn Query> = if boost == 1.0 {
                     q
                 } else {
@@ -256,7 +455,8 @@ impl<'a> Builder<'a> {
     }
 
     /// The text analysed as the field was: one term, or a phrase of several.
-    fn terms(&self, field: Field, text: &str) -> Result<Option<Box<dyn Query>>> {
+    /// `fuzzy`: one term also matches terms one edit away.
+    fn terms(&self, field: Field, text: &str, fuzzy: bool) -> Result<Option<Box<dyn Query>>> {
         let mut analyzer = self
             .index
             .tantivy()
@@ -267,9 +467,13 @@ impl<'a> Builder<'a> {
         stream.process(&mut |token| terms.push((token.position, Term::from_field_text(field, &token.text))));
         Ok(match terms.len() {
             0 => None,
-            1 => terms
-                .pop()
-                .map(|(_, t)| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>),
+            1 => terms.pop().map(|(_, t)| {
+                if fuzzy {
+                    Box::new(FuzzyTermQuery::new(t, 1, true)) as Box<dyn Query>
+                } else {
+                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+                }
+            }),
             _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
         })
     }

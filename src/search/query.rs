@@ -41,6 +41,11 @@ pub enum Node {
         field: Option<String>,
         text: String,
     },
+    /// `korea*`: any word that starts with `text`.
+    Prefix {
+        field: Option<String>,
+        text: String,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -256,10 +261,21 @@ impl Parser {
     fn atom(&mut self, field: Option<&str>) -> Result<Node, QueryError> {
         let col = self.column();
         match self.next() {
-            Some((Tok::Word(text), _)) => Ok(Node::Word {
-                field: field.map(str::to_string),
-                text,
-            }),
+            Some((Tok::Word(text), col)) => match text.strip_suffix('*') {
+                Some(stem) if !stem.contains('*') => {
+                    if stem.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+                        return error("a prefix needs at least 2 letters before `*`", col);
+                    }
+                    Ok(Node::Prefix {
+                        field: field.map(str::to_string),
+                        text: stem.to_string(),
+                    })
+                }
+                _ => Ok(Node::Word {
+                    field: field.map(str::to_string),
+                    text,
+                }),
+            },
             Some((Tok::Phrase(text), col)) => {
                 if text.trim().is_empty() {
                     return error("empty phrase", col);
@@ -314,6 +330,10 @@ fn with_field(node: Node, f: &str) -> Node {
             text,
         },
         Node::Phrase { field: None, text } => Node::Phrase {
+            field: Some(f.to_string()),
+            text,
+        },
+        Node::Prefix { field: None, text } => Node::Prefix {
             field: Some(f.to_string()),
             text,
         },
@@ -392,5 +412,36 @@ mod tests {
         );
         assert_eq!(err("   "), "empty query");
         assert_eq!(err("NOT"), "NOT needs something after it (column 1)");
+        assert_eq!(
+            err("a k*"),
+            "a prefix needs at least 2 letters before `*` (column 3)"
+        );
+    }
+
+    #[test]
+    fn prefixes() {
+        let prefix = |field: Option<&str>, text: &str| Node::Prefix {
+            field: field.map(str::to_string),
+            text: text.into(),
+        };
+        assert_eq!(parse("korea*").unwrap(), prefix(None, "korea"));
+        assert_eq!(
+            parse("title:(korea* OR japan)").unwrap(),
+            Node::Or(vec![
+                prefix(Some("title"), "korea"),
+                Node::Word {
+                    field: Some("title".into()),
+                    text: "japan".into()
+                },
+            ])
+        );
+        // A star inside a word is no prefix: the analyser drops it.
+        assert_eq!(
+            parse("a*b").unwrap(),
+            Node::Word {
+                field: None,
+                text: "a*b".into()
+            }
+        );
     }
 }

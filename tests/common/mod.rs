@@ -47,8 +47,49 @@ pub struct Skipped {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Results {
+    pub query: String,
     pub total: usize,
+    pub offset: usize,
     pub hits: Vec<Hit>,
+    pub facets: Option<Facets>,
+    pub histogram: Option<Histogram>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facets {
+    pub sections: Vec<SectionCount>,
+    pub years: Vec<YearCount>,
+    pub entities: Vec<EntityRow>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SectionCount {
+    pub name: Option<String>,
+    pub count: usize,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct YearCount {
+    pub year: Option<i32>,
+    pub count: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Histogram {
+    pub interval: String,
+    pub buckets: Vec<Bucket>,
+    pub undated: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    pub period: String,
+    pub count: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,7 +102,7 @@ pub struct Hit {
     pub published: Option<String>,
     pub byline: Option<String>,
     pub url: Option<String>,
-    pub score: f32,
+    pub score: Option<f32>,
     pub snippet: String,
     pub highlights: Vec<[usize; 2]>,
     pub entities: Vec<HitEntity>,

@@ -1,0 +1,23 @@
+//! `newsidx stats`: the index at a glance.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use newsidx::index::NewsIndex;
+use newsidx::output;
+
+use super::{print_json, Context};
+use crate::cli::StatsArgs;
+
+pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
+    let stats = index.stats()?;
+    if args.json {
+        print_json(&stats)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        output::write_stats(&mut out, &stats, ctx.style)?;
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
