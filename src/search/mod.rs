@@ -10,8 +10,7 @@ use std::ops::Range;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -467,16 +466,98 @@ impl<'a> Builder<'a> {
         stream.process(&mut |token| terms.push((token.position, Term::from_field_text(field, &token.text))));
         Ok(match terms.len() {
             0 => None,
-            1 => terms.pop().map(|(_, t)| {
-                if fuzzy {
-                    Box::new(FuzzyTermQuery::new(t, 1, true)) as Box<dyn Query>
-                } else {
-                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+            1 => match terms.pop() {
+                Some((_, t)) if fuzzy => Some(self.fuzzy(t)?),
+                Some((_, t)) => {
+                    Some(Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
                 }
-            }),
+                None => None,
+            },
             _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
         })
     }
+}
+
+impl Builder<'_> {
+    /// The term and the indexed terms one edit (or one swap of neighbours)
+    /// away that start with the same letter, each ranked as itself. Typos
+    /// rarely hit the first letter, and without that rule "goverment",
+    /// stemmed "gover", would also find "over".
+    fn fuzzy(&self, term: Term) -> Result<Box<dyn Query>> {
+        let field = term.field();
+        let Some(word) = term.value().as_str().map(str::to_string) else {
+            return Ok(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
+        };
+        let Some(first) = word.chars().next() else {
+            return Ok(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
+        };
+        let failed = |e: std::io::Error| Error::Index {
+            dir: self.index.dir().to_path_buf(),
+            what: "cannot read the terms",
+            message: e.to_string(),
+        };
+        let mut from = [0u8; 4];
+        let from = first.encode_utf8(&mut from).as_bytes().to_vec();
+        let mut to = from.clone();
+        if let Some(last) = to.last_mut() {
+            *last = last.saturating_add(1);
+        }
+        let mut found = std::collections::BTreeSet::new();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(field)
+                .map_err(|e| Error::tantivy(self.index.dir(), "cannot read the terms", e))?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(&from)
+                .lt(&to)
+                .into_stream()
+                .map_err(failed)?;
+            while stream.advance() {
+                if let Ok(candidate) = std::str::from_utf8(stream.key()) {
+                    if within_one_edit(&word, candidate) {
+                        found.insert(candidate.to_string());
+                    }
+                }
+            }
+        }
+        found.insert(word);
+        let shoulds: Vec<(Occur, Box<dyn Query>)> = found
+            .into_iter()
+            .map(|w| {
+                let q = TermQuery::new(Term::from_field_text(field, &w), IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(q) as Box<dyn Query>)
+            })
+            .collect();
+        Ok(Box::new(BooleanQuery::new(shoulds)))
+    }
+}
+
+/// Whether `b` is `a` with at most one letter added, removed, changed, or
+/// swapped with its neighbour.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let head = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        if head == short.len() {
+            return true;
+        }
+        // One change, or two neighbours swapped.
+        let tail_equal = |from: usize| short[from..] == long[from..];
+        return tail_equal(head + 1)
+            || (head + 1 < short.len()
+                && short[head] == long[head + 1]
+                && short[head + 1] == long[head]
+                && tail_equal(head + 2));
+    }
+    // One letter more in `long`, at `head`.
+    short[head..] == long[head + 1..]
 }
 
 fn all_but(q: Box<dyn Query>) -> Box<dyn Query> {
@@ -605,6 +686,28 @@ fn tidy(fragment: &str, ranges: &[Range<usize>]) -> Snippet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_edit_away() {
+        for (a, b) in [
+            ("gover", "govern"),
+            ("govern", "gover"),
+            ("tarif", "tariff"),
+            ("form", "from"),
+            ("abc", "abc"),
+            ("abcd", "abxd"),
+        ] {
+            assert!(within_one_edit(a, b), "{a} {b}");
+        }
+        for (a, b) in [
+            ("abcd", "badc"),
+            ("abc", "abcde"),
+            ("abcd", "axcy"),
+            ("abcd", "bcda"),
+        ] {
+            assert!(!within_one_edit(a, b), "{a} {b}");
+        }
+    }
 
     #[test]
     fn tidy_moves_highlights() {
