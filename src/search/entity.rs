@@ -39,7 +39,7 @@ impl EntityResolver {
             .map(|p| Overrides::read(&p))
             .transpose()?;
         Ok(EntityResolver {
-            dict: Dictionary::with_overrides(overrides.as_ref())?,
+            dict: Dictionary::names(overrides.as_ref())?,
             settings: index.mapping().rules.entities.settings(),
         })
     }
