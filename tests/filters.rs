@@ -301,6 +301,13 @@ fn prefixes_and_fuzzy_words() {
     b.sort();
     assert_eq!(a, b);
     assert_eq!(search(&["zepelin", "--fuzzy"]).total, 1);
+    // The typo is mended before stemming: "inflaton" is "inflation", indexed
+    // as "inflat", two edits from the stem "inflaton".
+    let inflation = search(&["inflation", "--limit", "50"]);
+    assert!(inflation.total > 0);
+    for typo in ["inflaton", "inflatoin", "inflasion"] {
+        assert_eq!(search(&[typo, "--fuzzy", "--limit", "50"]).total, inflation.total, "{typo}");
+    }
     // Words under 5 letters are not made fuzzy: "oik" is not "oil".
     assert_eq!(search(&["oik", "--fuzzy"]).total, 0);
 }
