@@ -178,6 +178,20 @@ fn highlights_point_at_the_query_words() {
 }
 
 #[test]
+fn a_match_in_the_title_alone_is_the_snippet() {
+    // "soaked" is only in the headline of the Paris opening ceremony.
+    let r = search(&["soaked"]);
+    assert_eq!(r.total, 1);
+    let hit = &r.hits[0];
+    assert_eq!(Some(hit.snippet.as_str()), hit.title.as_deref());
+    let words: Vec<&str> = hit.highlights.iter().map(|[a, b]| &hit.snippet[*a..*b]).collect();
+    assert_eq!(words, ["soaked"]);
+    // A filter alone matches no word: the body's opening.
+    let r = search(&["--section", "sport", "--limit", "1"]);
+    assert!(r.hits[0].highlights.is_empty() && !r.hits[0].snippet.is_empty());
+}
+
+#[test]
 fn count_prints_the_number_alone() {
     let out = env()
         .cmd()
@@ -306,7 +320,11 @@ fn prefixes_and_fuzzy_words() {
     let inflation = search(&["inflation", "--limit", "50"]);
     assert!(inflation.total > 0);
     for typo in ["inflaton", "inflatoin", "inflasion"] {
-        assert_eq!(search(&[typo, "--fuzzy", "--limit", "50"]).total, inflation.total, "{typo}");
+        assert_eq!(
+            search(&[typo, "--fuzzy", "--limit", "50"]).total,
+            inflation.total,
+            "{typo}"
+        );
     }
     // Words under 5 letters are not made fuzzy: "oik" is not "oil".
     assert_eq!(search(&["oik", "--fuzzy"]).total, 0);

@@ -570,13 +570,13 @@ fn all_but(q: Box<dyn Query>) -> Box<dyn Query> {
     ]))
 }
 
-/// Snippet makers for the body, then captions; the body's opening when the
-/// match is elsewhere (title, byline).
+/// Snippet makers for the body, then the captions, then the title: the
+/// first that holds a match gives the snippet; the body's opening when none
+/// does (a match in the byline, or an entity or filter alone).
 struct Snippets {
-    body: SnippetGenerator,
-    captions: SnippetGenerator,
+    /// (generator, field), in order of preference.
+    makers: Vec<(SnippetGenerator, Field)>,
     body_field: Field,
-    captions_field: Field,
 }
 
 impl Snippets {
@@ -586,23 +586,19 @@ impl Snippets {
             SnippetGenerator::create(searcher, query, field)
                 .map(|mut g| {
                     g.set_max_num_chars(SNIPPET_CHARS);
-                    g
+                    (g, field)
                 })
                 .map_err(|e| Error::tantivy(index.dir(), "cannot build snippets", e))
         };
         Ok(Snippets {
-            body: make(fields.body)?,
-            captions: make(fields.captions)?,
+            makers: vec![make(fields.body)?, make(fields.captions)?, make(fields.title)?],
             body_field: fields.body,
-            captions_field: fields.captions,
         })
     }
 
     fn of(&self, doc: &TantivyDocument) -> Snippet {
-        for (generator, field) in [
-            (&self.body, self.body_field),
-            (&self.captions, self.captions_field),
-        ] {
+        for (generator, field) in &self.makers {
+            let field = *field;
             let s = generator.snippet_from_doc(doc);
             if s.highlighted().is_empty() {
                 continue;
