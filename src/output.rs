@@ -9,7 +9,7 @@ use crate::entities::Kind;
 use crate::index::{Stats, StoredArticle};
 use crate::ingest::IngestSummary;
 use crate::search::entity::EntityRow;
-use crate::search::{Facets, Histogram, Hit, SearchResults, Snippet};
+use crate::search::{Facets, Histogram, Hit, SearchResults, SectionCount, Snippet};
 
 /// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
 pub fn rfc3339(d: &DateTime<Utc>) -> String {
@@ -199,14 +199,7 @@ pub fn write_histogram(w: &mut dyn Write, h: &Histogram, style: Style) -> io::Re
 /// `--facets` for people: sections, years and entities with their counts.
 pub fn write_facets(w: &mut dyn Write, f: &Facets, style: Style) -> io::Result<()> {
     writeln!(w, "{}", style.bold("sections"))?;
-    for s in &f.sections {
-        writeln!(
-            w,
-            "  {:<24} {:>7}",
-            s.name.as_deref().unwrap_or("(none)"),
-            s.count
-        )?;
-    }
+    write_sections(w, &f.sections)?;
     writeln!(w, "{}", style.bold("years"))?;
     for y in &f.years {
         let year = y.year.map_or("(undated)".to_string(), |y| y.to_string());
@@ -214,15 +207,29 @@ pub fn write_facets(w: &mut dyn Write, f: &Facets, style: Style) -> io::Result<(
     }
     if !f.entities.is_empty() {
         writeln!(w, "{}", style.bold("entities"))?;
-        for e in &f.entities {
-            writeln!(
-                w,
-                "  {:<24} {:>7}  {}",
-                e.name,
-                e.articles,
-                style.dim(e.kind.as_str())
-            )?;
-        }
+        write_entity_counts(w, &f.entities, style)?;
+    }
+    Ok(())
+}
+
+fn write_sections(w: &mut dyn Write, rows: &[SectionCount]) -> io::Result<()> {
+    for row in rows {
+        let name = row.name.as_deref().unwrap_or("(none)");
+        writeln!(w, "  {name:<24} {:>7}", row.count)?;
+    }
+    Ok(())
+}
+
+/// Entities with the number of articles naming each, then the type.
+fn write_entity_counts(w: &mut dyn Write, rows: &[EntityRow], style: Style) -> io::Result<()> {
+    for e in rows {
+        writeln!(
+            w,
+            "  {:<24} {:>7}  {}",
+            e.name,
+            e.articles,
+            style.dim(e.kind.as_str())
+        )?;
     }
     Ok(())
 }
@@ -248,29 +255,14 @@ pub fn write_stats(w: &mut dyn Write, s: &Stats, style: Style) -> io::Result<()>
         if s.segments == 1 { "" } else { "s" }
     )?;
     writeln!(w, "{}", style.bold("sections"))?;
-    for row in &s.sections {
-        writeln!(
-            w,
-            "  {:<24} {:>7}",
-            row.name.as_deref().unwrap_or("(none)"),
-            row.count
-        )?;
-    }
+    write_sections(w, &s.sections)?;
     writeln!(
         w,
         "{} {} distinct; most named:",
         style.bold("entities"),
         s.entities.distinct
     )?;
-    for e in &s.entities.top {
-        writeln!(
-            w,
-            "  {:<24} {:>7}  {}",
-            e.name,
-            e.articles,
-            style.dim(e.kind.as_str())
-        )?;
-    }
+    write_entity_counts(w, &s.entities.top, style)?;
     match &s.last_run {
         None => writeln!(w, "{} none recorded", style.bold("last run")),
         Some(run) => {

@@ -39,6 +39,19 @@ fn everything(sort: &str) -> Results {
     search(&["--since", "1900", "--limit", "100", "--sort", sort])
 }
 
+/// Every article, counted by year, section and entity; no hits.
+fn everything_counted() -> Results {
+    search(&[
+        "--since",
+        "1900",
+        "--histogram",
+        "year",
+        "--facets",
+        "--limit",
+        "0",
+    ])
+}
+
 #[test]
 fn sections_filter_without_a_query_newest_first() {
     let politics = search(&["--section", "politics", "--limit", "50"]);
@@ -245,15 +258,7 @@ fn histograms_and_facets_add_up_to_the_total() {
         );
     }
     // Over everything: the years of the sample corpus.
-    let r = search(&[
-        "--since",
-        "1900",
-        "--histogram",
-        "year",
-        "--facets",
-        "--limit",
-        "0",
-    ]);
+    let r = everything_counted();
     let years: Vec<(String, usize)> = r
         .histogram
         .expect("histogram")
@@ -381,15 +386,7 @@ fn stats_describe_the_index() {
     let out = env().cmd().args(["stats", "--json"]).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let stats: Stats = serde_json::from_slice(&out.stdout).expect("stats json");
-    let all = search(&[
-        "--since",
-        "1900",
-        "--histogram",
-        "year",
-        "--facets",
-        "--limit",
-        "0",
-    ]);
+    let all = everything_counted();
     assert_eq!(stats.documents, 48);
     assert_eq!(stats.sections.iter().map(|s| s.count).sum::<usize>(), 48);
     assert_eq!(stats.documents - stats.undated, all.total);
