@@ -42,9 +42,8 @@ impl NewsIndex {
     pub fn stats(&self) -> Result<Stats> {
         let searcher = self.reader()?.searcher();
         let counts = search::tally_all(self, &searcher)?;
-        let (_, mut rows) = entity::list(self, &searcher, None, None, &[], usize::MAX)?;
-        let distinct = rows.len();
-        rows.truncate(TOP_ENTITIES);
+        // Only the top rows are spelled out from stored articles.
+        let (_, distinct, rows) = entity::list_counted(self, &searcher, None, None, &[], TOP_ENTITIES)?;
         let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
         Ok(Stats {
             documents: searcher.num_docs(),

@@ -143,6 +143,19 @@ pub fn list(
     exclude: &[String],
     limit: usize,
 ) -> Result<(usize, Vec<EntityRow>)> {
+    let (articles, _, rows) = list_counted(index, searcher, query, kind, exclude, limit)?;
+    Ok((articles, rows))
+}
+
+/// Like `list`, with the number of distinct entities before the cut.
+pub fn list_counted(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    query: Option<&dyn Query>,
+    kind: Option<Kind>,
+    exclude: &[String],
+    limit: usize,
+) -> Result<(usize, usize, Vec<EntityRow>)> {
     let failed = |e| Error::tantivy(index.dir(), "cannot list entities", e);
     let mut tally = Tally::default();
     let articles = match query {
@@ -169,6 +182,7 @@ pub fn list(
         }
     };
     let mut rows = tally.rows(kind, exclude);
+    let distinct = rows.len();
     rows.truncate(limit);
     // The index holds names lower-cased; the spelling comes from one
     // article that has it.
@@ -194,6 +208,7 @@ pub fn list(
     }
     Ok((
         articles,
+        distinct,
         rows.into_iter()
             .map(|((spelling, mut row), _)| {
                 if let Some(name) = spelling {
