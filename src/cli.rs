@@ -125,7 +125,10 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     /// The query: words, "phrases", AND / OR / NOT, -word, +word, (groups),
     /// field:word (title, body, captions, byline, section, entity ...), prefix*.
-    #[arg(value_name = "QUERY", required_unless_present_any = ["entity", "section", "since", "until"])]
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present_any = ["entity", "section", "since", "until"]
+    )]
     pub query: Option<String>,
 
     /// Only articles that mention this entity (aliases resolved: "N. Korea"
@@ -133,18 +136,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "NAME")]
     pub entity: Vec<String>,
 
-    /// Only articles of this section (case does not matter); repeat for
-    /// articles of any of them.
-    #[arg(long, value_name = "NAME")]
-    pub section: Vec<String>,
-
-    /// Only articles published in or after this period: YYYY, YYYY-MM or YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-
-    /// Only articles published in or before this period: YYYY, YYYY-MM or YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Order of the hits; undated articles come last when sorting by date
     /// [default: relevance with a query, newest without].
@@ -187,6 +180,23 @@ pub struct StatsArgs {
     /// Print the figures as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Conditions on the articles, for `search` and `entities`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only articles of this section (case does not matter); repeat for
+    /// articles of any of them.
+    #[arg(long, value_name = "NAME")]
+    pub section: Vec<String>,
+
+    /// Only articles published in or after this period: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only articles published in or before this period: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -239,6 +249,9 @@ pub struct EntitiesArgs {
     /// Only the articles that mention this entity (repeatable).
     #[arg(long, value_name = "NAME")]
     pub entity: Vec<String>,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Only entities of this type.
     #[arg(long = "type", value_enum, value_name = "TYPE")]

@@ -399,3 +399,19 @@ fn stats_describe_the_index() {
     assert_eq!(run["added"], 48);
     assert_eq!(run["complete"], true);
 }
+
+#[test]
+fn entities_of_a_filtered_result_set() {
+    let out = env()
+        .cmd()
+        .args(["entities", "--json", "--section", "politics", "--since", "2025"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listing: common::Entities = serde_json::from_slice(&out.stdout).expect("json");
+    let set = search(&["--section", "politics", "--since", "2025"]);
+    assert_eq!(listing.articles, set.total);
+    assert_eq!(listing.articles, 2);
+    assert!(listing.entities.iter().all(|e| e.articles as usize <= set.total));
+    assert!(listing.entities.iter().any(|e| e.name == "Donald Trump"));
+}

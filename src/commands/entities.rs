@@ -22,11 +22,13 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
         KindArg::Misc => Kind::Misc,
     });
     let text = args.query.unwrap_or_default();
-    let built = if text.trim().is_empty() && args.entity.is_empty() {
+    let filters = super::search::filters(args.filters)?;
+    let built = if text.trim().is_empty() && args.entity.is_empty() && filters.is_empty() {
         None
     } else {
         let request = SearchRequest {
             entities: args.entity.clone(),
+            filters,
             ..SearchRequest::new(text, 0)
         };
         Some(search::build_query(&index, &searcher, &request)?)

@@ -9,25 +9,26 @@ use newsidx::search::filter::{parse_date, End};
 use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{print_json, Context};
-use crate::cli::{PeriodArg, SearchArgs, SortArg};
+use crate::cli::{FilterArgs, PeriodArg, SearchArgs, SortArg};
+
+/// The filter options, dates checked.
+pub(super) fn filters(args: FilterArgs) -> newsidx::Result<Filters> {
+    let date = |d: Option<String>, end, option| {
+        d.as_deref()
+            .map(|d| parse_date(d, end, option))
+            .transpose()
+            .map_err(newsidx::Error::Query)
+    };
+    Ok(Filters {
+        sections: args.section,
+        since: date(args.since, End::Start, "--since")?,
+        until: date(args.until, End::After, "--until")?,
+    })
+}
 
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let query = args.query.unwrap_or_default();
-    let filters = Filters {
-        sections: args.section,
-        since: args
-            .since
-            .as_deref()
-            .map(|d| parse_date(d, End::Start, "--since"))
-            .transpose()
-            .map_err(newsidx::Error::Query)?,
-        until: args
-            .until
-            .as_deref()
-            .map(|d| parse_date(d, End::After, "--until"))
-            .transpose()
-            .map_err(newsidx::Error::Query)?,
-    };
+    let filters = filters(args.filters)?;
     // Without words to rank by, the newest articles come first.
     let sort = match args.sort {
         Some(SortArg::Relevance) => Sort::Relevance,
