@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
     }
     // The entities asked for are in every article of the set: they say nothing.
     let asked = built.as_ref().map(|b| b.entities.clone()).unwrap_or_default();
-    let (articles, rows) = entity::list(
+    let (articles, _, rows) = entity::list(
         &index,
         &searcher,
         built.as_ref().map(|b| &*b.query),

@@ -43,7 +43,7 @@ impl NewsIndex {
         let searcher = self.reader()?.searcher();
         let counts = search::tally_all(self, &searcher)?;
         // Only the top rows are spelled out from stored articles.
-        let (_, distinct, rows) = entity::list_counted(self, &searcher, None, None, &[], TOP_ENTITIES)?;
+        let (_, distinct, rows) = entity::list(self, &searcher, None, None, &[], TOP_ENTITIES)?;
         let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
         Ok(Stats {
             documents: searcher.num_docs(),

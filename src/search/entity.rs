@@ -134,21 +134,9 @@ pub struct EntityRow {
 
 /// Entities of the articles `query` matches (all articles for `None`), by
 /// number of articles, then mentions, then name; at most `limit`, leaving
-/// out the names in `exclude` (`key()` form).
+/// out the names in `exclude` (`key()` form). Returns the number of
+/// articles, the number of distinct entities before the cut, and the rows.
 pub fn list(
-    index: &NewsIndex,
-    searcher: &Searcher,
-    query: Option<&dyn Query>,
-    kind: Option<Kind>,
-    exclude: &[String],
-    limit: usize,
-) -> Result<(usize, Vec<EntityRow>)> {
-    let (articles, _, rows) = list_counted(index, searcher, query, kind, exclude, limit)?;
-    Ok((articles, rows))
-}
-
-/// Like `list`, with the number of distinct entities before the cut.
-pub fn list_counted(
     index: &NewsIndex,
     searcher: &Searcher,
     query: Option<&dyn Query>,

@@ -162,7 +162,7 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
             .map_err(failed)?;
         histogram = req.histogram.map(|p| counts.histogram(p));
         if req.facets {
-            let (_, entities) = entity::list(
+            let (_, _, entities) = entity::list(
                 index,
                 &searcher,
                 Some(query),
