@@ -119,6 +119,11 @@ pub struct IndexArgs {
     /// decompression) or one line of a JSON Lines file.
     #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub max_article_size: u64,
+
+    /// Index without finding entities (faster; --entity and `entities` then
+    /// find nothing). A later run without it re-indexes every article.
+    #[arg(long)]
+    pub no_entities: bool,
 }
 
 #[derive(Debug, Args)]

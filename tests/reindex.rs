@@ -568,3 +568,22 @@ fn a_half_read_file_deleted_before_the_next_run_leaves_nothing() {
     assert_eq!(next.deleted, 2);
     assert_eq!(night(&env), 0);
 }
+
+#[test]
+fn no_entities_then_entities_reindexes_every_article() {
+    let env = archive();
+    let out = env
+        .cmd()
+        .args(["index", "--json", "--no-entities"])
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary.counts(), (ARTICLES, 0, 0, 0));
+    let listing = env.run(&["entities", "--json"]);
+    assert_eq!(listing.status.code(), Some(1), "no entities were indexed");
+    // The default run finds entities again: every article changes.
+    assert_eq!(env.index().counts(), (0, ARTICLES, 0, 0));
+    assert_eq!(env.run(&["entities", "--json"]).status.code(), Some(0));
+}

@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     // finds nothing changed is quick. An override file the index has not
     // used yet is checked now, before anything is written.
     let extractor = LazyExtractor::new(overrides.clone(), mapping.rules.entities.settings());
-    if let Some(o) = &overrides {
+    if let Some(o) = overrides.as_ref().filter(|_| !args.no_entities) {
         let used = std::fs::read_to_string(NewsIndex::entity_overrides_path(&ctx.index_dir));
         if used.ok().as_deref() != Some(o.text.as_str()) {
             extractor.get()?;
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         limits: Limits {
             max_article_bytes: args.max_article_size.saturating_mul(1 << 20),
         },
-        extractor: Some(Arc::new(extractor)),
+        extractor: (!args.no_entities).then(|| Arc::new(extractor)),
         full: args.full,
         commit_every: args.commit_every,
         commit_interval: Duration::from_secs(args.commit_interval),
