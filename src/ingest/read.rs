@@ -1,6 +1,6 @@
 //! Reading files safely: bounded reads, gzip streams, binary sniffing, and decoding to text (UTF-8, else Windows-1252).
 
-use std::fs::OpenOptions;
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -75,15 +75,14 @@ pub fn is_transient(e: &io::Error) -> bool {
     )
 }
 
-/// Opens `path` (whose file name, lower-cased, is `name`) and reads it as far
-/// as its kind needs. `Err` is why the file is skipped.
-pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused> {
+/// Opens `path` for reading if it is (still) a regular file. O_NONBLOCK: a
+/// file swapped for a FIFO after the walk must not hang the run;
+/// O_NOFOLLOW: nor may one swapped for a symbolic link be followed.
+fn open_regular(path: &Path) -> Result<(File, Metadata), Refused> {
     let transient = |what: &str, e: io::Error| Refused {
         reason: format!("{what}: {}", io_reason(&e)),
         transient: true,
     };
-    // O_NONBLOCK: a file swapped for a FIFO after the walk must not hang the
-    // run; O_NOFOLLOW: nor may one swapped for a symbolic link be followed.
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
@@ -96,6 +95,13 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
             transient: true,
         });
     }
+    Ok((file, meta))
+}
+
+/// Opens `path` (whose file name, lower-cased, is `name`) and reads it as far
+/// as its kind needs. `Err` is why the file is skipped.
+pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused> {
+    let (file, meta) = open_regular(path)?;
     let mut reader = BufReader::with_capacity(64 << 10, file);
     let head = reader.fill_buf()?.to_vec();
     if head.is_empty() {
@@ -147,22 +153,9 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
 }
 
 /// xxh3 of the file's bytes, read in blocks (memory stays flat whatever
-/// its size). Opened as `open` does: no FIFO can hang it, no link is followed.
+/// its size), opened as `open` opens files.
 pub fn hash_file(path: &Path) -> Result<u64, Refused> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| Refused {
-            reason: format!("cannot open: {}", io_reason(&e)),
-            transient: true,
-        })?;
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(Refused {
-            reason: "not a regular file".into(),
-            transient: true,
-        });
-    }
+    let (mut file, _) = open_regular(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut buf = vec![0u8; 256 << 10];
     loop {
