@@ -11,9 +11,9 @@ use super::NewsIndex;
 use crate::catalog::{self, Catalog, Changes};
 use crate::error::{Error, Result};
 
-/// What the last commit's payload holds.
+/// The key of the commit payload that names the catalog file.
 const CATALOG_KEY: &str = "catalog";
-const RUN_KEY: &str = "run";
+/// The last run's summary, rewritten by every run (commit or not).
 const LAST_RUN_FILE: &str = "last-run.json";
 
 impl NewsIndex {
@@ -65,14 +65,13 @@ impl NewsIndex {
         catalog: &Catalog,
         changes: &Changes,
         complete: bool,
-        run: Json,
     ) -> Result<()> {
         let failed = |e| Error::tantivy(&self.dir, "cannot commit", e);
         let mut prepared = writer.prepare_commit().map_err(failed)?;
         let name = catalog::file_name(prepared.opstamp());
         catalog.write(changes, complete, &self.dir.join(&name))?;
         crate::crashtest::point("catalog");
-        let payload = serde_json::json!({ CATALOG_KEY: name, RUN_KEY: run });
+        let payload = serde_json::json!({ CATALOG_KEY: name });
         prepared.set_payload(&payload.to_string());
         prepared.commit().map_err(failed)?;
         crate::crashtest::point("commit");

@@ -270,7 +270,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             let msg = match out_rx.recv_timeout(committer.wait()) {
                 Ok(msg) => msg,
                 Err(RecvTimeoutError::Timeout) => {
-                    if let Err(e) = committer.maybe(&mut writer, &changes, &summary) {
+                    if let Err(e) = committer.maybe(&mut writer, &changes) {
                         failure = Some(e);
                         break;
                     }
@@ -294,7 +294,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             if stopped() {
                 break;
             }
-            if let Err(e) = committer.maybe(&mut writer, &changes, &summary) {
+            if let Err(e) = committer.maybe(&mut writer, &changes) {
                 failure = Some(e);
                 break;
             }
@@ -340,7 +340,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
         && complete;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if !nothing_to_commit {
-        committer.commit(&mut writer, &changes, complete, &summary)?;
+        committer.commit(&mut writer, &changes, complete)?;
         writer
             .wait_merging_threads()
             .map_err(|e| Error::tantivy(index.dir(), "cannot finish merging segments", e))?;
@@ -381,7 +381,7 @@ fn empty_archive(archive: &Archive, base: &Catalog, snapshot: &Snapshot) -> Opti
     })
 }
 
-/// What `last-run.json` and each commit record of a run.
+/// What `last-run.json` records of a run.
 fn run_record(summary: &IngestSummary) -> serde_json::Value {
     serde_json::json!({
         "finished_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -767,24 +767,15 @@ impl Committer<'_> {
     /// Commits if enough has changed or enough time has passed. Only whole
     /// files are in the catalog it writes; documents of a file still being
     /// read are committed without it, so the next run reads that file again.
-    fn maybe(&mut self, writer: &mut IndexWriter, changes: &Changes, summary: &IngestSummary) -> Result<()> {
+    fn maybe(&mut self, writer: &mut IndexWriter, changes: &Changes) -> Result<()> {
         if self.pending > 0 && (self.pending >= self.every || self.last.elapsed() >= self.interval) {
-            let mut partial = summary.clone();
-            partial.interrupted = true;
-            self.commit(writer, changes, false, &partial)?;
+            self.commit(writer, changes, false)?;
         }
         Ok(())
     }
 
-    fn commit(
-        &mut self,
-        writer: &mut IndexWriter,
-        changes: &Changes,
-        complete: bool,
-        summary: &IngestSummary,
-    ) -> Result<()> {
-        self.index
-            .commit(writer, self.base, changes, complete, run_record(summary))?;
+    fn commit(&mut self, writer: &mut IndexWriter, changes: &Changes, complete: bool) -> Result<()> {
+        self.index.commit(writer, self.base, changes, complete)?;
         self.pending = 0;
         self.last = Instant::now();
         self.commits += 1;
