@@ -310,30 +310,9 @@ mod tests {
 
     #[test]
     fn counts_exact_spans() {
-        let g = [
-            Span {
-                start: 0,
-                end: 3,
-                kind: Kind::Person,
-            },
-            Span {
-                start: 5,
-                end: 9,
-                kind: Kind::Place,
-            },
-        ];
-        let p = [
-            Span {
-                start: 0,
-                end: 3,
-                kind: Kind::Person,
-            },
-            Span {
-                start: 5,
-                end: 9,
-                kind: Kind::Org,
-            },
-        ];
+        let span = |start, end, kind| Span { start, end, kind };
+        let g = [span(0, 3, Kind::Person), span(5, 9, Kind::Place)];
+        let p = [span(0, 3, Kind::Person), span(5, 9, Kind::Org)];
         let mut e = Evaluation::default();
         e.add(&g, &p, &HashSet::new(), &HashSet::new());
         assert_eq!(e.mentions_main(), Counts { tp: 1, fp: 1, fn_: 1 });
