@@ -12,7 +12,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDo
 use crate::entities::{EntityCount, Kind};
 use crate::error::{Error, Result};
 use crate::ingest::Article;
-use crate::schema::{self, Fields, Mapping, NewsSchema, SCHEMA_VERSION};
+use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod lock;
 mod stats;
@@ -108,7 +108,7 @@ impl NewsIndex {
                 detail: schema_difference(&found, &schema.schema),
             });
         }
-        schema::register_tokenizers(&index);
+        crate::analysis::register_tokenizers(&index);
         Ok(NewsIndex {
             dir: dir.to_path_buf(),
             index,

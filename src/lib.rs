@@ -3,6 +3,7 @@
 //! The library knows nothing of the terminal: the binary turns command-line
 //! arguments into the request types here and prints what comes back.
 
+pub mod analysis;
 pub mod catalog;
 pub mod crashtest;
 pub mod entities;

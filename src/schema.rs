@@ -8,12 +8,8 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
     INDEXED, STORED,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
-};
-use tantivy::Index;
 
+use crate::analysis::{KEYWORD_CI_TOKENIZER, TEXT_TOKENIZER};
 use crate::error::{Error, Result};
 
 /// The mapping compiled into the binary.
@@ -21,15 +17,6 @@ pub const DEFAULT_MAPPING: &str = include_str!("../schema/newsidx.toml");
 
 /// The mapping version this binary understands.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
-pub const TEXT_TOKENIZER: &str = "newsidx_text";
-/// Tokenizer of `keyword_ci` fields: the whole value, lower-cased.
-pub const KEYWORD_CI_TOKENIZER: &str = "newsidx_keyword_ci";
-
-/// Words longer than this are dropped by the text tokenizer (base64 blobs,
-/// URLs glued to text): they are never searched for and bloat the index.
-const MAX_TOKEN_LEN: usize = 40;
 
 /// The fields the code works with. The mapping sets their options; it cannot
 /// add or remove any.
@@ -481,35 +468,6 @@ impl Fields {
             Role::Layout => self.layout,
         }
     }
-}
-
-/// The analyzer behind `text` fields.
-pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
-
-/// The analyzer behind `keyword_ci` fields.
-pub fn keyword_ci_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default())
-        .filter(LowerCaser)
-        .build()
-}
-
-/// Registers newsidx's analyzers on an index; needed before writing or
-/// searching it.
-pub fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(TEXT_TOKENIZER, text_analyzer());
-    index
-        .tokenizers()
-        .register(KEYWORD_CI_TOKENIZER, keyword_ci_analyzer());
-    index
-        .fast_field_tokenizer()
-        .register(KEYWORD_CI_TOKENIZER, keyword_ci_analyzer());
 }
 
 #[cfg(test)]
