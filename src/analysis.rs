@@ -6,15 +6,11 @@
 //! computed. The memo only ever answers what the stemmer itself answered, so
 //! an index and its queries see exactly the terms plain stemming gives.
 
-use std::collections::HashMap;
-
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
-
-use crate::entities::PremixedState;
 
 /// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
 pub const TEXT_TOKENIZER: &str = "newsidx_text";
@@ -25,11 +21,9 @@ pub const KEYWORD_CI_TOKENIZER: &str = "newsidx_keyword_ci";
 /// URLs glued to text): they are never searched for and bloat the index.
 const MAX_TOKEN_LEN: usize = 40;
 
-/// Distinct words one analyzer remembers. tantivy keeps an analyzer per
-/// text field and indexing thread for a segment's life, so this bounds the
-/// memo at a few MB each; words past it are stemmed every time, which only
-/// rare words are once the common ones are in.
-const MEMO_WORDS: usize = 1 << 16;
+/// Slots of one analyzer's memo (64 bytes each: 1 MiB). tantivy keeps an
+/// analyzer per text field and indexing thread for a segment's life.
+const MEMO_SLOTS: usize = 1 << 14;
 
 /// The analyzer behind `text` fields.
 pub fn text_analyzer() -> TextAnalyzer {
@@ -115,12 +109,24 @@ impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
     }
 }
 
-/// Words and their stems, and tantivy's own stemmer for the words not seen
-/// yet: the memo can never disagree with it.
+/// A direct-mapped memo: each word hashes to one 64-byte slot holding the
+/// word and its stem inline, so a hit costs one hash and one cache line (a
+/// `HashMap` of boxed strings spent as long chasing pointers as stemming
+/// took). A word that lands on a taken slot replaces its occupant, which
+/// keeps the frequent words in. Misses go to tantivy's own stemmer, so the
+/// memo can never disagree with it.
 struct Memo {
-    stems: HashMap<Box<str>, Box<str>, PremixedState>,
+    /// Allocated on the first word: query analyzers seldom need it.
+    slots: Vec<[u8; SLOT]>,
     stemmer: TextAnalyzer,
 }
+
+/// A slot: word length (0 = empty), stem length, the word, the stem.
+const SLOT: usize = 64;
+const KEY_AT: usize = 2;
+const STEM_AT: usize = 32;
+const MAX_KEY: usize = STEM_AT - KEY_AT;
+const MAX_STEM: usize = SLOT - STEM_AT;
 
 impl Clone for Memo {
     /// A fresh memo: an analyzer is cloned for each segment and each query,
@@ -133,7 +139,7 @@ impl Clone for Memo {
 impl Memo {
     fn new() -> Memo {
         Memo {
-            stems: HashMap::default(),
+            slots: Vec::new(),
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
                 .build(),
@@ -142,22 +148,44 @@ impl Memo {
 
     /// Replaces `word` with its stem.
     fn stem(&mut self, word: &mut String) {
-        if let Some(stem) = self.stems.get(word.as_str()) {
-            word.clear();
-            word.push_str(stem);
+        let key = word.as_bytes();
+        if key.is_empty() || key.len() > MAX_KEY {
+            *word = self.stem_uncached(word);
             return;
         }
-        let mut stream = self.stemmer.token_stream(word);
-        if !stream.advance() {
-            // The raw tokenizer yields the whole text, even an empty one.
-            return;
+        if self.slots.is_empty() {
+            // Zeroed in one allocation (calloc): pages are touched as used.
+            self.slots = vec![[0u8; SLOT]; MEMO_SLOTS];
         }
-        let stem = std::mem::take(&mut stream.token_mut().text);
-        drop(stream);
-        if self.stems.len() < MEMO_WORDS {
-            self.stems.insert(word.as_str().into(), stem.as_str().into());
+        let at = (xxhash_rust::xxh3::xxh3_64(key) as usize) & (MEMO_SLOTS - 1);
+        let slot = &self.slots[at];
+        if usize::from(slot[0]) == key.len() && &slot[KEY_AT..KEY_AT + key.len()] == key {
+            let stem = &slot[STEM_AT..STEM_AT + usize::from(slot[1])];
+            if let Ok(stem) = std::str::from_utf8(stem) {
+                word.clear();
+                word.push_str(stem);
+                return;
+            }
+        }
+        let stem = self.stem_uncached(word);
+        if stem.len() <= MAX_STEM {
+            let slot = &mut self.slots[at];
+            slot[0] = key.len() as u8;
+            slot[1] = stem.len() as u8;
+            slot[KEY_AT..KEY_AT + key.len()].copy_from_slice(key);
+            slot[STEM_AT..STEM_AT + stem.len()].copy_from_slice(stem.as_bytes());
         }
         *word = stem;
+    }
+
+    fn stem_uncached(&mut self, word: &str) -> String {
+        let mut stream = self.stemmer.token_stream(word);
+        if stream.advance() {
+            std::mem::take(&mut stream.token_mut().text)
+        } else {
+            // The raw tokenizer yields the whole text, even an empty one.
+            word.to_string()
+        }
     }
 }
 
@@ -195,15 +223,22 @@ mod tests {
     }
 
     #[test]
-    fn a_full_memo_still_stems() {
+    fn a_crowded_memo_still_stems() {
         let mut memo = Memo::new();
-        for i in 0..MEMO_WORDS + 10 {
+        // Many more words than slots, and words too long for one.
+        for i in 0..MEMO_SLOTS * 2 {
             let mut w = format!("word{i}s");
             memo.stem(&mut w);
+            assert_eq!(w, format!("word{i}"));
         }
-        assert_eq!(memo.stems.len(), MEMO_WORDS);
-        let mut w = "nations".to_string();
-        memo.stem(&mut w);
-        assert_eq!(w, "nation");
+        let mut long = "internationalisationsandsomemores".to_string();
+        assert!(long.len() > MAX_KEY);
+        memo.stem(&mut long);
+        assert_eq!(long, "internationalisationsandsomemor");
+        for _ in 0..2 {
+            let mut w = "nations".to_string();
+            memo.stem(&mut w);
+            assert_eq!(w, "nation");
+        }
     }
 }

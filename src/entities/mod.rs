@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 
 pub use dictionary::Dictionary;
 use features::Doc;
-pub(crate) use features::PremixedState;
 pub use model::Trainer;
 use model::{kind_of, Model};
 
