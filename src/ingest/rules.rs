@@ -20,6 +20,8 @@ pub struct Rules {
     byline: Regex,
     captions: RegexSet,
     boilerplate_lines: HashSet<String>,
+    /// Lines longer than this (as `collapsed_len` counts) are no boilerplate line.
+    boilerplate_max: usize,
     boilerplate: RegexSet,
     not_sections: HashSet<String>,
     keys: Vec<(Role, Vec<String>)>,
@@ -45,6 +47,13 @@ impl Rules {
             captions: RegexSet::new(&rules.captions.credit_patterns)
                 .map_err(|e| bad("[captions] credit_patterns", e))?,
             boilerplate_lines: lower(&rules.boilerplate.lines),
+            boilerplate_max: rules
+                .boilerplate
+                .lines
+                .iter()
+                .map(|l| normalise_key(l).len() * 3)
+                .max()
+                .unwrap_or(0),
             boilerplate: RegexSet::new(&rules.boilerplate.patterns)
                 .map_err(|e| bad("[boilerplate] patterns", e))?,
             not_sections: lower(&rules.sections.not_sections),
@@ -59,7 +68,9 @@ impl Rules {
     pub fn is_boilerplate(&self, line: &str) -> bool {
         let line = line.trim();
         !line.is_empty()
-            && (self.boilerplate_lines.contains(&normalise_key(line)) || self.boilerplate.is_match(line))
+            && ((collapsed_len(line) <= self.boilerplate_max
+                && self.boilerplate_lines.contains(&normalise_key(line)))
+                || self.boilerplate.is_match(line))
     }
 
     /// A photo caption: a line ending in a photo credit.
@@ -87,6 +98,16 @@ impl Rules {
             .find(|(r, _)| *r == role)
             .map_or(&[], |(_, k)| k.as_slice())
     }
+}
+
+/// The byte length of `s` with runs of white space made one space, which
+/// is at most 3 times that of its normalised key (lower-casing shrinks a
+/// character to no less than a third: the Kelvin sign to "k").
+fn collapsed_len(s: &str) -> usize {
+    s.split_whitespace()
+        .map(|w| w.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1)
 }
 
 fn normalise_key(s: &str) -> String {
