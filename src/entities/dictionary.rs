@@ -55,6 +55,8 @@ impl Overrides {
 pub struct Entry {
     pub name: String,
     pub kind: Kind,
+    /// `key()` of `name`, computed once: resolving looks it up per mention.
+    pub key: String,
 }
 
 /// What the gazetteer knows about a run of tokens; bits of a mask.
@@ -122,15 +124,16 @@ pub fn key(name: &str) -> String {
     let mut space = false;
     // Letters since the last separator, to tell "N.Korea" from "U.S.".
     let mut run = 0;
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    for (i, c) in name.char_indices() {
         let c = match c {
             '\u{2019}' | '\u{2018}' => '\'',
             '-' | '\u{2010}' | '\u{2011}' | '\u{2013}' => ' ',
             '.' => {
-                let next_word = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).count();
-                if run == 1 && next_word >= 2 {
-                    space = true;
+                if run == 1 {
+                    let next_word = name[i + 1..].chars().take_while(|c| c.is_alphabetic()).count();
+                    if next_word >= 2 {
+                        space = true;
+                    }
                 }
                 run = 0;
                 continue;
@@ -147,7 +150,11 @@ pub fn key(name: &str) -> String {
             space = false;
         }
         run += 1;
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     out
 }
@@ -313,13 +320,14 @@ impl Dictionary {
     fn add_entry(&mut self, name: &str, kind: Kind) -> usize {
         let k = key(name);
         if let Some(&i) = self.aliases.get(&k) {
-            if self.entries[i].name == name || key(&self.entries[i].name) == k {
+            if self.entries[i].name == name || self.entries[i].key == k {
                 return i;
             }
         }
         self.entries.push(Entry {
             name: name.to_string(),
             kind,
+            key: k.clone(),
         });
         let i = self.entries.len() - 1;
         self.aliases.insert(k, i);

@@ -106,9 +106,18 @@ impl<'a> Doc<'a> {
                 capitalised.insert(h);
             }
         }
+        // A bitmap of the capitalised words' hashes answers "no" for most
+        // lower-case words without probing the set.
+        let mut maybe_capitalised = [0u64; 64];
+        for h in &capitalised {
+            maybe_capitalised[(h >> 58) as usize] |= 1 << (h & 63);
+        }
         let mut seen_lower = HashSet::with_capacity_and_hasher(16, PremixedState::default());
         for (t, h) in tokens.iter().zip(&lower_hash) {
-            if text[t.start..t.end].starts_with(char::is_lowercase) && capitalised.contains(h) {
+            if maybe_capitalised[(h >> 58) as usize] & (1 << (h & 63)) != 0
+                && text[t.start..t.end].starts_with(char::is_lowercase)
+                && capitalised.contains(h)
+            {
                 seen_lower.insert(*h);
             }
         }
@@ -306,6 +315,42 @@ fn fu(template: u8, parts: &[u64]) -> u64 {
 /// by class, runs collapsed, at most 8 bytes.
 /// Also counts the word's upper- and lower-case letters.
 fn shape(word: &str) -> ([u8; 8], u32, u32) {
+    if word.is_ascii() {
+        shape_ascii(word)
+    } else {
+        shape_chars(word)
+    }
+}
+
+/// `shape_chars` for ASCII words, without decoding characters.
+fn shape_ascii(word: &str) -> ([u8; 8], u32, u32) {
+    let mut out = [0u8; 8];
+    let mut n = 0;
+    let mut last = 0u8;
+    let (mut upper, mut lower) = (0, 0);
+    for b in word.bytes() {
+        let s = match b {
+            b'A'..=b'Z' => {
+                upper += 1;
+                b'X'
+            }
+            b'a'..=b'z' => {
+                lower += 1;
+                b'x'
+            }
+            b'0'..=b'9' => b'd',
+            b => b,
+        };
+        if s != last && n < out.len() {
+            out[n] = s;
+            n += 1;
+        }
+        last = s;
+    }
+    (out, upper, lower)
+}
+
+fn shape_chars(word: &str) -> ([u8; 8], u32, u32) {
     let mut out = [0u8; 8];
     let mut n = 0;
     let mut last = 0u8;
@@ -354,4 +399,28 @@ fn prefix(l: &[u8], k: usize) -> &[u8] {
         to += 1;
     }
     &l[..to]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_shapes_are_the_general_ones() {
+        for w in [
+            "Kim",
+            "U.S.",
+            "1996-08-30",
+            "McDONALD'S",
+            "a_b",
+            "x",
+            "",
+            "ABCDEFGHIJ-1-2-3-4",
+            "\u{1}~",
+        ] {
+            assert_eq!(shape_ascii(w), shape_chars(w), "{w:?}");
+        }
+        assert_eq!(&shape("Kim").0[..2], b"Xx");
+        assert_eq!(shape("Łódź").0[..2], *b"Xx");
+    }
 }

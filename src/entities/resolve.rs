@@ -31,6 +31,12 @@ struct Candidate {
 
 /// Collapses runs of white space (a name broken over a line) to one space.
 fn clean(surface: &str) -> String {
+    let single = surface
+        .split(' ')
+        .all(|w| !w.is_empty() && !w.contains(char::is_whitespace));
+    if single {
+        return surface.to_string();
+    }
     surface.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -63,7 +69,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 let kind = if metonymy { r.kind } else { entry.kind };
                 Candidate {
                     raw: r,
-                    k: key(&entry.name),
+                    k: entry.key.clone(),
                     name: entry.name.clone(),
                     kind,
                     known: true,
@@ -123,7 +129,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             // "Putin" in an article that never gives his first name.
             if let Some(i) = ex.dict.surname(&c.k) {
                 c.name = ex.dict.entry(i).name.clone();
-                c.k = key(&c.name);
+                c.k = ex.dict.entry(i).key.clone();
                 c.known = true;
                 continue;
             }
@@ -141,39 +147,56 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     // A lone capitalised word that opens every sentence it is in, names no
     // one the dictionaries or the article know, and is a person only by the
     // tagger's guess is a sentence's first word ("Photo: ...").
-    let mut strong: HashMap<String, bool, PremixedState> = HashMap::default();
+    let mut strong: HashMap<&str, bool, PremixedState> = HashMap::default();
     for c in &cands {
-        *strong.entry(c.k.clone()).or_default() |= !c.raw.weak || c.known;
+        *strong.entry(c.k.as_str()).or_default() |= !c.raw.weak || c.known;
     }
-    cands.retain(|c| !(c.raw.weak && c.kind == Kind::Person && !strong.get(&c.k).copied().unwrap_or(false)));
+    let keep: Vec<bool> = cands
+        .iter()
+        .map(|c| {
+            !(c.raw.weak && c.kind == Kind::Person && !strong.get(c.k.as_str()).copied().unwrap_or(false))
+        })
+        .collect();
+    drop(strong);
+    let mut keep = keep.into_iter();
+    cands.retain(|_| keep.next().unwrap_or(true));
 
     // One type and one spelling per name within the article: the majority
     // type, and a spelling with small letters over a headline's capitals.
-    let mut votes: HashMap<String, ([u32; 4], String, Kind), PremixedState> = HashMap::default();
-    for c in &cands {
-        let v = votes
-            .entry(c.k.clone())
-            .or_insert_with(|| ([0; 4], c.name.clone(), c.kind));
+    // Votes are counted by index into `cands`: the spelling is the index
+    // of the mention whose name wins.
+    let mut votes: HashMap<&str, ([u32; 4], usize, Kind), PremixedState> = HashMap::default();
+    for (i, c) in cands.iter().enumerate() {
+        let v = votes.entry(c.k.as_str()).or_insert((([0; 4]), i, c.kind));
         v.0[c.kind.index()] += 1;
-        if !v.1.chars().any(char::is_lowercase) && c.name.chars().any(char::is_lowercase) {
-            v.1 = c.name.clone();
+        if !cands[v.1].name.chars().any(char::is_lowercase) && c.name.chars().any(char::is_lowercase) {
+            v.1 = i;
         }
     }
+    let decided: Vec<(Kind, usize)> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match votes.get(c.k.as_str()) {
+            Some((counts, spelling, first)) => {
+                // A tie goes to the kind of the name's first mention, so a
+                // name always has exactly one kind in an article.
+                let top = *counts.iter().max().unwrap_or(&0);
+                let kind = if counts[first.index()] == top {
+                    *first
+                } else {
+                    Kind::ALL
+                        .into_iter()
+                        .find(|k| counts[k.index()] == top)
+                        .unwrap_or(c.kind)
+                };
+                (kind, if c.known { i } else { *spelling })
+            }
+            None => (c.kind, i),
+        })
+        .collect();
+    drop(votes);
     let mut out = Vec::with_capacity(cands.len());
-    for mut c in cands {
-        if let Some((counts, spelling, first)) = votes.get(&c.k) {
-            // A tie goes to the kind of the name's first mention, so a name
-            // always has exactly one kind in an article.
-            let top = *counts.iter().max().unwrap_or(&0);
-            if counts[first.index()] == top {
-                c.kind = *first;
-            } else if let Some(k) = Kind::ALL.iter().find(|k| counts[k.index()] == top) {
-                c.kind = *k;
-            }
-            if !c.known {
-                c.name = spelling.clone();
-            }
-        }
+    for (c, &(kind, spelling)) in cands.iter().zip(&decided) {
         if ex.dict.is_hidden_key(&c.k) {
             continue;
         }
@@ -181,8 +204,8 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             part: c.raw.part,
             start: c.raw.start,
             end: c.raw.end,
-            name: c.name,
-            kind: c.kind,
+            name: cands[spelling].name.clone(),
+            kind,
         });
     }
     out.sort_by_key(|m| (m.part, m.start));
