@@ -21,8 +21,8 @@ pub const KEYWORD_CI_TOKENIZER: &str = "newsidx_keyword_ci";
 /// URLs glued to text): they are never searched for and bloat the index.
 const MAX_TOKEN_LEN: usize = 40;
 
-/// Slots of one analyzer's memo (64 bytes each: 1 MiB). tantivy keeps an
-/// analyzer per text field and indexing thread for a segment's life.
+/// Slots of one analyzer's memo at most (64 bytes each: 1 MiB). tantivy
+/// keeps an analyzer per text field and indexing thread for a segment's life.
 const MEMO_SLOTS: usize = 1 << 14;
 
 /// The analyzer behind `text` fields.
@@ -116,10 +116,16 @@ impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
 /// keeps the frequent words in. Misses go to tantivy's own stemmer, so the
 /// memo can never disagree with it.
 struct Memo {
-    /// Allocated on the first word: query analyzers seldom need it.
-    slots: Vec<[u8; SLOT]>,
+    /// `SLOT` bytes per slot, a power of two of them. It starts small (a
+    /// query or a snippet stems a few hundred words, and the analyzer is
+    /// cloned for each) and grows, emptied, while misses outnumber slots.
+    slots: Vec<u8>,
+    misses: usize,
     stemmer: TextAnalyzer,
 }
+
+/// Slots of a new memo (32 KiB).
+const FIRST_SLOTS: usize = 1 << 9;
 
 /// A slot: word length (0 = empty), stem length, the word, the stem.
 const SLOT: usize = 64;
@@ -140,6 +146,7 @@ impl Memo {
     fn new() -> Memo {
         Memo {
             slots: Vec::new(),
+            misses: 0,
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
                 .build(),
@@ -153,12 +160,20 @@ impl Memo {
             *word = self.stem_uncached(word);
             return;
         }
-        if self.slots.is_empty() {
-            // Zeroed in one allocation (calloc): pages are touched as used.
-            self.slots = vec![[0u8; SLOT]; MEMO_SLOTS];
+        let slots = self.slots.len() / SLOT;
+        if slots == 0 || (self.misses > 2 * slots && slots < MEMO_SLOTS) {
+            // Zeroed by the allocator (calloc): no page is touched before use.
+            let grown = if slots == 0 {
+                FIRST_SLOTS
+            } else {
+                (slots * 4).min(MEMO_SLOTS)
+            };
+            self.slots = vec![0u8; grown * SLOT];
+            self.misses = 0;
         }
-        let at = (xxhash_rust::xxh3::xxh3_64(key) as usize) & (MEMO_SLOTS - 1);
-        let slot = &self.slots[at];
+        let mask = self.slots.len() / SLOT - 1;
+        let at = ((xxhash_rust::xxh3::xxh3_64(key) as usize) & mask) * SLOT;
+        let slot = &self.slots[at..at + SLOT];
         if usize::from(slot[0]) == key.len() && &slot[KEY_AT..KEY_AT + key.len()] == key {
             let stem = &slot[STEM_AT..STEM_AT + usize::from(slot[1])];
             if let Ok(stem) = std::str::from_utf8(stem) {
@@ -167,9 +182,10 @@ impl Memo {
                 return;
             }
         }
+        self.misses += 1;
         let stem = self.stem_uncached(word);
         if stem.len() <= MAX_STEM {
-            let slot = &mut self.slots[at];
+            let slot = &mut self.slots[at..at + SLOT];
             slot[0] = key.len() as u8;
             slot[1] = stem.len() as u8;
             slot[KEY_AT..KEY_AT + key.len()].copy_from_slice(key);
@@ -235,6 +251,7 @@ mod tests {
         assert!(long.len() > MAX_KEY);
         memo.stem(&mut long);
         assert_eq!(long, "internationalisationsandsomemor");
+        assert_eq!(memo.slots.len(), MEMO_SLOTS * SLOT, "grown to full size");
         for _ in 0..2 {
             let mut w = "nations".to_string();
             memo.stem(&mut w);
