@@ -15,6 +15,7 @@ use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod lock;
+mod merge;
 mod stats;
 mod update;
 
@@ -165,9 +166,12 @@ impl NewsIndex {
     pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexWriter> {
         let threads = threads.clamp(1, 8);
         let heap = heap_bytes.max(threads * MIN_HEAP_PER_THREAD);
-        self.index
+        let writer: IndexWriter = self
+            .index
             .writer_with_num_threads(threads, heap)
-            .map_err(|e| Error::tantivy(&self.dir, "cannot open a writer", e))
+            .map_err(|e| Error::tantivy(&self.dir, "cannot open a writer", e))?;
+        writer.set_merge_policy(Box::new(merge::CappedMerges::default()));
+        Ok(writer)
     }
 
     /// A reader at the last commit; it does not follow later commits.
