@@ -79,6 +79,9 @@ pub struct IngestSummary {
     /// A file could not be read through: its old documents were kept.
     #[serde(skip)]
     pub failed_reads: bool,
+    /// Documents handed to the writer.
+    #[serde(skip)]
+    pub docs_written: u64,
 }
 
 /// Told of the run's progress, from several threads.
@@ -640,6 +643,24 @@ impl Worker<'_> {
     }
 }
 
+/// Documents between two `release_free_memory` calls.
+const TRIM_EVERY: u64 = 4096;
+
+/// Gives the memory allocator's free pages back to the system. When tantivy
+/// flushes a segment it frees its indexing arena and serializing buffers,
+/// and glibc keeps them in its per-thread arenas; without this, the freed
+/// and the new arenas are both resident, and peak RSS on a million
+/// generated articles went from 440 MB to 657 MB. A call costs about a
+/// millisecond.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the kernel; it
+    // has no preconditions and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Applies one message from the workers.
 #[allow(clippy::too_many_arguments)]
 fn apply(
@@ -667,6 +688,10 @@ fn apply(
                     .add_document(doc)
                     .map_err(|e| Error::tantivy(index.dir(), "cannot add a document", e))?;
                 committer.pending += 1;
+                summary.docs_written += 1;
+                if summary.docs_written.is_multiple_of(TRIM_EVERY) {
+                    release_free_memory();
+                }
                 crashtest::point("doc");
             }
         }
