@@ -324,43 +324,33 @@ fn shape(word: &str) -> ([u8; 8], u32, u32) {
 
 /// `shape_chars` for ASCII words, without decoding characters.
 fn shape_ascii(word: &str) -> ([u8; 8], u32, u32) {
-    let mut out = [0u8; 8];
-    let mut n = 0;
-    let mut last = 0u8;
-    let (mut upper, mut lower) = (0, 0);
+    let mut shape = Shape::default();
     for b in word.bytes() {
-        let s = match b {
+        let class = match b {
             b'A'..=b'Z' => {
-                upper += 1;
+                shape.upper += 1;
                 b'X'
             }
             b'a'..=b'z' => {
-                lower += 1;
+                shape.lower += 1;
                 b'x'
             }
             b'0'..=b'9' => b'd',
             b => b,
         };
-        if s != last && n < out.len() {
-            out[n] = s;
-            n += 1;
-        }
-        last = s;
+        shape.push(class);
     }
-    (out, upper, lower)
+    shape.done()
 }
 
 fn shape_chars(word: &str) -> ([u8; 8], u32, u32) {
-    let mut out = [0u8; 8];
-    let mut n = 0;
-    let mut last = 0u8;
-    let (mut upper, mut lower) = (0, 0);
+    let mut shape = Shape::default();
     for c in word.chars() {
-        let s = if c.is_uppercase() {
-            upper += 1;
+        let class = if c.is_uppercase() {
+            shape.upper += 1;
             b'X'
         } else if c.is_lowercase() {
-            lower += 1;
+            shape.lower += 1;
             b'x'
         } else if c.is_numeric() {
             b'd'
@@ -369,13 +359,33 @@ fn shape_chars(word: &str) -> ([u8; 8], u32, u32) {
         } else {
             b'?'
         };
-        if s != last && n < out.len() {
-            out[n] = s;
-            n += 1;
-        }
-        last = s;
+        shape.push(class);
     }
-    (out, upper, lower)
+    shape.done()
+}
+
+/// A word's shape as it is built: runs of one class collapsed.
+#[derive(Default)]
+struct Shape {
+    out: [u8; 8],
+    n: usize,
+    last: u8,
+    upper: u32,
+    lower: u32,
+}
+
+impl Shape {
+    fn push(&mut self, class: u8) {
+        if class != self.last && self.n < self.out.len() {
+            self.out[self.n] = class;
+            self.n += 1;
+        }
+        self.last = class;
+    }
+
+    fn done(self) -> ([u8; 8], u32, u32) {
+        (self.out, self.upper, self.lower)
+    }
 }
 
 fn suffix(l: &[u8], k: usize) -> &[u8] {
