@@ -16,7 +16,7 @@
 
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 const COMMON: &str = include_str!("../schema/entities/common-words.txt");
@@ -217,12 +217,6 @@ fn main() -> std::io::Result<()> {
     let mut bytes = 0u64;
     let mut files = 0u64;
     let mut feed: Option<BufWriter<fs::File>> = None;
-    let write = |path: &Path, text: &str| -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        fs::write(path, text)
-    };
     for i in 0..n {
         let section = SECTIONS[rng.zipf(SECTIONS.len())];
         let title = lex.headline(&mut rng);
@@ -232,7 +226,9 @@ fn main() -> std::io::Result<()> {
         let (hour, minute) = (rng.below(24), rng.below(60));
         let byline = format!("{} {}", rng.pick(&lex.first), rng.pick(&lex.last));
         let bucket = format!("{:04}", i / 1000);
-        let text = match i % 10 {
+        // One-article layouts give their file; JSON Lines records are
+        // appended to the open feed file.
+        let file: Option<(PathBuf, String)> = match i % 10 {
             0..=2 => {
                 let caption = format!("{}. Photo: {} via Wire", lex.headline(&mut rng), byline);
                 let path = out.join("site").join(&bucket).join(format!("{i:07}.txt"));
@@ -240,9 +236,7 @@ fn main() -> std::io::Result<()> {
                 let text = format!(
                     "{capitalised_section}\n\n{title}\n\n{caption}\n{caption}\nAdvertisement\n\nBy {byline}\n\n{body}\n\nShare this article\n"
                 );
-                write(&path, &text)?;
-                files += 1;
-                text.len()
+                Some((path, text))
             }
             3 | 4 => {
                 let path = out
@@ -252,9 +246,7 @@ fn main() -> std::io::Result<()> {
                     .join(&bucket)
                     .join(format!("{i:07}.txt"));
                 let text = format!("{title}\n\n{body}\n");
-                write(&path, &text)?;
-                files += 1;
-                text.len()
+                Some((path, text))
             }
             5 | 6 => {
                 let path = out
@@ -264,9 +256,7 @@ fn main() -> std::io::Result<()> {
                 let text = format!(
                     "-- {title}\n-- By {byline}\n-- {year}-{month:02}-{day:02} {hour:02}:{minute:02} UTC\n-- https://wire.example.com/{i}\n\nLONDON (Wire) - {body}\n"
                 );
-                write(&path, &text)?;
-                files += 1;
-                text.len()
+                Some((path, text))
             }
             7 => {
                 let path = out
@@ -279,9 +269,7 @@ fn main() -> std::io::Result<()> {
                     json_str(&byline),
                     json_str(&body)
                 );
-                write(&path, &text)?;
-                files += 1;
-                text.len()
+                Some((path, text))
             }
             _ => {
                 // Records 8 and 9 of every ten: 1,000 records a file.
@@ -309,10 +297,18 @@ fn main() -> std::io::Result<()> {
                 if let Some(f) = feed.as_mut() {
                     f.write_all(line.as_bytes())?;
                 }
-                line.len()
+                bytes += line.len() as u64;
+                None
             }
         };
-        bytes += text as u64;
+        if let Some((path, text)) = file {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::write(&path, &text)?;
+            files += 1;
+            bytes += text.len() as u64;
+        }
     }
     if let Some(mut f) = feed.take() {
         f.flush()?;
