@@ -49,6 +49,19 @@ fn update(env: &Env, context: &str) -> Summary {
     summary
 }
 
+/// `index --json EXTRA... ARCHIVE`, which must exit with `code`.
+fn index_exits(env: &Env, extra: &[&str], code: i32) -> Summary {
+    let out = env
+        .cmd()
+        .args(["index", "--json"])
+        .args(extra)
+        .arg(&env.archive)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 fn append(path: &Path, text: &str) {
     let mut content = fs::read_to_string(path).expect("read");
     content.push_str(text);
@@ -230,14 +243,7 @@ fn an_empty_archive_folder_keeps_its_articles() {
     for f in ["headline/tech/007.txt", "headline/sport/005.txt"] {
         fs::remove_file(env.archive.join(f)).expect("rm");
     }
-    let out = env
-        .cmd()
-        .args(["index", "--json"])
-        .arg(&env.archive)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = index_exits(&env, &[], 1);
     assert_eq!((summary.deleted, summary.docs_total), (0, 2));
     assert!(
         summary.skipped[0]
@@ -247,14 +253,7 @@ fn an_empty_archive_folder_keeps_its_articles() {
         summary.skipped
     );
     // --full is the way to empty it.
-    let out = env
-        .cmd()
-        .args(["index", "--full", "--json"])
-        .arg(&env.archive)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = index_exits(&env, &["--full"], 0);
     assert_eq!((summary.deleted, summary.docs_total), (2, 0));
 }
 
@@ -572,14 +571,7 @@ fn a_half_read_file_deleted_before_the_next_run_leaves_nothing() {
 #[test]
 fn no_entities_then_entities_reindexes_every_article() {
     let env = archive();
-    let out = env
-        .cmd()
-        .args(["index", "--json", "--no-entities"])
-        .arg(&env.archive)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    let summary = index_exits(&env, &["--no-entities"], 0);
     assert_eq!(summary.counts(), (ARTICLES, 0, 0, 0));
     let listing = env.run(&["entities", "--json"]);
     assert_eq!(listing.status.code(), Some(1), "no entities were indexed");
