@@ -79,9 +79,6 @@ pub struct IngestSummary {
     /// A file could not be read through: its old documents were kept.
     #[serde(skip)]
     pub failed_reads: bool,
-    /// Documents handed to the writer.
-    #[serde(skip)]
-    pub docs_written: u64,
 }
 
 /// Told of the run's progress, from several threads.
@@ -225,6 +222,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             req.commit_interval
         },
         pending: 0,
+        written: 0,
         last: Instant::now(),
         commits: 0,
     };
@@ -687,8 +685,8 @@ fn apply(
                     .add_document(doc)
                     .map_err(|e| Error::tantivy(index.dir(), "cannot add a document", e))?;
                 committer.pending += 1;
-                summary.docs_written += 1;
-                if summary.docs_written.is_multiple_of(TRIM_EVERY) {
+                committer.written += 1;
+                if committer.written.is_multiple_of(TRIM_EVERY) {
                     release_free_memory();
                 }
                 crashtest::point("doc");
@@ -796,6 +794,9 @@ struct Committer<'a> {
     interval: Duration,
     /// Changed documents since the last commit.
     pending: u64,
+    /// Documents handed to the writer this run (the cadence of
+    /// `release_free_memory`).
+    written: u64,
     last: Instant,
     commits: u32,
 }
