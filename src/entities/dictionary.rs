@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::features::PremixedState;
+use super::gazetteer::{self, Gazetteer};
 use super::tokens::tokenize;
 use super::Kind;
 use crate::error::{Error, Result};
@@ -98,10 +99,12 @@ pub struct Dictionary {
     case_sensitive: HashMap<String, usize, PremixedState>,
     /// `key()` of a demonym -> its country.
     demonyms: HashMap<String, usize, PremixedState>,
-    /// Hash of lowercase token runs -> `gaz` mask, for the tagger's features.
+    /// Lowercase token runs -> `gaz` mask, for the tagger's features.
     /// Built from the shipped dictionaries only, so the user's file cannot
     /// shift what the tagger was trained on.
-    gazetteer: HashMap<u64, u16, PremixedState>,
+    gazetteer: Gazetteer,
+    /// The runs while the shipped lists load; empty after.
+    gaz_runs: gazetteer::Builder,
     /// Last word of a known person's name -> that person ("Putin").
     surnames: HashMap<String, usize, PremixedState>,
     /// `key()`s the user hid.
@@ -157,18 +160,6 @@ pub fn key(name: &str) -> String {
         }
     }
     out
-}
-
-/// Hash of a run of lowercase tokens, the way the tagger computes it.
-pub fn run_hash(tokens: &[&str]) -> u64 {
-    let mut h = super::features::SEED;
-    for (i, t) in tokens.iter().enumerate() {
-        if i > 0 {
-            h = super::features::hash_bytes(h, b" ");
-        }
-        h = super::features::hash_bytes(h, t.as_bytes());
-    }
-    h
 }
 
 /// The words of a name's `key()`.
@@ -244,6 +235,7 @@ impl Dictionary {
         dict.load_list(ORG_WORDS, gaz::ORG_WORD);
         dict.load_list(ORG_WORDS_NEWS, gaz::ORG_WORD);
         dict.load_list(COMMON_WORDS, gaz::COMMON);
+        dict.gazetteer = std::mem::take(&mut dict.gaz_runs).build();
         dict.fingerprint = fingerprint(&BUILTIN_TEXTS);
         Ok(dict)
     }
@@ -309,8 +301,8 @@ impl Dictionary {
         !self.hidden.is_empty() && self.hidden.contains(k)
     }
 
-    pub fn gazetteer(&self, hash: u64) -> u16 {
-        self.gazetteer.get(&hash).copied().unwrap_or(0)
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
     }
 
     pub fn forced(&self) -> &[(Vec<String>, usize)] {
@@ -343,7 +335,7 @@ impl Dictionary {
             return;
         }
         let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        *self.gazetteer.entry(run_hash(&refs)).or_insert(0) |= bit;
+        self.gaz_runs.add(&refs, bit);
     }
 
     /// Reads `name<TAB>type<TAB>aliases<TAB>demonyms<TAB>flags` lines.

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
+use super::gazetteer;
 use super::tokens::Token;
 
 pub const SEED: u64 = 0xcbf2_9ce4_8422_2325;
@@ -104,6 +105,12 @@ impl<'a> Doc<'a> {
             shapes.push(sh);
             if up > 0 {
                 capitalised.insert(h);
+                // `match_gazetteer` will ask about this word, and about the
+                // word before it.
+                dict.gazetteer().prefetch(h);
+                if let Some(&before) = lower_hash.len().checked_sub(2).and_then(|b| lower_hash.get(b)) {
+                    dict.gazetteer().prefetch(before);
+                }
             }
         }
         // A bitmap of the capitalised words' hashes answers "no" for most
@@ -163,6 +170,7 @@ impl<'a> Doc<'a> {
     }
 
     fn match_gazetteer(&mut self, dict: &Dictionary) {
+        let gazetteer = dict.gazetteer();
         let n = self.tokens.len();
         let mut i = 0;
         while i < n {
@@ -170,12 +178,13 @@ impl<'a> Doc<'a> {
                 // A lower-case word matters as the left neighbour of a name:
                 // "lawmaker Yoo", "striker Shearer".
                 if i + 1 < n && self.word(i + 1).starts_with(char::is_uppercase) {
-                    self.gaz_begin[i] |= dict.gazetteer(self.lower_hash[i]);
+                    self.gaz_begin[i] |= gazetteer.get(self.lower_hash[i]).bits;
                 }
                 i += 1;
                 continue;
             }
-            // Longest run first; each length's bits are kept.
+            // Longest run first; each length's bits are kept. A run that no
+            // entry continues ends the search.
             let mut h = self.lower_hash[i];
             let mut best = 0;
             for len in 1..=GAZ_MAX_TOKENS.min(n - i) {
@@ -184,15 +193,18 @@ impl<'a> Doc<'a> {
                     if self.tokens[j].line_start {
                         break;
                     }
-                    h = hash_bytes(hash_bytes(h, b" "), self.lower(j).as_bytes());
+                    h = gazetteer::extend(h, false, self.lower(j));
                 }
-                let bits = dict.gazetteer(h);
-                if bits != 0 {
-                    self.gaz_begin[i] |= bits;
+                let run = gazetteer.get(h);
+                if run.bits != 0 {
+                    self.gaz_begin[i] |= run.bits;
                     for k in i + 1..=j {
-                        self.gaz_inside[k] |= bits;
+                        self.gaz_inside[k] |= run.bits;
                     }
                     best = len;
+                }
+                if !run.continues {
+                    break;
                 }
             }
             i += best.max(1);

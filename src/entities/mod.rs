@@ -10,6 +10,7 @@
 pub mod conll;
 pub mod dictionary;
 mod features;
+mod gazetteer;
 mod model;
 mod resolve;
 pub mod tokens;
