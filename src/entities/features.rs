@@ -234,13 +234,21 @@ impl<'a> Doc<'a> {
     /// tag two back made CoNLL dev F1 worse, 0.899 against 0.901.)
     pub fn features(&self, i: usize, prev: u8, out: &mut Vec<u64>) {
         out.clear();
+        self.own_features(i, out);
+        self.prev_features(i, prev, out);
+    }
+
+    /// The features of token `i` that do not read the tag before it: all
+    /// but a handful. The tagger computes them a token ahead, so that their
+    /// weights are on their way while the token before is scored. Appended
+    /// to `out`.
+    pub fn own_features(&self, i: usize, out: &mut Vec<u64>) {
         let n = self.len();
         let t = &self.tokens[i];
         let l = self.lower(i).as_bytes();
         let lh = self.lower_hash[i];
         let w = hash_bytes(SEED, self.word(i).as_bytes());
         let sh = u64::from_le_bytes(self.shapes[i]);
-        let p1 = u64::from(prev);
         let start = u64::from(t.sentence_start as u8 | (self.caps_line[i] as u8) << 1);
         // Neighbours stop at line ends; BOUNDARY stands in for a missing one.
         const BOUNDARY: u64 = 0x5eed_b0d7;
@@ -264,9 +272,6 @@ impl<'a> Doc<'a> {
             fu(6, &[hash_bytes(SEED, suffix(l, 3))]),
             fu(7, &[hash_bytes(SEED, suffix(l, 4))]),
             fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
-            fu(9, &[p1]),
-            fu(11, &[p1, sh]),
-            fu(12, &[p1, lh]),
             fu(13, &[prev_l]),
             fu(14, &[next_l]),
             fu(15, &[prev_l, lh]),
@@ -280,7 +285,7 @@ impl<'a> Doc<'a> {
             fu(27, &[prev_l, sh]),
             fu(28, &[sh, next_l]),
         ]);
-        // The gazetteer, for this token and its neighbours.
+        // The gazetteer, for the token's neighbours.
         let around = |j: Option<usize>, begin_only: bool| {
             j.map_or(0, |j| {
                 if begin_only {
@@ -293,12 +298,6 @@ impl<'a> Doc<'a> {
         let (left, right) = (around(i.checked_sub(1), false), around(after(1), true));
         for (bit, _) in gaz::ALL {
             let b = u64::from(bit);
-            if self.gaz_begin[i] & bit != 0 {
-                out.push(fu(22, &[b, p1]));
-            }
-            if self.gaz_inside[i] & bit != 0 {
-                out.push(fu(23, &[b, p1]));
-            }
             if left & bit != 0 {
                 out.push(fu(24, &[b]));
             }
@@ -309,6 +308,23 @@ impl<'a> Doc<'a> {
         if self.word(i).starts_with(char::is_uppercase) {
             let seen = self.seen_lower.contains(&lh);
             out.push(fu(26, &[u64::from(seen), start]));
+        }
+    }
+
+    /// The features of token `i` that read the tag before it, appended.
+    pub fn prev_features(&self, i: usize, prev: u8, out: &mut Vec<u64>) {
+        let p1 = u64::from(prev);
+        let sh = u64::from_le_bytes(self.shapes[i]);
+        out.extend_from_slice(&[fu(9, &[p1]), fu(11, &[p1, sh]), fu(12, &[p1, self.lower_hash[i]])]);
+        // The gazetteer, for this token.
+        for (bit, _) in gaz::ALL {
+            let b = u64::from(bit);
+            if self.gaz_begin[i] & bit != 0 {
+                out.push(fu(22, &[b, p1]));
+            }
+            if self.gaz_inside[i] & bit != 0 {
+                out.push(fu(23, &[b, p1]));
+            }
         }
     }
 }

@@ -111,16 +111,23 @@ impl Model {
         }
     }
 
-    fn scores(&self, feats: &[u64]) -> [i32; CLASSES] {
-        // The table is larger than the cache: ask for every slot first, so
-        // the misses overlap instead of queueing one after another.
+    /// Asks for the slots of `feats` ahead of `add`: the table is larger
+    /// than the cache, and misses that overlap cost little more than one.
+    #[inline]
+    fn prefetch(&self, feats: &[u64]) {
         #[cfg(target_arch = "x86_64")]
         for &f in feats {
             let p = &self.slots[slot(f, self.shift)] as *const Slot as *const i8;
             // SAFETY: a prefetch is a hint that never faults; p points into `slots`.
             unsafe { std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0) };
         }
-        let mut s = [0i32; CLASSES];
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = feats;
+    }
+
+    /// Adds the weights of `feats` to `s`.
+    #[inline]
+    fn add(&self, feats: &[u64], s: &mut [i32; CLASSES]) {
         for &f in feats {
             if let Some(w) = self.get(f) {
                 for c in 0..CLASSES {
@@ -128,26 +135,51 @@ impl Model {
                 }
             }
         }
-        s
     }
 
     /// BIO tags for every token of `doc`.
     pub fn tag(&self, doc: &Doc) -> Vec<u8> {
-        let mut tags = Vec::with_capacity(doc.len());
-        let mut feats = Vec::with_capacity(64);
+        let n = doc.len();
+        let mut tags = Vec::with_capacity(n);
+        // The features of this token that do not depend on the tag before
+        // it, and of the next one when it will surely be asked about: the
+        // next token's weights load while this one is scored. (Ints add up
+        // alike in any order, so the scores are exactly the plain ones.)
+        let mut own = Vec::with_capacity(64);
+        let mut own_next = Vec::with_capacity(64);
+        let mut own_ready = false;
+        let mut with_prev = Vec::with_capacity(16);
         let mut prev = 0u8;
-        for i in 0..doc.len() {
+        for i in 0..n {
             if doc.tokens[i].line_start {
                 prev = 0;
             }
+            let next_ready = i + 1 < n && doc.needs_model(i + 1, 0);
+            if next_ready {
+                own_next.clear();
+                doc.own_features(i + 1, &mut own_next);
+                self.prefetch(&own_next);
+            }
             let tag = if doc.needs_model(i, prev) {
-                doc.features(i, prev, &mut feats);
-                best(&self.scores(&feats), prev)
+                if !own_ready {
+                    own.clear();
+                    doc.own_features(i, &mut own);
+                    self.prefetch(&own);
+                }
+                with_prev.clear();
+                doc.prev_features(i, prev, &mut with_prev);
+                self.prefetch(&with_prev);
+                let mut s = [0i32; CLASSES];
+                self.add(&own, &mut s);
+                self.add(&with_prev, &mut s);
+                best(&s, prev)
             } else {
                 0
             };
             tags.push(tag);
             prev = tag;
+            std::mem::swap(&mut own, &mut own_next);
+            own_ready = next_ready;
         }
         tags
     }
