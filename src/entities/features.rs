@@ -67,6 +67,29 @@ pub struct Doc<'a> {
     seen_lower: HashSet<u64, PremixedState>,
     /// Sentence (by line) is written in capitals, like wire headlines.
     caps_line: Vec<bool>,
+    /// What each token's first character is, asked of every token, often twice.
+    first: Vec<First>,
+}
+
+/// The first character of a token, as `needs_model` sorts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum First {
+    Upper,
+    Lower,
+    /// Punctuation that never continues a name.
+    Stop,
+    Other,
+}
+
+impl First {
+    fn of(word: &str) -> First {
+        match word.chars().next() {
+            Some(c) if c.is_uppercase() => First::Upper,
+            Some(c) if c.is_lowercase() => First::Lower,
+            Some(',' | '.' | '(' | ')' | '"' | ';' | ':') => First::Stop,
+            _ => First::Other,
+        }
+    }
 }
 
 impl<'a> Doc<'a> {
@@ -76,6 +99,7 @@ impl<'a> Doc<'a> {
         let mut lower_at = Vec::with_capacity(n);
         let mut lower_hash = Vec::with_capacity(n);
         let mut shapes = Vec::with_capacity(n);
+        let mut first = Vec::with_capacity(n);
         // Capitalised words are few: collect them, then mark those the
         // article also writes in lower case (lookups in a small set are
         // cheaper than inserting every lower-case word).
@@ -90,12 +114,14 @@ impl<'a> Doc<'a> {
                 (line_from, upper, lowercase) = (i, 0, 0);
             }
             let word = &text[t.start..t.end];
+            first.push(First::of(word));
             let from = lower.len();
             let (sh, up, low) = shape(word);
             upper += up;
             lowercase += low;
             if word.is_ascii() {
-                lower.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+                lower.push_str(word);
+                lower[from..].make_ascii_lowercase();
             } else {
                 lower.extend(word.chars().flat_map(char::to_lowercase));
             }
@@ -120,9 +146,9 @@ impl<'a> Doc<'a> {
             maybe_capitalised[(h >> 58) as usize] |= 1 << (h & 63);
         }
         let mut seen_lower = HashSet::with_capacity_and_hasher(16, PremixedState::default());
-        for (t, h) in tokens.iter().zip(&lower_hash) {
+        for (&f, h) in first.iter().zip(&lower_hash) {
             if maybe_capitalised[(h >> 58) as usize] & (1 << (h & 63)) != 0
-                && text[t.start..t.end].starts_with(char::is_lowercase)
+                && f == First::Lower
                 && capitalised.contains(h)
             {
                 seen_lower.insert(*h);
@@ -141,6 +167,7 @@ impl<'a> Doc<'a> {
             gaz_inside: vec![0; n],
             seen_lower,
             caps_line,
+            first,
         };
         doc.match_gazetteer(dict);
         doc
@@ -174,10 +201,10 @@ impl<'a> Doc<'a> {
         let n = self.tokens.len();
         let mut i = 0;
         while i < n {
-            if !self.word(i).starts_with(char::is_uppercase) && !self.caps_line[i] {
+            if self.first[i] != First::Upper && !self.caps_line[i] {
                 // A lower-case word matters as the left neighbour of a name:
                 // "lawmaker Yoo", "striker Shearer".
-                if i + 1 < n && self.word(i + 1).starts_with(char::is_uppercase) {
+                if i + 1 < n && self.first[i + 1] == First::Upper {
                     self.gaz_begin[i] |= gazetteer.get(self.lower_hash[i]).bits;
                 }
                 i += 1;
@@ -215,19 +242,16 @@ impl<'a> Doc<'a> {
     /// is outside any name. Names start with a capital; inside one, small
     /// words ("Bank of England", "van Gogh") continue it.
     pub fn needs_model(&self, i: usize, prev: u8) -> bool {
-        let word = self.word(i);
-        let first = word.chars().next().unwrap_or(' ');
-        if first.is_uppercase() {
-            return true;
+        match self.first[i] {
+            First::Upper => true,
+            f if prev != 0 => f != First::Stop,
+            First::Lower => {
+                self.word(i).len() <= 3
+                    && self.first.get(i + 1) == Some(&First::Upper)
+                    && !self.tokens[i].sentence_start
+            }
+            _ => false,
         }
-        if prev != 0 {
-            return !matches!(first, ',' | '.' | '(' | ')' | '"' | ';' | ':');
-        }
-        first.is_lowercase()
-            && word.len() <= 3
-            && i + 1 < self.len()
-            && self.word(i + 1).starts_with(char::is_uppercase)
-            && !self.tokens[i].sentence_start
     }
 
     /// The features of token `i`, given the tag of the token before it. (The
@@ -305,7 +329,7 @@ impl<'a> Doc<'a> {
                 out.push(fu(25, &[b]));
             }
         }
-        if self.word(i).starts_with(char::is_uppercase) {
+        if self.first[i] == First::Upper {
             let seen = self.seen_lower.contains(&lh);
             out.push(fu(26, &[u64::from(seen), start]));
         }
