@@ -27,7 +27,22 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// The character at byte `at` of `text` (a boundary), decoding only when
+/// it is not ASCII: most news text is, and this runs once per character.
+#[inline]
+fn char_at(text: &str, at: usize) -> Option<char> {
+    match text.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text[at..].chars().next(),
+        None => None,
+    }
 }
 
 fn is_apostrophe(c: char) -> bool {
@@ -42,9 +57,8 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut sentence_start = true;
     let mut line_start = true;
     while pos < bytes.len() {
-        let c = match text[pos..].chars().next() {
-            Some(c) => c,
-            None => break,
+        let Some(c) = char_at(text, pos) else {
+            break;
         };
         if c.is_whitespace() {
             if c == '\n' || c == '\u{2029}' {
@@ -90,33 +104,35 @@ fn possessive_s(rest: &str) -> bool {
 /// initialisms, periods, commas, slashes and colons.
 fn word_end(text: &str, start: usize) -> usize {
     let mut end = start;
-    let mut chars = text[start..].char_indices().peekable();
+    let mut at = start;
     let mut last_was_digit = false;
     let mut dotted = false;
     let mut letters_since_dot = 0usize;
-    while let Some((i, c)) = chars.next() {
-        let at = start + i;
+    while let Some(c) = char_at(text, at) {
+        let len = c.len_utf8();
         if is_word_char(c) {
-            end = at + c.len_utf8();
+            at += len;
+            end = at;
             last_was_digit = c.is_ascii_digit();
             letters_since_dot += 1;
             continue;
         }
-        let next = chars.peek().map(|&(_, n)| n);
+        let next = char_at(text, at + len);
         let next_is_word = next.is_some_and(is_word_char);
         match c {
             '-' if next_is_word => {}
             '.' if next_is_word && letters_since_dot == 1 && !last_was_digit => {
                 // "U.S": a dotted initialism continues.
                 dotted = true;
-                end = at + c.len_utf8();
+                at += len;
+                end = at;
                 letters_since_dot = 0;
                 continue;
             }
             '.' | ',' | '/' | ':' if last_was_digit && next.is_some_and(|n| n.is_ascii_digit()) => {}
             c if is_apostrophe(c) && next_is_word => {
                 // "Korea's" splits before the 's; "O'Neill" stays whole.
-                let rest = &text[at + c.len_utf8()..];
+                let rest = &text[at + len..];
                 let possessive = possessive_s(rest);
                 let negation =
                     at > start + 1 && text[start..at].ends_with(['n', 'N']) && rest.starts_with(['t', 'T']);
@@ -126,7 +142,8 @@ fn word_end(text: &str, start: usize) -> usize {
             }
             _ => break,
         }
-        end = at + c.len_utf8();
+        at += len;
+        end = at;
         letters_since_dot = 0;
     }
     // A trailing period belongs to initials and known abbreviations.
