@@ -19,6 +19,7 @@ pub struct Raw {
     pub weak: bool,
 }
 
+#[derive(Clone)]
 struct Candidate {
     raw: Raw,
     name: String,
@@ -43,10 +44,28 @@ fn clean(surface: &str) -> String {
 pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     let dict = &ex.dict;
     let mut cands: Vec<Candidate> = Vec::with_capacity(raw.len());
+    // An article names the same things again and again: what a surface
+    // form read as a kind resolved to (the index of its first candidate,
+    // None when hidden) is looked up once.
+    let mut seen: HashMap<(&str, Kind), Option<usize>, PremixedState> =
+        HashMap::with_capacity_and_hasher(raw.len(), PremixedState::default());
     for r in raw {
         let surface = &parts[r.part][r.start..r.end];
+        match seen.get(&(surface, r.kind)) {
+            Some(&Some(first)) => {
+                let again = Candidate {
+                    raw: r,
+                    ..cands[first].clone()
+                };
+                cands.push(again);
+                continue;
+            }
+            Some(None) => continue,
+            None => {}
+        }
         let sk = key(surface);
         if dict.is_hidden_key(&sk) {
+            seen.insert((surface, r.kind), None);
             continue;
         }
         // A demonym ("North Korean") names its country when the setting
@@ -83,8 +102,10 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 known: false,
             },
         };
+        seen.insert((surface, r.kind), Some(cands.len()));
         cands.push(cand);
     }
+    drop(seen);
 
     // Short forms: "Putin" after "Vladimir Putin", "Kim" after "Kim Jong Un".
     let full_names: Vec<(Vec<String>, String)> = {
