@@ -197,6 +197,11 @@ mod tests {
             words("Agency/Korea 4.5 p.m. end."),
             ["Agency", "/", "Korea", "4.5", "p.m.", "end", "."]
         );
+        // Non-ASCII letters inside and around words, where the scan decodes.
+        assert_eq!(
+            words("Łódź\u{2019}s São-Paulo naïve É.U. 3,5\u{2029}Ωmega"),
+            ["Łódź", "\u{2019}s", "São-Paulo", "naïve", "É.U.", "3,5", "Ωmega"]
+        );
     }
 
     #[test]
