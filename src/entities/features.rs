@@ -134,8 +134,8 @@ impl<'a> Doc<'a> {
                 // `match_gazetteer` will ask about this word, and about the
                 // word before it.
                 dict.gazetteer().prefetch(h);
-                if let Some(&before) = lower_hash.len().checked_sub(2).and_then(|b| lower_hash.get(b)) {
-                    dict.gazetteer().prefetch(before);
+                if i > 0 {
+                    dict.gazetteer().prefetch(lower_hash[i - 1]);
                 }
             }
         }
