@@ -35,14 +35,14 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let ex = Extractor::new(Dictionary::builtin()?, Settings::default())?;
     let load = started.elapsed();
-    // Five rounds: a shared machine's noise shows as their spread; the
-    // median is the figure to quote.
     let mut digest = xxhash_rust::xxh3::Xxh3::new();
     for (title, body) in &articles {
         for m in ex.extract(&[title, body]) {
             digest.update(format!("{}:{}:{}:{:?}:{}\n", m.part, m.start, m.end, m.kind, m.name).as_bytes());
         }
     }
+    // Five rounds: a shared machine's noise shows as their spread; the
+    // median is the figure to quote.
     let mut rounds = Vec::new();
     let mut mentions = 0usize;
     for _ in 0..5 {
