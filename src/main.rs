@@ -1,5 +1,11 @@
 //! The newsidx binary: parses arguments, runs the command, maps the outcome to an exit code.
 
+// Ingest allocates many small, short-lived values on four busy threads
+// (parsers and tantivy's indexers); mimalloc's per-thread free lists make that
+// 10-15% cheaper in CPU than glibc's malloc (README "Speed").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod commands;
 
