@@ -68,7 +68,7 @@ impl Rules {
     pub fn is_boilerplate(&self, line: &str) -> bool {
         let line = line.trim();
         !line.is_empty()
-            && ((collapsed_len(line) <= self.boilerplate_max
+            && ((collapsed_len_at_most(line, self.boilerplate_max)
                 && self.boilerplate_lines.contains(&normalise_key(line)))
                 || self.boilerplate.is_match(line))
     }
@@ -100,14 +100,23 @@ impl Rules {
     }
 }
 
-/// The byte length of `s` with runs of white space made one space, which
-/// is at most 3 times that of its normalised key (lower-casing shrinks a
-/// character to no less than a third: the Kelvin sign to "k").
-fn collapsed_len(s: &str) -> usize {
-    s.split_whitespace()
-        .map(|w| w.len() + 1)
-        .sum::<usize>()
-        .saturating_sub(1)
+/// Whether the byte length of `s` with runs of white space made one space
+/// is at most `max`; that length is at most 3 times that of its normalised
+/// key (lower-casing shrinks a character to no less than a third: the Kelvin
+/// sign to "k"). Stops reading once past `max`: every body line is asked.
+fn collapsed_len_at_most(s: &str, max: usize) -> bool {
+    if s.len() <= max {
+        return true;
+    }
+    // Each word counts with the space after it; the last has none.
+    let mut len = 0;
+    for word in s.split_whitespace() {
+        len += word.len() + 1;
+        if len > max + 1 {
+            return false;
+        }
+    }
+    true
 }
 
 fn normalise_key(s: &str) -> String {
@@ -145,6 +154,31 @@ mod tests {
         assert!(!r.is_boilerplate("More in sorrow than anger, the minister resigned on Monday."));
         assert!(!r.is_boilerplate("Politics"));
         assert!(!r.is_boilerplate(""));
+    }
+
+    #[test]
+    fn collapsed_length_is_compared_without_reading_past_the_bound() {
+        let collapsed = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").len();
+        let lines = [
+            "",
+            "   ",
+            "Advertisement",
+            "  Advertisement  ",
+            "Sign    up\tfor  our \u{a0} newsletter",
+            "a b",
+            "More in sorrow than anger, the minister resigned on Monday.",
+        ];
+        for line in lines {
+            for max in 0..=line.len() + 2 {
+                assert_eq!(
+                    super::collapsed_len_at_most(line, max),
+                    collapsed(line) <= max,
+                    "{line:?} against {max}"
+                );
+            }
+        }
+        // Spaces count once: a line padded past the bound is still boilerplate.
+        assert!(rules().is_boilerplate("Sign      up      for      our      newsletter"));
     }
 
     #[test]

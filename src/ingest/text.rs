@@ -95,12 +95,35 @@ fn join_paragraphs(blocks: &[Vec<&str>], line_per_paragraph: bool) -> String {
 
 /// Runs of whitespace become one space; ends trimmed.
 pub fn collapse_ws(s: &str) -> String {
+    if s.is_ascii() {
+        return collapse_ascii_ws(s);
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
+    }
+    out
+}
+
+/// `collapse_ws` for ASCII text, a byte at a time: every body line and
+/// paragraph passes here, and the general `split_whitespace` decodes each
+/// character. The ASCII white space characters are the same.
+fn collapse_ascii_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    for b in s.bytes() {
+        if b.is_ascii_whitespace() || b == 0x0b {
+            gap = true;
+        } else {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(char::from(b));
+        }
     }
     out
 }
@@ -298,6 +321,27 @@ mod tests {
     use super::*;
 
     use crate::ingest::rules::test_rules as rules;
+
+    #[test]
+    fn ascii_white_space_collapses_as_unicode_white_space_does() {
+        let general = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let texts = [
+            "",
+            " ",
+            "word",
+            "  two  words  ",
+            "tab\there\r\nand\x0bvertical\x0cfeed",
+            "\n\nlead and trail\t",
+            "a \u{a0}b\u{2003} c",
+        ];
+        for text in texts {
+            assert_eq!(collapse_ws(text), general(text), "{text:?}");
+        }
+        for b in 0u8..0x80 {
+            let text = format!("x{}y", char::from(b));
+            assert_eq!(collapse_ws(&text), general(&text), "byte {b:#x}");
+        }
+    }
 
     #[test]
     fn wire_header_lines_are_classified_by_content() {
