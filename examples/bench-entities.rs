@@ -12,6 +12,10 @@ use std::time::Instant;
 
 use newsidx::entities::{Dictionary, Extractor, Settings};
 
+// The allocator the newsidx binary runs extraction with (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let paths: Vec<String> = std::env::args().skip(1).collect();
     if paths.is_empty() {
