@@ -27,11 +27,14 @@ fn run() -> anyhow::Result<()> {
         anyhow::bail!("usage: train-entities CONLL_FILE OUTPUT [EPOCHS, default 15]");
     };
     let epochs: usize = rest.first().map(|e| e.parse()).transpose()?.unwrap_or(15);
+    // Averaged weights under 0.2 decide no tag on CoNLL dev (its F1 is the
+    // same from 0.01 up to 0.2); without them the weight table stays at
+    // 2 MB, half the size the next power of two would take.
     let prune: f32 = std::env::var("PRUNE")
         .ok()
         .map(|p| p.parse())
         .transpose()?
-        .unwrap_or(0.01);
+        .unwrap_or(0.2);
     let text = std::fs::read_to_string(input)?;
     let docs = conll::read(&text, input)?;
     let dict = Dictionary::builtin()?;

@@ -298,17 +298,19 @@ impl<'a> Doc<'a> {
             fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
             fu(13, &[prev_l]),
             fu(14, &[next_l]),
-            fu(15, &[prev_l, lh]),
-            fu(16, &[lh, next_l]),
-            fu(17, &[lower_of(before(2))]),
             fu(18, &[lower_of(after(2))]),
             fu(19, &[prev_sh, sh]),
-            fu(20, &[sh, next_sh]),
             fu(21, &[prev_sh, sh, next_sh]),
-            // "lawmaker Yoo", "agency Gazeta": the word before a new name.
-            fu(27, &[prev_l, sh]),
+            // "Gazeta said", "Yoo told": a name's shape and the word after.
             fu(28, &[sh, next_l]),
         ]);
+        // Gone: 15 and 16 (the word with the one before / after), 17 (the
+        // word two back), 20 (shape and next shape), 27 (word before and
+        // shape). Each was a probe per token into a weight table larger
+        // than the cache; without them the table halves (2 MB), ingest with
+        // entities costs about 9% less CPU, and CoNLL dev F1 goes from 0.898
+        // to 0.892 (README "Entities").
+
         // The gazetteer, for the token's neighbours.
         let around = |j: Option<usize>, begin_only: bool| {
             j.map_or(0, |j| {
