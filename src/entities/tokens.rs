@@ -27,11 +27,8 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
-    } else {
-        c.is_alphanumeric()
-    }
+    // `is_alphanumeric` answers ASCII without the Unicode tables.
+    c.is_alphanumeric() || c == '_'
 }
 
 /// The character at byte `at` of `text` (a boundary), decoding only when
