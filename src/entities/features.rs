@@ -25,10 +25,33 @@ pub fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
             u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
         );
     }
-    let rest = chunks.remainder();
-    let mut last = [0u8; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    mix(mix(h, u64::from_le_bytes(last)), bytes.len() as u64)
+    mix(mix(h, tail(chunks.remainder())), bytes.len() as u64)
+}
+
+/// The last 0 to 7 bytes of a hashed string as a zero-padded little-endian
+/// u64, read in at most two loads: copying them into a buffer first was a
+/// call to `memmove` per word.
+#[inline]
+fn tail(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes([
+            rest[at],
+            rest[at + 1],
+            rest[at + 2],
+            rest[at + 3],
+        ]))
+    };
+    match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(rest[0])
+                | u64::from(rest[n / 2]) << (8 * (n / 2))
+                | u64::from(rest[n - 1]) << (8 * (n - 1))
+        }
+        // Two overlapping loads; the bytes they share are the same.
+        _ => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+    }
 }
 
 /// Hasher for keys that are already hashes: one multiply instead of SipHash.
@@ -54,7 +77,10 @@ pub type PremixedState = std::hash::BuildHasherDefault<Premixed>;
 pub struct Doc<'a> {
     pub text: &'a str,
     pub tokens: Vec<Token>,
+    /// Lower-case copies of the words that were not lower-case ASCII.
     lower: String,
+    /// Where each token's lower-case form is: in `lower`, or with `IN_TEXT`
+    /// set on the start, in `text`.
     lower_at: Vec<(u32, u32)>,
     /// Hash of each lower-case form, the currency of most features.
     lower_hash: Vec<u64>,
@@ -81,7 +107,21 @@ enum First {
     Other,
 }
 
+/// Marks a `lower_at` range that lies in the text itself.
+const IN_TEXT: u32 = 1 << 31;
+
 impl First {
+    /// `of` for an ASCII word.
+    #[inline]
+    fn of_ascii(word: &[u8]) -> First {
+        match word.first() {
+            Some(b'A'..=b'Z') => First::Upper,
+            Some(b'a'..=b'z') => First::Lower,
+            Some(b',' | b'.' | b'(' | b')' | b'"' | b';' | b':') => First::Stop,
+            _ => First::Other,
+        }
+    }
+
     fn of(word: &str) -> First {
         match word.chars().next() {
             Some(c) if c.is_uppercase() => First::Upper,
@@ -95,7 +135,11 @@ impl First {
 impl<'a> Doc<'a> {
     pub fn new(text: &'a str, tokens: Vec<Token>, dict: &Dictionary) -> Doc<'a> {
         let n = tokens.len();
-        let mut lower = String::with_capacity(text.len());
+        // Offsets into `text` must leave `IN_TEXT` free (parts are cut far
+        // below that); a longer text has every word copied.
+        let borrow = text.len() < IN_TEXT as usize;
+        // Only words with capitals (or beyond ASCII) are copied.
+        let mut lower = String::new();
         let mut lower_at = Vec::with_capacity(n);
         let mut lower_hash = Vec::with_capacity(n);
         let mut shapes = Vec::with_capacity(n);
@@ -114,19 +158,27 @@ impl<'a> Doc<'a> {
                 (line_from, upper, lowercase) = (i, 0, 0);
             }
             let word = &text[t.start..t.end];
-            first.push(First::of(word));
-            let from = lower.len();
-            let (sh, up, low) = shape(word);
+            let (sh, up, low, ascii) = shape(word);
             upper += up;
             lowercase += low;
-            if word.is_ascii() {
-                lower.push_str(word);
-                lower[from..].make_ascii_lowercase();
+            let h = if ascii && up == 0 && borrow {
+                // Most words: lower-case already, read where they stand.
+                first.push(First::of_ascii(word.as_bytes()));
+                lower_at.push((t.start as u32 | IN_TEXT, t.end as u32));
+                hash_bytes(SEED, word.as_bytes())
             } else {
-                lower.extend(word.chars().flat_map(char::to_lowercase));
-            }
-            lower_at.push((from as u32, lower.len() as u32));
-            let h = hash_bytes(SEED, &lower.as_bytes()[from..]);
+                let from = lower.len();
+                if ascii {
+                    first.push(First::of_ascii(word.as_bytes()));
+                    lower.push_str(word);
+                    lower[from..].make_ascii_lowercase();
+                } else {
+                    first.push(First::of(word));
+                    lower.extend(word.chars().flat_map(char::to_lowercase));
+                }
+                lower_at.push((from as u32, lower.len() as u32));
+                hash_bytes(SEED, &lower.as_bytes()[from..])
+            };
             lower_hash.push(h);
             shapes.push(sh);
             if up > 0 {
@@ -188,7 +240,11 @@ impl<'a> Doc<'a> {
 
     pub fn lower(&self, i: usize) -> &str {
         let (a, b) = self.lower_at[i];
-        &self.lower[a as usize..b as usize]
+        if a & IN_TEXT != 0 {
+            &self.text[(a & !IN_TEXT) as usize..b as usize]
+        } else {
+            &self.lower[a as usize..b as usize]
+        }
     }
 
     /// The gazetteer bits of the run token `i` begins.
@@ -241,6 +297,7 @@ impl<'a> Doc<'a> {
     /// Whether the model is asked about token `i` at all; every other token
     /// is outside any name. Names start with a capital; inside one, small
     /// words ("Bank of England", "van Gogh") continue it.
+    #[inline]
     pub fn needs_model(&self, i: usize, prev: u8) -> bool {
         match self.first[i] {
             First::Upper => true,
@@ -367,17 +424,21 @@ fn fu(template: u8, parts: &[u64]) -> u64 {
 
 /// "Kim" -> "Xx", "U.S." -> "X.X.", "1996-08-30" -> "d-d-d": letters and digits
 /// by class, runs collapsed, at most 8 bytes.
-/// Also counts the word's upper- and lower-case letters.
-fn shape(word: &str) -> ([u8; 8], u32, u32) {
-    if word.is_ascii() {
-        shape_ascii(word)
-    } else {
-        shape_chars(word)
+/// Also counts the word's upper- and lower-case letters, and says whether
+/// it is all ASCII.
+fn shape(word: &str) -> ([u8; 8], u32, u32, bool) {
+    match shape_ascii(word) {
+        Some((sh, up, low)) => (sh, up, low, true),
+        None => {
+            let (sh, up, low) = shape_chars(word);
+            (sh, up, low, false)
+        }
     }
 }
 
-/// `shape_chars` for ASCII words, without decoding characters.
-fn shape_ascii(word: &str) -> ([u8; 8], u32, u32) {
+/// `shape_chars` for ASCII words, without decoding characters; `None` for
+/// any other word.
+fn shape_ascii(word: &str) -> Option<([u8; 8], u32, u32)> {
     let mut shape = Shape::default();
     for b in word.bytes() {
         let class = match b {
@@ -390,11 +451,12 @@ fn shape_ascii(word: &str) -> ([u8; 8], u32, u32) {
                 b'x'
             }
             b'0'..=b'9' => b'd',
+            0x80.. => return None,
             b => b,
         };
         shape.push(class);
     }
-    shape.done()
+    Some(shape.done())
 }
 
 fn shape_chars(word: &str) -> ([u8; 8], u32, u32) {
@@ -468,6 +530,31 @@ fn prefix(l: &[u8], k: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entities::tokens::tokenize;
+
+    #[test]
+    fn tails_are_the_zero_padded_bytes() {
+        let bytes: Vec<u8> = (1..=7u8).map(|b| b.wrapping_mul(0x9d) | 0x80).collect();
+        for n in 0..8 {
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(tail(&bytes[..n]), u64::from_le_bytes(padded), "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn lower_forms_are_the_words_in_lower_case() {
+        let text = "Kim met the U.S. envoy in Łódź; naïve ÉTAT officials said 3,000 x İstanbul";
+        let doc = Doc::new(text, tokenize(text), &Dictionary::default());
+        assert!(doc.len() > 10);
+        for i in 0..doc.len() {
+            let lower: String = doc.word(i).chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(doc.lower(i), lower);
+            assert_eq!(doc.lower_hash[i], hash_bytes(SEED, lower.as_bytes()));
+        }
+        // Only the words that were not lower-case ASCII were copied.
+        assert_eq!(doc.lower, "kimu.s.łódźnaïveétatİstanbul".to_lowercase());
+    }
 
     #[test]
     fn ascii_shapes_are_the_general_ones() {
@@ -482,9 +569,12 @@ mod tests {
             "ABCDEFGHIJ-1-2-3-4",
             "\u{1}~",
         ] {
-            assert_eq!(shape_ascii(w), shape_chars(w), "{w:?}");
+            assert_eq!(shape_ascii(w), Some(shape_chars(w)), "{w:?}");
+            assert_eq!(First::of_ascii(w.as_bytes()), First::of(w), "{w:?}");
         }
         assert_eq!(&shape("Kim").0[..2], b"Xx");
         assert_eq!(shape("Łódź").0[..2], *b"Xx");
+        assert_eq!(shape_ascii("Łódź"), None);
+        assert!(!shape("naïve").3);
     }
 }

@@ -26,6 +26,19 @@ const ABBREVIATIONS: &[&str] = &[
     "dept", "univ", "approx", "est", "etc",
 ];
 
+/// Bytes of the longest of `ABBREVIATIONS`: no longer word needs the scan.
+const LONGEST_ABBREVIATION: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        if ABBREVIATIONS[i].len() > longest {
+            longest = ABBREVIATIONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 fn is_word_char(c: char) -> bool {
     // `is_alphanumeric` answers ASCII without the Unicode tables.
     c.is_alphanumeric() || c == '_'
@@ -105,7 +118,20 @@ fn word_end(text: &str, start: usize) -> usize {
     let mut last_was_digit = false;
     let mut dotted = false;
     let mut letters_since_dot = 0usize;
+    let bytes = text.as_bytes();
     while let Some(c) = char_at(text, at) {
+        // A run of ASCII letters and digits at once: most of any word.
+        let run = bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        if run > 0 {
+            at += run;
+            end = at;
+            last_was_digit = bytes[at - 1].is_ascii_digit();
+            letters_since_dot += run;
+            continue;
+        }
         let len = c.len_utf8();
         if is_word_char(c) {
             at += len;
@@ -147,7 +173,11 @@ fn word_end(text: &str, start: usize) -> usize {
     if text[end..].starts_with('.') {
         let word = &text[start..end];
         let single_letter = word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
-        if dotted || single_letter || ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word)) {
+        if dotted
+            || single_letter
+            || (word.len() <= LONGEST_ABBREVIATION
+                && ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word)))
+        {
             end += 1;
         }
     }
