@@ -19,15 +19,23 @@ pub struct Raw {
     pub weak: bool,
 }
 
-#[derive(Clone)]
-struct Candidate {
-    raw: Raw,
+/// What one surface form, read as one kind, resolves to. An article names
+/// the same things again and again, so the work below is done once per
+/// name, not once per mention.
+struct Name {
     name: String,
     kind: Kind,
     /// `key()` of `name`, kept in step with it.
     k: String,
     /// Named by a dictionary: the name is settled.
     known: bool,
+}
+
+/// A mention and the index of its `Name`.
+#[derive(Clone, Copy)]
+struct Candidate {
+    raw: Raw,
+    name: usize,
 }
 
 /// Collapses runs of white space (a name broken over a line) to one space.
@@ -43,21 +51,16 @@ fn clean(surface: &str) -> String {
 
 pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     let dict = &ex.dict;
+    let mut names: Vec<Name> = Vec::new();
     let mut cands: Vec<Candidate> = Vec::with_capacity(raw.len());
-    // An article names the same things again and again: what a surface
-    // form read as a kind resolved to (the index of its first candidate,
-    // None when hidden) is looked up once.
+    // (surface, kind as read) -> its `Name`, None when hidden.
     let mut seen: HashMap<(&str, Kind), Option<usize>, PremixedState> =
         HashMap::with_capacity_and_hasher(raw.len(), PremixedState::default());
     for r in raw {
         let surface = &parts[r.part][r.start..r.end];
         match seen.get(&(surface, r.kind)) {
-            Some(&Some(first)) => {
-                let again = Candidate {
-                    raw: r,
-                    ..cands[first].clone()
-                };
-                cands.push(again);
+            Some(&Some(name)) => {
+                cands.push(Candidate { raw: r, name });
                 continue;
             }
             Some(None) => continue,
@@ -76,7 +79,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         let found = demonym
             .or_else(|| dict.lookup_mention(surface, &sk))
             .or_else(|| dict.lookup_compass(&sk, &ex.settings.compass));
-        let cand = match found {
+        let name = match found {
             Some(i) => {
                 let entry = dict.entry(i);
                 // Place against organisation, the tagger's reading stands:
@@ -86,118 +89,139 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 let metonymy = matches!(r.kind, Kind::Place | Kind::Org)
                     && matches!(entry.kind, Kind::Place | Kind::Org);
                 let kind = if metonymy { r.kind } else { entry.kind };
-                Candidate {
-                    raw: r,
+                Name {
                     k: entry.key.clone(),
                     name: entry.name.clone(),
                     kind,
                     known: true,
                 }
             }
-            None => Candidate {
-                raw: r,
+            None => Name {
                 name: clean(surface),
                 k: sk,
                 kind: r.kind,
                 known: false,
             },
         };
-        seen.insert((surface, r.kind), Some(cands.len()));
-        cands.push(cand);
+        seen.insert((surface, r.kind), Some(names.len()));
+        cands.push(Candidate {
+            raw: r,
+            name: names.len(),
+        });
+        names.push(name);
     }
     drop(seen);
 
     // Short forms: "Putin" after "Vladimir Putin", "Kim" after "Kim Jong Un".
     let full_names: Vec<(Vec<String>, String)> = {
         let mut seen = HashMap::new();
-        for c in cands.iter().filter(|c| c.kind == Kind::Person) {
-            let w = words_of(&c.name);
+        for n in names.iter().filter(|n| n.kind == Kind::Person) {
+            let w = words_of(&n.name);
             if w.len() >= 2 {
-                seen.entry(w).or_insert_with(|| c.name.clone());
+                seen.entry(w).or_insert_with(|| n.name.clone());
             }
         }
         seen.into_iter().collect()
     };
-    // Acronyms: "KCNA" for "Korean Central News Agency".
-    let acronyms: HashMap<String, (String, Kind)> = cands
+    // Acronyms: "KCNA" for "Korean Central News Agency". Of two names with
+    // the same initials, the one mentioned last wins.
+    let initials: Vec<Option<String>> = names
         .iter()
-        .filter(|c| c.kind != Kind::Person)
-        .filter_map(|c| {
-            let initials: String = c
+        .map(|n| {
+            let initials: String = n
                 .name
                 .split_whitespace()
                 .filter_map(|w| w.chars().next())
                 .filter(|ch| ch.is_uppercase())
                 .collect();
-            (initials.chars().count() >= 2 && c.name.split_whitespace().count() >= 2)
-                .then(|| (initials, (c.name.clone(), c.kind)))
+            (n.kind != Kind::Person
+                && initials.chars().count() >= 2
+                && n.name.split_whitespace().count() >= 2)
+                .then_some(initials)
         })
         .collect();
-    for c in cands.iter_mut().filter(|c| !c.known) {
-        let w = words_of(&c.name);
-        if c.kind == Kind::Person || w.len() == 1 {
+    let mut last_with: HashMap<&str, usize> = HashMap::new();
+    for c in &cands {
+        if let Some(initials) = &initials[c.name] {
+            last_with.insert(initials, c.name);
+        }
+    }
+    let acronyms: HashMap<&str, (String, Kind)> = last_with
+        .into_iter()
+        .map(|(initials, i)| (initials, (names[i].name.clone(), names[i].kind)))
+        .collect();
+    for n in names.iter_mut().filter(|n| !n.known) {
+        let w = words_of(&n.name);
+        if n.kind == Kind::Person || w.len() == 1 {
             let mut matches = full_names
                 .iter()
                 .filter(|(full, _)| full.len() > w.len() && contains_run(full, &w));
             if let (Some((_, name)), None) = (matches.next(), matches.next()) {
-                c.name = name.clone();
-                c.k = key(name);
-                c.kind = Kind::Person;
+                n.name = name.clone();
+                n.k = key(name);
+                n.kind = Kind::Person;
                 continue;
             }
         }
-        if w.len() == 1 && c.kind == Kind::Person {
+        if w.len() == 1 && n.kind == Kind::Person {
             // "Putin" in an article that never gives his first name.
-            if let Some(i) = ex.dict.surname(&c.k) {
-                c.name = ex.dict.entry(i).name.clone();
-                c.k = ex.dict.entry(i).key.clone();
-                c.known = true;
+            if let Some(i) = ex.dict.surname(&n.k) {
+                n.name = ex.dict.entry(i).name.clone();
+                n.k = ex.dict.entry(i).key.clone();
+                n.known = true;
                 continue;
             }
         }
-        let is_acronym = c.name.len() <= 6 && c.name.chars().all(|ch| ch.is_uppercase());
+        let is_acronym = n.name.len() <= 6 && n.name.chars().all(|ch| ch.is_uppercase());
         if is_acronym {
-            if let Some((name, kind)) = acronyms.get(&c.name) {
-                c.name = name.clone();
-                c.k = key(name);
-                c.kind = *kind;
+            if let Some((name, kind)) = acronyms.get(n.name.as_str()) {
+                n.name = name.clone();
+                n.k = key(name);
+                n.kind = *kind;
             }
         }
     }
+    drop(acronyms);
+    drop(initials);
 
     // A lone capitalised word that opens every sentence it is in, names no
     // one the dictionaries or the article know, and is a person only by the
     // tagger's guess is a sentence's first word ("Photo: ...").
     let mut strong: HashMap<&str, bool, PremixedState> = HashMap::default();
     for c in &cands {
-        *strong.entry(c.k.as_str()).or_default() |= !c.raw.weak || c.known;
+        let n = &names[c.name];
+        *strong.entry(n.k.as_str()).or_default() |= !c.raw.weak || n.known;
     }
-    let keep: Vec<bool> = cands
-        .iter()
-        .map(|c| {
-            !(c.raw.weak && c.kind == Kind::Person && !strong.get(c.k.as_str()).copied().unwrap_or(false))
-        })
-        .collect();
+    cands.retain(|c| {
+        let n = &names[c.name];
+        !(c.raw.weak && n.kind == Kind::Person && !strong.get(n.k.as_str()).copied().unwrap_or(false))
+    });
     drop(strong);
-    let mut keep = keep.into_iter();
-    cands.retain(|_| keep.next().unwrap_or(true));
 
     // One type and one spelling per name within the article: the majority
     // type, and a spelling with small letters over a headline's capitals.
     // Votes are counted by index into `cands`: the spelling is the index
     // of the mention whose name wins.
+    let has_lower: Vec<bool> = names
+        .iter()
+        .map(|n| n.name.chars().any(char::is_lowercase))
+        .collect();
     let mut votes: HashMap<&str, ([u32; 4], usize, Kind), PremixedState> = HashMap::default();
     for (i, c) in cands.iter().enumerate() {
-        let v = votes.entry(c.k.as_str()).or_insert((([0; 4]), i, c.kind));
-        v.0[c.kind.index()] += 1;
-        if !cands[v.1].name.chars().any(char::is_lowercase) && c.name.chars().any(char::is_lowercase) {
+        let n = &names[c.name];
+        let v = votes.entry(n.k.as_str()).or_insert((([0; 4]), i, n.kind));
+        v.0[n.kind.index()] += 1;
+        if !has_lower[cands[v.1].name] && has_lower[c.name] {
             v.1 = i;
         }
     }
-    let decided: Vec<(Kind, usize)> = cands
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match votes.get(c.k.as_str()) {
+    let mut out = Vec::with_capacity(cands.len());
+    for (i, c) in cands.iter().enumerate() {
+        let n = &names[c.name];
+        if ex.dict.is_hidden_key(&n.k) {
+            continue;
+        }
+        let (kind, spelling) = match votes.get(n.k.as_str()) {
             Some((counts, spelling, first)) => {
                 // A tie goes to the kind of the name's first mention, so a
                 // name always has exactly one kind in an article.
@@ -208,24 +232,17 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                     Kind::ALL
                         .into_iter()
                         .find(|k| counts[k.index()] == top)
-                        .unwrap_or(c.kind)
+                        .unwrap_or(n.kind)
                 };
-                (kind, if c.known { i } else { *spelling })
+                (kind, if n.known { i } else { *spelling })
             }
-            None => (c.kind, i),
-        })
-        .collect();
-    drop(votes);
-    let mut out = Vec::with_capacity(cands.len());
-    for (c, &(kind, spelling)) in cands.iter().zip(&decided) {
-        if ex.dict.is_hidden_key(&c.k) {
-            continue;
-        }
+            None => (n.kind, i),
+        };
         out.push(Mention {
             part: c.raw.part,
             start: c.raw.start,
             end: c.raw.end,
-            name: cands[spelling].name.clone(),
+            name: names[cands[spelling].name].name.clone(),
             kind,
         });
     }
