@@ -320,15 +320,43 @@ impl<'a> Doc<'a> {
     }
 
     /// The features of token `i` that do not read the tag before it: all
-    /// but a handful. The tagger computes them a token ahead, so that their
-    /// weights are on their way while the token before is scored. Appended
-    /// to `out`.
+    /// but a handful. Appended to `out`.
     pub fn own_features(&self, i: usize, out: &mut Vec<u64>) {
+        self.word_features(i, out);
+        self.context_features(i, out);
+    }
+
+    /// Hash of token `i` as written: the key of everything `word_features`
+    /// gives, which reads nothing else.
+    pub fn word_key(&self, i: usize) -> u64 {
+        hash_bytes(SEED, self.word(i).as_bytes())
+    }
+
+    /// The features that depend on the word alone (its spelling, case,
+    /// shape, affixes), and the bias. Appended to `out`.
+    pub fn word_features(&self, i: usize, out: &mut Vec<u64>) {
+        let l = self.lower(i).as_bytes();
+        let sh = u64::from_le_bytes(self.shapes[i]);
+        out.extend_from_slice(&[
+            fu(0, &[]),
+            fu(1, &[self.word_key(i)]),
+            fu(2, &[self.lower_hash[i]]),
+            fu(3, &[sh]),
+            fu(5, &[hash_bytes(SEED, suffix(l, 2))]),
+            fu(6, &[hash_bytes(SEED, suffix(l, 3))]),
+            fu(7, &[hash_bytes(SEED, suffix(l, 4))]),
+            fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
+        ]);
+    }
+
+    /// The features of token `i` that read its neighbours or its place in
+    /// the sentence, but not the tag before it. The tagger computes them a
+    /// token ahead, so that their weights are on their way while the token
+    /// before is scored. Appended to `out`.
+    pub fn context_features(&self, i: usize, out: &mut Vec<u64>) {
         let n = self.len();
         let t = &self.tokens[i];
-        let l = self.lower(i).as_bytes();
         let lh = self.lower_hash[i];
-        let w = hash_bytes(SEED, self.word(i).as_bytes());
         let sh = u64::from_le_bytes(self.shapes[i]);
         let start = u64::from(t.sentence_start as u8 | (self.caps_line[i] as u8) << 1);
         // Neighbours stop at line ends; BOUNDARY stands in for a missing one.
@@ -344,15 +372,7 @@ impl<'a> Doc<'a> {
         let (prev_l, next_l) = (lower_of(before(1)), lower_of(after(1)));
         let (prev_sh, next_sh) = (shape_of(before(1)), shape_of(after(1)));
         out.extend_from_slice(&[
-            fu(0, &[]),
-            fu(1, &[w]),
-            fu(2, &[lh]),
-            fu(3, &[sh]),
             fu(4, &[start, sh]),
-            fu(5, &[hash_bytes(SEED, suffix(l, 2))]),
-            fu(6, &[hash_bytes(SEED, suffix(l, 3))]),
-            fu(7, &[hash_bytes(SEED, suffix(l, 4))]),
-            fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
             fu(13, &[prev_l]),
             fu(14, &[next_l]),
             fu(18, &[lower_of(after(2))]),

@@ -60,6 +60,72 @@ pub struct Model {
     shift: u32,
     /// Fingerprint of the dictionaries the model was trained with.
     pub trained_with: u64,
+    /// Tells this model's entries in a thread's `WORD_SUMS` from another's.
+    id: u64,
+}
+
+/// Each new model's `id`.
+static MODEL_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Token `i`'s own features as `Model::prepare` leaves them.
+#[derive(Default)]
+struct Pending {
+    word_key: u64,
+    /// The summed weights of the word's features, when the memo had them.
+    word_sum: Option<[i32; CLASSES]>,
+    /// The word's features, when it did not.
+    word: Vec<u64>,
+    context: Vec<u64>,
+}
+
+thread_local! {
+    /// Summed weights of the word-only features of words this thread has
+    /// tagged lately. News repeats its names, and its capitalised words
+    /// ("The", "Reuters", "U.S.") across articles: a hit replaces eight
+    /// lookups in a table larger than the cache with one.
+    static WORD_SUMS: std::cell::RefCell<WordSums> = std::cell::RefCell::new(WordSums::new(0));
+}
+
+/// Slots of `WORD_SUMS` (44 bytes each: 176 KiB).
+const WORD_SLOTS: usize = 1 << 12;
+
+/// A direct-mapped memo: a word that lands on a taken slot replaces its
+/// occupant. Keys are `Doc::word_key` hashes; key 0 is never stored.
+struct WordSums {
+    model: u64,
+    keys: Vec<u64>,
+    sums: Vec<[i32; CLASSES]>,
+}
+
+impl WordSums {
+    fn new(model: u64) -> WordSums {
+        // Model 0 is no model: the thread's memo stays empty until used.
+        let slots = if model == 0 { 0 } else { WORD_SLOTS };
+        WordSums {
+            model,
+            keys: vec![0; slots],
+            sums: vec![[0; CLASSES]; slots],
+        }
+    }
+
+    #[inline]
+    fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - WORD_SLOTS.trailing_zeros())) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<[i32; CLASSES]> {
+        let i = WordSums::slot(key);
+        (key != 0 && self.keys.get(i) == Some(&key)).then(|| self.sums[i])
+    }
+
+    fn insert(&mut self, key: u64, sum: [i32; CLASSES]) {
+        let i = WordSums::slot(key);
+        if key != 0 && i < self.keys.len() {
+            self.keys[i] = key;
+            self.sums[i] = sum;
+        }
+    }
 }
 
 #[inline]
@@ -104,6 +170,7 @@ impl Model {
             weights: rows,
             shift,
             trained_with,
+            id: MODEL_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -159,14 +226,23 @@ impl Model {
 
     /// BIO tags for every token of `doc`.
     pub fn tag(&self, doc: &Doc) -> Vec<u8> {
+        WORD_SUMS.with_borrow_mut(|memo| self.tag_with(doc, memo))
+    }
+
+    fn tag_with(&self, doc: &Doc, memo: &mut WordSums) -> Vec<u8> {
+        if memo.model != self.id {
+            *memo = WordSums::new(self.id);
+        }
         let n = doc.len();
         let mut tags = Vec::with_capacity(n);
         // The features of this token that do not depend on the tag before
         // it, and of the next one when it will surely be asked about: the
-        // next token's weights load while this one is scored. (Ints add up
-        // alike in any order, so the scores are exactly the plain ones.)
-        let mut own = Vec::with_capacity(64);
-        let mut own_next = Vec::with_capacity(64);
+        // next token's weights load while this one is scored. A word's own
+        // features come summed from the memo when it has met the word.
+        // (Ints add up alike in any order, so the scores are exactly the
+        // plain ones.)
+        let mut own = Pending::default();
+        let mut own_next = Pending::default();
         let mut own_ready = false;
         let mut with_prev = Vec::with_capacity(16);
         let mut prev = 0u8;
@@ -176,21 +252,25 @@ impl Model {
             }
             let next_ready = i + 1 < n && doc.needs_model(i + 1, 0);
             if next_ready {
-                own_next.clear();
-                doc.own_features(i + 1, &mut own_next);
-                self.prefetch(&own_next);
+                self.prepare(doc, i + 1, memo, &mut own_next);
             }
             let tag = if doc.needs_model(i, prev) {
                 if !own_ready {
-                    own.clear();
-                    doc.own_features(i, &mut own);
-                    self.prefetch(&own);
+                    self.prepare(doc, i, memo, &mut own);
                 }
                 with_prev.clear();
                 doc.prev_features(i, prev, &mut with_prev);
                 self.prefetch(&with_prev);
-                let mut s = [0i32; CLASSES];
-                self.add(&own, &mut s);
+                let mut s = match own.word_sum {
+                    Some(sum) => sum,
+                    None => {
+                        let mut sum = [0i32; CLASSES];
+                        self.add(&own.word, &mut sum);
+                        memo.insert(own.word_key, sum);
+                        sum
+                    }
+                };
+                self.add(&own.context, &mut s);
                 self.add(&with_prev, &mut s);
                 best(&s, prev)
             } else {
@@ -202,6 +282,20 @@ impl Model {
             own_ready = next_ready;
         }
         tags
+    }
+
+    /// Gathers token `i`'s own features into `p` and asks for their weights.
+    fn prepare(&self, doc: &Doc, i: usize, memo: &WordSums, p: &mut Pending) {
+        p.word.clear();
+        p.context.clear();
+        p.word_key = doc.word_key(i);
+        p.word_sum = memo.get(p.word_key);
+        if p.word_sum.is_none() {
+            doc.word_features(i, &mut p.word);
+            self.prefetch(&p.word);
+        }
+        doc.context_features(i, &mut p.context);
+        self.prefetch(&p.context);
     }
 
     /// Reads the gzip-compressed weight file `to_bytes` wrote.
@@ -339,5 +433,64 @@ impl Trainer {
             .finish()
             .map_err(|e| Error::Invalid(format!("entity model: {e}")))?;
         Ok((bytes, averaged.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::dictionary::Dictionary;
+    use crate::entities::tokens::tokenize;
+
+    /// Greedy decoding over all features, straight from the weight table.
+    fn tag_plain(model: &Model, doc: &Doc) -> Vec<u8> {
+        let mut tags = Vec::new();
+        let mut feats = Vec::new();
+        let mut prev = 0u8;
+        for i in 0..doc.len() {
+            if doc.tokens[i].line_start {
+                prev = 0;
+            }
+            let tag = if doc.needs_model(i, prev) {
+                doc.features(i, prev, &mut feats);
+                let mut s = [0i32; CLASSES];
+                model.add(&feats, &mut s);
+                best(&s, prev)
+            } else {
+                0
+            };
+            tags.push(tag);
+            prev = tag;
+        }
+        tags
+    }
+
+    #[test]
+    fn memo_and_lookahead_tag_exactly_as_plain_scoring() {
+        let dict = Dictionary::builtin().unwrap();
+        let model = Model::from_bytes(crate::entities::MODEL).unwrap();
+        let text = "Kim Jong Un met Vladimir Putin in Moscow on Tuesday, KCNA said.\n\
+                    Kim told the Korean Central News Agency that Putin and the\n\
+                    Bank of England were wrong. THE U.S. STATE DEPARTMENT said Kim\n\
+                    and Putin, in Moscow, met again; Reuters and Putin's aides agreed.";
+        let doc = Doc::new(text, tokenize(text), &dict);
+        let plain = tag_plain(&model, &doc);
+        assert!(plain.iter().any(|&t| t != 0), "some names are tagged");
+        // The second pass answers the repeated words from the memo.
+        assert_eq!(model.tag(&doc), plain);
+        assert_eq!(model.tag(&doc), plain);
+        // Another model in the same thread does not read the first one's sums.
+        let other = Model::from_weights([(fu_bias(), [0, 5, 0, 0, 0, 0, 0, 0, 0])].into_iter(), 0);
+        assert_eq!(other.tag(&doc), tag_plain(&other, &doc));
+        assert_eq!(model.tag(&doc), plain);
+    }
+
+    /// The key of the bias feature, which every token has.
+    fn fu_bias() -> u64 {
+        let mut feats = Vec::new();
+        let text = "Kim";
+        let doc = Doc::new(text, tokenize(text), &Dictionary::default());
+        doc.word_features(0, &mut feats);
+        feats[0]
     }
 }
