@@ -191,8 +191,7 @@ pub fn read_file(
             if let Some(kind) = read::sniff_binary(&bytes) {
                 return done(emit(skip(kind)));
             }
-            let text = read::decode(&bytes);
-            drop(bytes);
+            let text = read::decode_owned(bytes);
             if text.trim().is_empty() {
                 return done(emit(skip("empty file (whitespace only)".into())));
             }

@@ -103,11 +103,11 @@ fn open_regular(path: &Path) -> Result<(File, Metadata), Refused> {
 pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused> {
     let (file, meta) = open_regular(path)?;
     let mut reader = BufReader::with_capacity(64 << 10, file);
-    let head = reader.fill_buf()?.to_vec();
+    let head = reader.fill_buf()?;
     if head.is_empty() {
         return Err("empty file".into());
     }
-    if let Some(kind) = unsupported_container(&head) {
+    if let Some(kind) = unsupported_container(head) {
         return Err(kind.into());
     }
     let gzipped = head.starts_with(&[0x1f, 0x8b]);
@@ -138,7 +138,14 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
     if is_json_lines(&inner) {
         return Ok(Opened::Lines(stream));
     }
-    let mut bytes = Vec::new();
+    // Sized to the file (capped), so that reading it needs no regrowing;
+    // a compressed one grows as it inflates.
+    let expected = if gzipped {
+        0
+    } else {
+        meta.len().min(limits.max_article_bytes) + 1
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     stream
         .take(limits.max_article_bytes + 1)
         .read_to_end(&mut bytes)?;
@@ -265,13 +272,19 @@ pub fn sniff_binary(bytes: &[u8]) -> Option<String> {
 /// (which maps every byte, so nothing is dropped). Control characters that
 /// could drive a terminal are removed.
 pub fn decode(bytes: &[u8]) -> String {
-    let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+    decode_owned(bytes.to_vec())
+}
+
+/// `decode` of bytes the caller no longer needs: valid UTF-8 (most files)
+/// becomes the text without a copy.
+pub fn decode_owned(bytes: Vec<u8>) -> String {
+    let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
         encoding.decode_without_bom_handling(&bytes[bom..]).0.into_owned()
     } else {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_string(),
-            Err(_) => encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(e.as_bytes())
                 .0
                 .into_owned(),
         }
@@ -279,9 +292,24 @@ pub fn decode(bytes: &[u8]) -> String {
     sanitize(text)
 }
 
+/// Whether `text` holds a character `sanitize` removes or rewrites, read
+/// byte-wise (a `char` scan decodes every character of every file): the C0
+/// controls and DEL are single bytes, a C1 control is 0xC2 then 0x80-0x9F,
+/// U+FEFF is EF BB BF.
+fn needs_sanitizing(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &x)| match x {
+        0..=0x1f => x != b'\n' && x != b'\t',
+        0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        0xef => b.get(i + 1..i + 3) == Some(&[0xbb, 0xbf][..]),
+        _ => false,
+    })
+}
+
 fn sanitize(text: String) -> String {
     let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
-    if !text.contains(bad) {
+    if !needs_sanitizing(&text) {
         return text;
     }
     // A lone CR is a line break (old Mac files); CRLF loses its CR.
@@ -360,6 +388,21 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_look_finds_exactly_the_characters_sanitize_removes() {
+        let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
+        let mut flagged = 0;
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let s = format!("ab{c}cd");
+            assert_eq!(needs_sanitizing(&s), bad(c), "{c:?}");
+            flagged += usize::from(bad(c));
+        }
+        assert_eq!(flagged, 32 - 2 + 1 + 32 + 1, "C0 but LF and tab, DEL, C1, BOM");
+        assert!(!needs_sanitizing("plain text,\tcafé £5 \u{fefe}\n"));
+        assert!(needs_sanitizing("x\u{feff}"));
+        assert_eq!(decode(b"a\x00b\r\nc\xc2\x85d"), "ab\ncd");
+    }
 
     #[test]
     fn latin1_pound_is_decoded() {
