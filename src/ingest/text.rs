@@ -81,51 +81,69 @@ pub fn body_from_lines<'a>(
 }
 
 fn join_paragraphs(blocks: &[Vec<&str>], line_per_paragraph: bool) -> String {
-    let mut paragraphs: Vec<String> = Vec::new();
+    // Written straight into the body: the lines of a paragraph are never
+    // joined or collapsed into a string of their own first.
+    let mut out = String::with_capacity(blocks.iter().flatten().map(|l| l.len() + 2).sum());
+    let mut paragraph = |lines: &[&str]| {
+        let before = out.len();
+        if before > 0 {
+            out.push_str("\n\n");
+        }
+        let from = out.len();
+        for line in lines {
+            collapse_into(&mut out, line, from);
+        }
+        if out.len() == from {
+            out.truncate(before);
+        }
+    };
     for block in blocks {
         if line_per_paragraph {
-            paragraphs.extend(block.iter().map(|l| collapse_ws(l)));
+            block
+                .iter()
+                .for_each(|line| paragraph(std::slice::from_ref(line)));
         } else {
-            paragraphs.push(collapse_ws(&block.join(" ")));
+            paragraph(block);
         }
     }
-    paragraphs.retain(|p| !p.is_empty());
-    paragraphs.join("\n\n")
+    out
 }
 
 /// Runs of whitespace become one space; ends trimmed.
 pub fn collapse_ws(s: &str) -> String {
-    if s.is_ascii() {
-        return collapse_ascii_ws(s);
-    }
     let mut out = String::with_capacity(s.len());
+    collapse_into(&mut out, s, 0);
+    out
+}
+
+/// Appends the words of `s` to `out`, one space between words, and one
+/// before the first when `out` has grown past `from` (the words of several
+/// lines appended in turn read as their `collapse_ws` joined by spaces).
+fn collapse_into(out: &mut String, s: &str, from: usize) {
+    if s.is_ascii() {
+        // A byte at a time: every body line passes here, and the general
+        // `split_whitespace` decodes each character. The ASCII white space
+        // characters are the same.
+        let mut gap = true;
+        for b in s.bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                gap = true;
+            } else {
+                if gap && out.len() > from {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(char::from(b));
+            }
+        }
+        return;
+    }
     for word in s.split_whitespace() {
-        if !out.is_empty() {
+        if out.len() > from {
             out.push(' ');
         }
         out.push_str(word);
     }
-    out
-}
-
-/// `collapse_ws` for ASCII text, a byte at a time: every body line and
-/// paragraph passes here, and the general `split_whitespace` decodes each
-/// character. The ASCII white space characters are the same.
-fn collapse_ascii_ws(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for b in s.bytes() {
-        if b.is_ascii_whitespace() || b == 0x0b {
-            gap = true;
-        } else {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            out.push(char::from(b));
-        }
-    }
-    out
 }
 
 fn word_count(s: &str) -> usize {
@@ -340,6 +358,42 @@ mod tests {
         for b in 0u8..0x80 {
             let text = format!("x{}y", char::from(b));
             assert_eq!(collapse_ws(&text), general(&text), "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn paragraphs_read_as_their_lines_joined_and_collapsed() {
+        let general = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // What the body was before paragraphs were written in place.
+        let joined = |blocks: &[Vec<&str>], per_line: bool| {
+            let mut paragraphs: Vec<String> = Vec::new();
+            for block in blocks {
+                if per_line {
+                    paragraphs.extend(block.iter().map(|l| general(l)));
+                } else {
+                    paragraphs.push(general(&block.join(" ")));
+                }
+            }
+            paragraphs.retain(|p| !p.is_empty());
+            paragraphs.join("\n\n")
+        };
+        let blocks: Vec<Vec<&str>> = vec![
+            vec!["  ", "\t"],
+            vec!["NEW YORK (Reuters) - The ", "fund  said", "", "it would"],
+            vec![" ", "Łódź  \u{a0} café", "then ASCII "],
+            vec!["one"],
+            vec![],
+            vec!["\u{2003}", "last  line "],
+        ];
+        for per_line in [false, true] {
+            for n in 0..=blocks.len() {
+                let part = &blocks[..n];
+                assert_eq!(
+                    join_paragraphs(part, per_line),
+                    joined(part, per_line),
+                    "{n} blocks, {per_line}"
+                );
+            }
         }
     }
 
