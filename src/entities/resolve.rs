@@ -110,7 +110,6 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         });
         names.push(name);
     }
-    drop(seen);
 
     // Short forms: "Putin" after "Vladimir Putin", "Kim" after "Kim Jong Un".
     let full_names: Vec<(Vec<String>, String)> = {
@@ -181,8 +180,6 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             }
         }
     }
-    drop(acronyms);
-    drop(initials);
 
     // A lone capitalised word that opens every sentence it is in, names no
     // one the dictionaries or the article know, and is a person only by the
@@ -196,7 +193,6 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         let n = &names[c.name];
         !(c.raw.weak && n.kind == Kind::Person && !strong.get(n.k.as_str()).copied().unwrap_or(false))
     });
-    drop(strong);
 
     // One type and one spelling per name within the article: the majority
     // type, and a spelling with small letters over a headline's capitals.
