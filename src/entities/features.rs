@@ -315,15 +315,9 @@ impl<'a> Doc<'a> {
     /// tag two back made CoNLL dev F1 worse, 0.899 against 0.901.)
     pub fn features(&self, i: usize, prev: u8, out: &mut Vec<u64>) {
         out.clear();
-        self.own_features(i, out);
-        self.prev_features(i, prev, out);
-    }
-
-    /// The features of token `i` that do not read the tag before it: all
-    /// but a handful. Appended to `out`.
-    pub fn own_features(&self, i: usize, out: &mut Vec<u64>) {
         self.word_features(i, out);
         self.context_features(i, out);
+        self.prev_features(i, prev, out);
     }
 
     /// Hash of token `i` as written: the key of everything `word_features`
