@@ -307,8 +307,13 @@ fn needs_sanitizing(text: &str) -> bool {
     })
 }
 
+/// A character `sanitize` removes: a control character other than line
+/// feed and tab, or a byte order mark (a CR becomes a line break first).
+fn removed_by_sanitize(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}'
+}
+
 fn sanitize(text: String) -> String {
-    let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
     if !needs_sanitizing(&text) {
         return text;
     }
@@ -316,7 +321,7 @@ fn sanitize(text: String) -> String {
     text.replace("\r\n", "\n")
         .replace('\r', "\n")
         .chars()
-        .filter(|&c| !bad(c))
+        .filter(|&c| !removed_by_sanitize(c))
         .collect()
 }
 
@@ -391,12 +396,11 @@ mod tests {
 
     #[test]
     fn the_byte_look_finds_exactly_the_characters_sanitize_removes() {
-        let bad = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
         let mut flagged = 0;
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let s = format!("ab{c}cd");
-            assert_eq!(needs_sanitizing(&s), bad(c), "{c:?}");
-            flagged += usize::from(bad(c));
+            assert_eq!(needs_sanitizing(&s), removed_by_sanitize(c), "{c:?}");
+            flagged += usize::from(removed_by_sanitize(c));
         }
         assert_eq!(flagged, 32 - 2 + 1 + 32 + 1, "C0 but LF and tab, DEL, C1, BOM");
         assert!(!needs_sanitizing("plain text,\tcafé £5 \u{fefe}\n"));
