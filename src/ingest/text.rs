@@ -340,9 +340,13 @@ mod tests {
 
     use crate::ingest::rules::test_rules as rules;
 
+    /// `collapse_ws` as the Unicode white space rules give it.
+    fn general(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     #[test]
     fn ascii_white_space_collapses_as_unicode_white_space_does() {
-        let general = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         let texts = [
             "",
             " ",
@@ -363,7 +367,6 @@ mod tests {
 
     #[test]
     fn paragraphs_read_as_their_lines_joined_and_collapsed() {
-        let general = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         // What the body was before paragraphs were written in place.
         let joined = |blocks: &[Vec<&str>], per_line: bool| {
             let mut paragraphs: Vec<String> = Vec::new();
