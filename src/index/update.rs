@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, DocSet, IndexWriter, Searcher, SegmentReader, Term, TERMINATED};
+use tantivy::{
+    DocAddress, DocId, DocSet, IndexWriter, Searcher, SegmentReader, TantivyDocument, Term, TERMINATED,
+};
 
-use super::NewsIndex;
+use super::{NewsIndex, StoredArticle};
 use crate::catalog::{self, Catalog, Changes};
 use crate::error::{Error, Result};
 
@@ -159,13 +161,31 @@ impl<'a> Snapshot<'a> {
     /// The id and content hash of every live document, in index order.
     pub fn documents(&self) -> Result<Vec<(String, u64)>> {
         let mut docs = Vec::with_capacity(self.num_docs() as usize);
-        for segment in self.searcher.segment_readers() {
+        self.for_each_document(|_, id, hash| {
+            docs.push((id.to_string(), hash));
+            Ok(())
+        })?;
+        Ok(docs)
+    }
+
+    /// Calls `f` with the address, id and content hash of every live
+    /// document, in index order, reading no stored document.
+    pub fn for_each_document(&self, mut f: impl FnMut(DocAddress, &str, u64) -> Result<()>) -> Result<()> {
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
             let columns = IdColumns::of(segment, self)?;
             for doc in segment.doc_ids_alive() {
-                docs.extend(columns.get(doc, self)?);
+                if let Some((id, hash)) = columns.get(doc, self)? {
+                    f(DocAddress::new(ord as u32, doc), &id, hash)?;
+                }
             }
         }
-        Ok(docs)
+        Ok(())
+    }
+
+    /// The stored article at `address`.
+    pub fn article(&self, address: DocAddress) -> Result<StoredArticle> {
+        let doc: TantivyDocument = self.searcher.doc(address).map_err(|e| self.failed(e))?;
+        Ok(self.index.stored(&doc))
     }
 
     /// How many documents came from one file.
