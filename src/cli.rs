@@ -82,6 +82,9 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List the entities of one text: each mention with its canonical name.
     Extract(ExtractArgs),
+    /// Write the indexed documents for Elasticsearch, OpenSearch or
+    /// Quickwit, in full or as the changes since the last export.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +280,64 @@ pub enum KindArg {
     Place,
     Org,
     Misc,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// ndjson: one document a line (Quickwit, tantivy-cli, scripts);
+    /// es-bulk: `_bulk` actions for Elasticsearch and OpenSearch [default:
+    /// ndjson; es-bulk with --changes].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFormatArg>,
+
+    /// An existing folder receives numbered chunk files NAME-000001.ndjson
+    /// ...; any other path, one file [default: standard output].
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// The largest chunk file written into an --out folder, in MB of
+    /// 1,000,000 bytes; a bulk action and its document stay together
+    /// [default: 10, Quickwit's request limit].
+    #[arg(long, value_name = "MB")]
+    pub chunk_mb: Option<f64>,
+
+    /// Only what changed since the last `export --changes` to this --name:
+    /// new and changed documents as index actions, removed ones as delete
+    /// actions. The export point is kept in the index folder and moves
+    /// when the export is complete; the first one sends everything.
+    #[arg(long)]
+    pub changes: bool,
+
+    /// The target index: `_index` of the bulk actions, index_id of the
+    /// Quickwit config, and whose export point --changes follows.
+    #[arg(long, value_name = "NAME", default_value = "news")]
+    pub name: String,
+
+    /// Print the target engine's index definition for the exported fields
+    /// (made from the field mapping) instead of documents.
+    #[arg(long, value_enum, value_name = "ENGINE", conflicts_with_all = ["format", "out", "chunk_mb", "changes"])]
+    pub config: Option<EngineArg>,
+
+    /// Print the export summary as one JSON object (on standard error when
+    /// the documents go to standard output).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Ndjson,
+    EsBulk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// Elasticsearch or OpenSearch mapping and settings (JSON).
+    Elasticsearch,
+    /// Quickwit index config (YAML).
+    Quickwit,
+    /// tantivy-cli: the meta.json of an empty index folder.
+    Tantivy,
 }
 
 #[derive(Debug, Args)]

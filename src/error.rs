@@ -35,6 +35,9 @@ pub enum Error {
     #[error("another index run holds the lock on {}", dir.display())]
     Locked { dir: PathBuf },
 
+    #[error("another `export --changes` to the same --name holds the lock on {}", path.display())]
+    ExportLocked { path: PathBuf },
+
     #[error("{}: {what}: {message}", dir.display())]
     Index {
         dir: PathBuf,

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod crashtest;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod output;

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit code of `index` when another run holds the index (EX_TEMPFAIL).
+/// Exit code of `index` (and `export --changes`) when another run holds
+/// the lock (EX_TEMPFAIL).
 const EXIT_LOCKED: u8 = 75;
 const EXIT_ERROR: u8 = 2;
 
@@ -32,7 +33,9 @@ fn main() -> ExitCode {
             }
             eprintln!("newsidx: {}", message(&err));
             match err.downcast_ref::<newsidx::Error>() {
-                Some(newsidx::Error::Locked { .. }) => ExitCode::from(EXIT_LOCKED),
+                Some(newsidx::Error::Locked { .. } | newsidx::Error::ExportLocked { .. }) => {
+                    ExitCode::from(EXIT_LOCKED)
+                }
                 _ => ExitCode::from(EXIT_ERROR),
             }
         }

@@ -2,6 +2,7 @@
 
 mod entities;
 mod evaluate;
+mod export;
 mod extract;
 mod index;
 mod search;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => extract::run(&ctx, args),
         Command::Entities(args) => entities::run(&ctx, args),
         Command::Evaluate(args) => evaluate::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     }
 }
 

@@ -1,0 +1,128 @@
+//! `newsidx export`: the indexed documents for Elasticsearch, OpenSearch or Quickwit, in full or as changes, or those engines' index definitions.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use newsidx::export::{self, Engine, ExportRequest, ExportSummary, Format, Output};
+use newsidx::index::NewsIndex;
+use newsidx::Error;
+
+use super::Context;
+use crate::cli::{EngineArg, ExportArgs, ExportFormatArg};
+
+/// Quickwit refuses requests over 10 MB; Elasticsearch's default is 100 MB.
+const DEFAULT_CHUNK_MB: f64 = 10.0;
+
+pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let mapping = ctx.mapping()?;
+    if let Some(engine) = args.config {
+        let engine = match engine {
+            EngineArg::Elasticsearch => Engine::Elasticsearch,
+            EngineArg::Quickwit => Engine::Quickwit,
+            EngineArg::Tantivy => Engine::Tantivy,
+        };
+        let text = export::engine_config(&mapping, engine, &args.name)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    export::check_name(&args.name)?;
+    let format = match (args.format, args.changes) {
+        (Some(ExportFormatArg::Ndjson), true) => {
+            return Err(Error::Invalid(
+                "--changes writes delete actions, which NDJSON has no way to say: use --format es-bulk"
+                    .into(),
+            )
+            .into())
+        }
+        (Some(ExportFormatArg::Ndjson), false) | (None, false) => Format::Ndjson,
+        (Some(ExportFormatArg::EsBulk), _) | (None, true) => Format::EsBulk,
+    };
+    let to_stdout = args.out.is_none();
+    let output = match args.out {
+        Some(dir) if dir.is_dir() => Output::Dir {
+            dir,
+            limit: chunk_bytes(args.chunk_mb.unwrap_or(DEFAULT_CHUNK_MB))?,
+        },
+        _ if args.chunk_mb.is_some() => {
+            return Err(Error::Invalid(
+                "--chunk-mb splits the export into files in a folder: give an existing folder as --out"
+                    .into(),
+            )
+            .into())
+        }
+        Some(file) => Output::File(file),
+        None => Output::Stream(Box::new(std::io::stdout())),
+    };
+    let index = NewsIndex::open(&ctx.index_dir, mapping)?;
+    let request = ExportRequest {
+        format,
+        name: args.name,
+        changes: args.changes,
+    };
+    let summary = export::export(&index, &request, output)?;
+
+    for skip in &summary.skipped {
+        eprintln!("newsidx: {}: not exported: {}", skip.id, skip.reason);
+    }
+    // Documents on standard output leave it to them alone.
+    let report: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let mut report = std::io::BufWriter::new(report);
+    if args.json {
+        writeln!(report, "{}", serde_json::to_string_pretty(&summary)?)?;
+    } else if !ctx.quiet {
+        writeln!(report, "{}", summary_line(&summary, args.changes))?;
+    }
+    report.flush()?;
+    Ok(if summary.skipped.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn chunk_bytes(mb: f64) -> Result<usize, Error> {
+    let bytes = mb * 1e6;
+    if bytes.is_finite() && bytes >= 1000.0 {
+        Ok(bytes as usize)
+    } else {
+        Err(Error::Invalid(format!(
+            "bad --chunk-mb {mb}: a chunk must hold at least 0.001 MB"
+        )))
+    }
+}
+
+fn summary_line(s: &ExportSummary, changes: bool) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let into = match s.chunks.len() {
+        0 => String::new(),
+        n => format!(" in {}", plural(n as u64, "chunk file", "chunk files")),
+    };
+    let skipped = match s.skipped.len() {
+        0 => String::new(),
+        n => format!("; {} not exported", plural(n as u64, "document", "documents")),
+    };
+    if !changes {
+        return format!(
+            "exported {}{into}{skipped}",
+            plural(s.documents, "document", "documents")
+        );
+    }
+    match s.point {
+        None => format!(
+            "nothing changed since the last export ({} unchanged){skipped}",
+            s.unchanged
+        ),
+        Some(point) => format!(
+            "export {point}: {} to index, {} to delete, {} unchanged{into}{skipped}",
+            plural(s.documents, "document", "documents"),
+            s.deleted,
+            s.unchanged
+        ),
+    }
+}

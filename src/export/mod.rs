@@ -1,0 +1,406 @@
+//! Export: the index's documents as flat JSON for the engines that serve a cluster (Elasticsearch, OpenSearch, Quickwit), in full or as the changes since the last export.
+
+mod config;
+mod point;
+mod sink;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
+
+pub use config::{engine_config, Engine};
+pub use point::{ExportLock, Point};
+pub use sink::{Output, Put, Sink};
+
+use crate::entities::Kind;
+use crate::error::{Error, Result};
+use crate::index::{NewsIndex, Snapshot, StoredArticle};
+use crate::schema::{FieldKind, Mapping, Role};
+
+/// The mapping's fields that are exported, in the order documents list them.
+/// `captions` is the one field with many values.
+const ROLES: [Role; 9] = [
+    Role::Id,
+    Role::Title,
+    Role::Section,
+    Role::Published,
+    Role::Byline,
+    Role::Url,
+    Role::Path,
+    Role::Captions,
+    Role::Body,
+];
+
+/// One exported field: its name in the documents and how engines should
+/// index it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportField {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// An array of values.
+    pub many: bool,
+    /// Kept in a column for sorting, filtering and aggregations.
+    pub fast: bool,
+    /// Searched by words that name no field.
+    pub default_search: bool,
+}
+
+/// Every exported field: the stored fields of the mapping, then the
+/// canonical entity names by type and the content hash. The documents
+/// (`FlatDoc`) and every engine configuration are made from this list.
+pub fn fields(mapping: &Mapping) -> Vec<ExportField> {
+    let mut out: Vec<ExportField> = ROLES
+        .into_iter()
+        .filter(|r| mapping.spec(*r).stored)
+        .map(|r| {
+            let spec = mapping.spec(r);
+            ExportField {
+                name: r.name(),
+                kind: spec.kind,
+                many: r == Role::Captions,
+                fast: spec.fast,
+                // Engines search their default fields with equal weight;
+                // fields newsidx weighs down would rank as high as the body.
+                default_search: spec.search && spec.boost.unwrap_or(1.0) >= 1.0,
+            }
+        })
+        .collect();
+    for name in ENTITY_FIELDS {
+        out.push(ExportField {
+            name,
+            kind: FieldKind::Keyword,
+            many: true,
+            fast: true,
+            default_search: false,
+        });
+    }
+    out.push(ExportField {
+        name: "hash",
+        kind: FieldKind::Keyword,
+        many: false,
+        fast: false,
+        default_search: false,
+    });
+    out
+}
+
+const ENTITY_FIELDS: [&str; 3] = ["persons", "places", "orgs"];
+
+/// One exported document: flat, dates in RFC 3339 UTC, entities by their
+/// canonical names. A field the article lacks is left out; arrays are always
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlatDoc {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub captions: Vec<String>,
+    pub body: String,
+    #[serde(default)]
+    pub persons: Vec<String>,
+    #[serde(default)]
+    pub places: Vec<String>,
+    #[serde(default)]
+    pub orgs: Vec<String>,
+    /// The content hash newsidx compares to tell a changed article, as 16
+    /// hex digits (a u64 does not fit a JSON engine's signed long).
+    pub hash: String,
+}
+
+impl FlatDoc {
+    pub fn new(a: StoredArticle, hash: u64) -> FlatDoc {
+        let names = |kind: Kind| -> Vec<String> {
+            a.entities
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.name.clone())
+                .collect()
+        };
+        FlatDoc {
+            persons: names(Kind::Person),
+            places: names(Kind::Place),
+            orgs: names(Kind::Org),
+            id: a.id,
+            title: a.title,
+            section: a.section,
+            published: a.published.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            byline: a.byline,
+            url: a.url,
+            path: a.path,
+            captions: a.captions,
+            body: a.body,
+            hash: format!("{hash:016x}"),
+        }
+    }
+}
+
+/// What goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One document a line.
+    Ndjson,
+    /// Elasticsearch/OpenSearch `_bulk` actions: an action line, then the
+    /// document for an index action.
+    EsBulk,
+}
+
+pub struct ExportRequest {
+    pub format: Format,
+    /// The target index: `_index` of bulk actions, and whose export point
+    /// `changes` reads and moves.
+    pub name: String,
+    /// Only what changed since the last `changes` export to `name`.
+    pub changes: bool,
+}
+
+/// A document that was not written, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ExportSummary {
+    /// Documents written (index actions for es-bulk).
+    pub documents: u64,
+    /// Delete actions written.
+    pub deleted: u64,
+    /// Documents left as they were at the last export (`changes`).
+    pub unchanged: u64,
+    pub skipped: Vec<Skipped>,
+    /// The chunk files written into an --out folder.
+    pub chunks: Vec<PathBuf>,
+    /// The export point this run made (`changes` with something to say).
+    pub point: Option<u64>,
+}
+
+/// Elasticsearch refuses longer `_id`s.
+const MAX_ES_ID: usize = 512;
+
+/// Checks `name` as an index name every target accepts: Elasticsearch
+/// wants lower case without most punctuation, Quickwit a letter first and
+/// at least three characters.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = name.len() >= 3
+        && name.len() <= 255
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "bad --name {name:?}: 3 to 255 characters of a-z, 0-9, - and _, starting with a letter \
+             (what Elasticsearch, OpenSearch and Quickwit all accept)"
+        )))
+    }
+}
+
+/// Writes the documents of `index` to `sink`: all of them, or with
+/// `req.changes` what changed since the export point of `req.name`, which
+/// then moves. The point moves only after `sink` is complete, so a failed
+/// or killed export is repeated in full by the next one.
+pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<ExportSummary> {
+    check_name(&req.name)?;
+    let bulk = req.format == Format::EsBulk;
+    let snapshot = Snapshot::new(index)?;
+    let mut summary = ExportSummary::default();
+    let mut line = Vec::new();
+    if !req.changes {
+        let stem = if bulk {
+            format!("{}-bulk", req.name)
+        } else {
+            req.name.clone()
+        };
+        let mut sink = Sink::open(output, &stem, false)?;
+        snapshot.for_each_document(|address, id, hash| {
+            let doc = FlatDoc::new(snapshot.article(address)?, hash);
+            unit(&mut line, req, Action::Index(&doc))?;
+            put(&mut sink, &line, id, bulk, &mut summary.skipped, || {
+                summary.documents += 1
+            })
+        })?;
+        summary.chunks = sink.finish()?;
+        return Ok(summary);
+    }
+
+    let _lock = ExportLock::acquire(index.dir(), &req.name)?;
+    let before = Point::read(index.dir(), &req.name)?;
+    // An unfinished export with this number left its chunks: this one
+    // says all they said and more, so they go.
+    let stem = format!("{}-changes-{:06}", req.name, before.seq + 1);
+    let mut sink = Sink::open(output, &stem, true)?;
+    let mut last: HashMap<String, u64> = before.documents.into_iter().collect();
+    let mut after = Vec::with_capacity(snapshot.num_docs() as usize);
+    snapshot.for_each_document(|address, id, hash| {
+        let was = last.remove(id);
+        if was == Some(hash) {
+            summary.unchanged += 1;
+            after.push((id.to_string(), hash));
+            return Ok(());
+        }
+        let doc = FlatDoc::new(snapshot.article(address)?, hash);
+        unit(&mut line, req, Action::Index(&doc))?;
+        let mut written = false;
+        put(&mut sink, &line, id, bulk, &mut summary.skipped, || {
+            written = true
+        })?;
+        if written {
+            summary.documents += 1;
+            after.push((id.to_string(), hash));
+        } else if let Some(was) = was {
+            // Not sent: the cluster still holds the old version, and the
+            // next export tries again.
+            after.push((id.to_string(), was));
+        }
+        Ok(())
+    })?;
+    let mut gone: Vec<(String, u64)> = last.into_iter().collect();
+    gone.sort_unstable();
+    for (id, hash) in gone {
+        unit(&mut line, req, Action::Delete(&id))?;
+        let mut written = false;
+        put(&mut sink, &line, &id, bulk, &mut summary.skipped, || {
+            written = true
+        })?;
+        if written {
+            summary.deleted += 1;
+        } else {
+            after.push((id, hash));
+        }
+    }
+    summary.chunks = sink.finish()?;
+    if summary.documents + summary.deleted > 0 {
+        let point = Point {
+            seq: before.seq + 1,
+            documents: after,
+        };
+        point.write(index.dir(), &req.name)?;
+        summary.point = Some(point.seq);
+    }
+    Ok(summary)
+}
+
+enum Action<'a> {
+    Index(&'a FlatDoc),
+    Delete(&'a str),
+}
+
+/// Writes into `line` what one document or deletion takes, newline-ended:
+/// a bulk pair is one unit, never split between chunks.
+fn unit(line: &mut Vec<u8>, req: &ExportRequest, action: Action) -> Result<()> {
+    line.clear();
+    let json = |e: serde_json::Error| Error::Invalid(format!("cannot write a document as JSON: {e}"));
+    match (req.format, action) {
+        (Format::Ndjson, Action::Index(doc)) => serde_json::to_writer(&mut *line, doc).map_err(json)?,
+        (Format::Ndjson, Action::Delete(_)) => {
+            return Err(Error::Invalid(
+                "NDJSON has no way to say a document was deleted: export changes as es-bulk".into(),
+            ))
+        }
+        (Format::EsBulk, Action::Index(doc)) => {
+            let action = serde_json::json!({ "index": { "_index": req.name, "_id": doc.id } });
+            serde_json::to_writer(&mut *line, &action).map_err(json)?;
+            line.push(b'\n');
+            serde_json::to_writer(&mut *line, doc).map_err(json)?;
+        }
+        (Format::EsBulk, Action::Delete(id)) => {
+            let action = serde_json::json!({ "delete": { "_index": req.name, "_id": id } });
+            serde_json::to_writer(&mut *line, &action).map_err(json)?;
+        }
+    }
+    line.push(b'\n');
+    Ok(())
+}
+
+/// Hands one unit to the sink; `written` runs when it went out, and a unit
+/// that cannot go out is listed in `skipped`.
+fn put(
+    sink: &mut Sink,
+    line: &[u8],
+    id: &str,
+    bulk: bool,
+    skipped: &mut Vec<Skipped>,
+    written: impl FnOnce(),
+) -> Result<()> {
+    if bulk && id.len() > MAX_ES_ID {
+        skipped.push(Skipped {
+            id: id.to_string(),
+            reason: format!(
+                "id is {} bytes; Elasticsearch takes at most {MAX_ES_ID}",
+                id.len()
+            ),
+        });
+        return Ok(());
+    }
+    match sink.put(line)? {
+        Put::Written => written(),
+        Put::TooLarge { limit } => skipped.push(Skipped {
+            id: id.to_string(),
+            reason: format!(
+                "{} bytes written out, more than a chunk holds ({limit} bytes); raise --chunk-mb",
+                line.len()
+            ),
+        }),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_document_has_exactly_the_exported_fields() {
+        let mapping = Mapping::load(None).unwrap();
+        let doc = FlatDoc {
+            id: "a".into(),
+            title: Some("t".into()),
+            section: Some("s".into()),
+            published: Some("2007-03-19T02:53:00Z".into()),
+            byline: Some("b".into()),
+            url: Some("u".into()),
+            path: Some("p".into()),
+            captions: vec!["c".into()],
+            body: "x".into(),
+            persons: vec![],
+            places: vec![],
+            orgs: vec![],
+            hash: "0".into(),
+        };
+        let json = serde_json::to_value(&doc).unwrap();
+        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = fields(&mapping).iter().map(|f| f.name).collect();
+        keys.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(keys, names);
+    }
+
+    #[test]
+    fn names_every_engine_takes_pass_and_others_are_refused() {
+        for good in ["news", "news-2009", "a_b", "reuters"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "ab", "News", "-news", "_news", "1news", "news/x", "news x", "news.x", "new*",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

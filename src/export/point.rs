@@ -1,0 +1,158 @@
+//! The export point: what the last `export --changes` to a target sent (each document's id and content hash), kept in the index folder, and the lock that lets one such export run at a time.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"NXEXPT\x00\x01";
+
+/// The documents a target holds after the export numbered `seq`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Point {
+    /// 0 before the first export.
+    pub seq: u64,
+    /// Id and content hash of every document sent and not deleted since.
+    pub documents: Vec<(String, u64)>,
+}
+
+fn point_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("export-{name}.point"))
+}
+
+impl Point {
+    /// The point of target `name`, or the empty one before its first export.
+    pub fn read(dir: &Path, name: &str) -> Result<Point> {
+        let path = point_path(dir, name);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Point::default()),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        Point::decode(&bytes).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: damaged; remove it, and the next `export --changes` sends every document again",
+                path.display()
+            ))
+        })
+    }
+
+    fn decode(mut bytes: &[u8]) -> Option<Point> {
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (head, rest) = bytes.split_at_checked(n)?;
+            bytes = rest;
+            Some(head)
+        };
+        let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+        if take(8)? != MAGIC {
+            return None;
+        }
+        let seq = u64_at(take(8)?)?;
+        let count = u64_at(take(8)?)?;
+        let mut documents = Vec::with_capacity(count.min(1 << 24) as usize);
+        for _ in 0..count {
+            let hash = u64_at(take(8)?)?;
+            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let id = std::str::from_utf8(take(len)?).ok()?.to_string();
+            documents.push((id, hash));
+        }
+        take(1).is_none().then_some(Point { seq, documents })
+    }
+
+    /// Replaces the point of target `name` in one rename, after the new
+    /// one is on disk.
+    pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
+        let path = point_path(dir, name);
+        let tmp = dir.join(format!(".export-{name}.point.partial"));
+        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let mut out = BufWriter::new(file);
+        let mut write = || -> std::io::Result<()> {
+            out.write_all(MAGIC)?;
+            out.write_all(&self.seq.to_le_bytes())?;
+            out.write_all(&(self.documents.len() as u64).to_le_bytes())?;
+            for (id, hash) in &self.documents {
+                out.write_all(&hash.to_le_bytes())?;
+                out.write_all(&(id.len() as u32).to_le_bytes())?;
+                out.write_all(id.as_bytes())?;
+            }
+            out.flush()?;
+            out.get_ref().sync_all()
+        };
+        write().map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// Held by an `export --changes` for its whole run: two exports to one
+/// target at once would both send the same changes and race to move the
+/// point. An OS lock, so a killed export leaves none behind.
+pub struct ExportLock {
+    _file: File,
+}
+
+impl ExportLock {
+    pub fn acquire(dir: &Path, name: &str) -> Result<ExportLock> {
+        let path = dir.join(format!("export-{name}.lock"));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        // SAFETY: flock on a descriptor this function owns; no memory is shared.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(ExportLock { _file: file });
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            Err(Error::ExportLocked { path })
+        } else {
+            Err(Error::io(&path, err))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_reads_back_as_written_and_damage_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(Point::read(tmp.path(), "news").unwrap(), Point::default());
+        let point = Point {
+            seq: 7,
+            documents: vec![
+                ("politics/001.txt".into(), 42),
+                ("wire.jsonl#ä\n\t".into(), u64::MAX),
+            ],
+        };
+        point.write(tmp.path(), "news").unwrap();
+        assert_eq!(Point::read(tmp.path(), "news").unwrap(), point);
+        assert_eq!(Point::read(tmp.path(), "other").unwrap(), Point::default());
+
+        let path = point_path(tmp.path(), "news");
+        let bytes = std::fs::read(&path).unwrap();
+        for cut in [bytes.len() - 1, 20, 3] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            let err = Point::read(tmp.path(), "news").unwrap_err().to_string();
+            assert!(err.contains("damaged"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_second_export_lock_on_one_target_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = ExportLock::acquire(tmp.path(), "news").unwrap();
+        assert!(matches!(
+            ExportLock::acquire(tmp.path(), "news"),
+            Err(Error::ExportLocked { .. })
+        ));
+        assert!(ExportLock::acquire(tmp.path(), "other").is_ok());
+        drop(first);
+        assert!(ExportLock::acquire(tmp.path(), "news").is_ok());
+    }
+}
