@@ -170,61 +170,92 @@ pub fn read_file(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> ReadEnd {
+    read_file_hashing(task, rules, limits, emit).0
+}
+
+/// `read_file`, also giving `read::hash_file`'s value for the file when it
+/// was read whole as it is on disk: the caller then needs not read it twice.
+pub fn read_file_hashing(
+    task: &FileTask,
+    rules: &Rules,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Item) -> bool,
+) -> (ReadEnd, Option<u64>) {
     let done = |more: bool| if more { ReadEnd::Complete } else { ReadEnd::Stopped };
-    let skip = |reason: String| {
-        Item::Skipped(Skip {
-            path: task.display(),
-            reason,
-        })
-    };
     match read::open(&task.path, &task.name, limits) {
         Err(refused) => {
-            let more = emit(skip(refused.reason));
-            if refused.transient {
+            let more = emit(skip_of(task, refused.reason));
+            let end = if refused.transient {
                 ReadEnd::Failed
             } else {
                 done(more)
-            }
+            };
+            (end, None)
         }
-        Ok(read::Opened::Lines(mut stream)) => read_json_lines(task, &mut *stream, rules, limits, emit),
-        Ok(read::Opened::Whole { bytes, name }) => {
-            if let Some(kind) = read::sniff_binary(&bytes) {
-                return done(emit(skip(kind)));
-            }
-            let text = read::decode_owned(bytes);
-            if text.trim().is_empty() {
-                return done(emit(skip("empty file (whitespace only)".into())));
-            }
-            let trimmed = text.trim_start();
-            if read::is_json(&name) || trimmed.starts_with('{') || trimmed.starts_with('[') {
-                match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(value) => return read_json_value(task, &value, rules, emit),
-                    Err(e) if read::is_json(&name) || trimmed.starts_with('{') => {
-                        // Several objects one after another: JSON Lines under a .json name.
-                        if e.is_syntax() && e.to_string().starts_with("trailing characters") {
-                            return read_json_lines(task, &mut text.as_bytes(), rules, limits, emit);
-                        }
-                        if read::is_json(&name) {
-                            return done(emit(skip(format!("invalid JSON: {e}"))));
-                        }
-                    }
-                    Err(_) => {}
+        Ok(read::Opened::Lines(mut stream)) => {
+            (read_json_lines(task, &mut *stream, rules, limits, emit), None)
+        }
+        Ok(read::Opened::Whole {
+            bytes,
+            name,
+            file_hash,
+        }) => (read_whole(task, bytes, &name, rules, limits, emit), file_hash),
+    }
+}
+
+fn skip_of(task: &FileTask, reason: String) -> Item {
+    Item::Skipped(Skip {
+        path: task.display(),
+        reason,
+    })
+}
+
+/// A file read whole: a single article, or JSON.
+fn read_whole(
+    task: &FileTask,
+    bytes: Vec<u8>,
+    name: &str,
+    rules: &Rules,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Item) -> bool,
+) -> ReadEnd {
+    let done = |more: bool| if more { ReadEnd::Complete } else { ReadEnd::Stopped };
+    let skip = |reason: String| skip_of(task, reason);
+    if let Some(kind) = read::sniff_binary(&bytes) {
+        return done(emit(skip(kind)));
+    }
+    let text = read::decode_owned(bytes);
+    if text.trim().is_empty() {
+        return done(emit(skip("empty file (whitespace only)".into())));
+    }
+    let trimmed = text.trim_start();
+    if read::is_json(name) || trimmed.starts_with('{') || trimmed.starts_with('[') {
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(value) => return read_json_value(task, &value, rules, emit),
+            Err(e) if read::is_json(name) || trimmed.starts_with('{') => {
+                // Several objects one after another: JSON Lines under a .json name.
+                if e.is_syntax() && e.to_string().starts_with("trailing characters") {
+                    return read_json_lines(task, &mut text.as_bytes(), rules, limits, emit);
+                }
+                if read::is_json(name) {
+                    return done(emit(skip(format!("invalid JSON: {e}"))));
                 }
             }
-            let article = text::parse(&text, rules);
-            if article.title.is_none() && article.body.is_empty() {
-                return done(emit(skip(
-                    "no article text (only boilerplate or captions)".into(),
-                )));
-            }
-            done(emit(Item::Article(Box::new(finish(
-                task,
-                task.id(),
-                article,
-                rules,
-            )))))
+            Err(_) => {}
         }
     }
+    let article = text::parse(&text, rules);
+    if article.title.is_none() && article.body.is_empty() {
+        return done(emit(skip(
+            "no article text (only boilerplate or captions)".into(),
+        )));
+    }
+    done(emit(Item::Article(Box::new(finish(
+        task,
+        task.id(),
+        article,
+        rules,
+    )))))
 }
 
 /// A .json file: one article, or an array of them.

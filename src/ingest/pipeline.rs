@@ -20,7 +20,7 @@ use serde::Serialize;
 use tantivy::{IndexWriter, TantivyDocument};
 
 use super::walk::{self, Archive, FileTask, Walked};
-use super::{read, read_file, Item, Limits, ReadEnd, Rules, Skip};
+use super::{read, read_file_hashing, Item, Limits, ReadEnd, Rules, Skip};
 use crate::catalog::{Catalog, Changes, Entry, Fingerprint};
 use crate::crashtest;
 use crate::entities::LazyExtractor;
@@ -513,14 +513,19 @@ impl Worker<'_> {
             }
             return self.send(Out::Kept(old.docs));
         }
-        let hash = match read::hash_file(&job.task.path) {
-            Ok(hash) => hash,
-            Err(refused) => {
+        // A file the catalog knows is hashed before it is parsed: if only
+        // its times changed, it need not be. A new one is hashed as it is
+        // read (plain files; others after).
+        let known = old.filter(|_| !self.req.full);
+        let hashed_first = match known.map(|_| read::hash_file(&job.task.path)) {
+            None => None,
+            Some(Ok(hash)) => Some(hash),
+            Some(Err(refused)) => {
                 let skip = skip_of(&job.task, "", &refused.reason);
                 return self.send(Out::Skipped(skip)) && self.done(job.source, None, false);
             }
         };
-        if let Some(old) = old.filter(|old| old.hash == hash && !self.req.full) {
+        if let Some(old) = known.filter(|old| Some(old.hash) == hashed_first) {
             // Touched, not changed: its documents stand as they are.
             for (suffix, reason) in &old.skips {
                 if !self.send(Out::Skipped(skip_of(&job.task, suffix, reason))) {
@@ -549,7 +554,7 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file(&job.task, self.rules, &self.req.limits, &mut |item| {
+            read_file_hashing(&job.task, self.rules, &self.req.limits, &mut |item| {
                 if self.req.stop.load(Ordering::Relaxed) != 0 {
                     return false;
                 }
@@ -595,13 +600,13 @@ impl Worker<'_> {
                 open
             })
         }));
-        let end = match parsed {
-            Ok(end) => end,
+        let (end, hashed_reading) = match parsed {
+            Ok(read) => read,
             Err(_) => {
                 // A parser bug must cost one file, not the run.
                 let reason = "internal error while parsing (please report this file)";
                 open = self.send(Out::Skipped(skip_of(&job.task, "", reason)));
-                ReadEnd::Failed
+                (ReadEnd::Failed, None)
             }
         };
         if !open {
@@ -617,6 +622,16 @@ impl Worker<'_> {
                         return false;
                     }
                 }
+                let hash = match hashed_first.or(hashed_reading) {
+                    Some(hash) => hash,
+                    None => match read::hash_file(&job.task.path) {
+                        Ok(hash) => hash,
+                        // Gone or unreadable since it was read: its articles
+                        // stand, and with no catalog entry it is read again
+                        // next run.
+                        Err(_) => return self.done(job.source, None, false),
+                    },
+                };
                 let entry = Entry {
                     fingerprint,
                     hash,

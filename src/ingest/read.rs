@@ -29,7 +29,13 @@ impl Default for Limits {
 /// An opened file, ready for its parser.
 pub enum Opened {
     /// The whole (decompressed) content of a single-article or JSON file.
-    Whole { bytes: Vec<u8>, name: String },
+    /// `file_hash` is `hash_file`'s value when `bytes` are the file's own
+    /// bytes (it was not compressed), so it needs no second read.
+    Whole {
+        bytes: Vec<u8>,
+        name: String,
+        file_hash: Option<u64>,
+    },
     /// A JSON Lines stream, read line by line.
     Lines(Box<dyn BufRead + Send>),
 }
@@ -156,7 +162,12 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         )
         .into());
     }
-    Ok(Opened::Whole { bytes, name: inner })
+    let file_hash = (!gzipped).then(|| xxhash_rust::xxh3::xxh3_64(&bytes));
+    Ok(Opened::Whole {
+        bytes,
+        name: inner,
+        file_hash,
+    })
 }
 
 /// xxh3 of the file's bytes, read in blocks (memory stays flat whatever
