@@ -494,10 +494,22 @@ fn a_killed_export_moves_no_point_and_its_chunks_are_replaced() {
 
     // The next export says everything again, under the same number, in
     // place of what the killed one left.
-    let out = env.cmd().args(args).output().unwrap();
+    let out = env.cmd().args(args).arg("--json").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let files = chunks(&dir);
     assert!(files.len() >= 2);
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("--json summary");
+    assert_eq!(summary["documents"], total);
+    assert_eq!(summary["deleted"], 0);
+    assert_eq!(summary["point"], 1);
+    let listed: Vec<&str> = summary["chunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert_eq!(listed, expected);
     let mut ids = BTreeSet::new();
     for (n, file) in files.iter().enumerate() {
         assert_eq!(

@@ -183,8 +183,9 @@ pub struct ExportSummary {
     /// Documents left as they were at the last export (`changes`).
     pub unchanged: u64,
     pub skipped: Vec<Skipped>,
-    /// The chunk files written into an --out folder.
-    pub chunks: Vec<PathBuf>,
+    /// The chunk files written into an --out folder, as displayed paths
+    /// (a JSON string cannot hold every path).
+    pub chunks: Vec<String>,
     /// The export point this run made (`changes` with something to say).
     pub point: Option<u64>,
 }
@@ -236,7 +237,7 @@ pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<
                 summary.documents += 1
             })
         })?;
-        summary.chunks = sink.finish()?;
+        summary.chunks = shown(sink.finish()?);
         return Ok(summary);
     }
 
@@ -285,7 +286,7 @@ pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<
             after.push((id, hash));
         }
     }
-    summary.chunks = sink.finish()?;
+    summary.chunks = shown(sink.finish()?);
     if summary.documents + summary.deleted > 0 {
         let point = Point {
             seq: before.seq + 1,
@@ -295,6 +296,10 @@ pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<
         summary.point = Some(point.seq);
     }
     Ok(summary)
+}
+
+fn shown(paths: Vec<PathBuf>) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
 }
 
 enum Action<'a> {
