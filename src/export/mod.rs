@@ -213,40 +213,54 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// Writes the documents of `index` to `sink`: all of them, or with
+/// Writes the documents of `index` to `output`: all of them, or with
 /// `req.changes` what changed since the export point of `req.name`, which
-/// then moves. The point moves only after `sink` is complete, so a failed
-/// or killed export is repeated in full by the next one.
+/// then moves. The point moves only after the output is complete, so a
+/// failed or killed export is repeated in full by the next one.
 pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<ExportSummary> {
     check_name(&req.name)?;
-    let bulk = req.format == Format::EsBulk;
     let snapshot = Snapshot::new(index)?;
+    if req.changes {
+        export_changes(index, &snapshot, req, output)
+    } else {
+        export_all(&snapshot, req, output)
+    }
+}
+
+fn export_all(snapshot: &Snapshot, req: &ExportRequest, output: Output) -> Result<ExportSummary> {
+    let stem = match req.format {
+        Format::EsBulk => format!("{}-bulk", req.name),
+        Format::Ndjson => req.name.clone(),
+    };
+    let mut sink = Sink::open(output, &stem, false)?;
     let mut summary = ExportSummary::default();
     let mut line = Vec::new();
-    if !req.changes {
-        let stem = if bulk {
-            format!("{}-bulk", req.name)
-        } else {
-            req.name.clone()
-        };
-        let mut sink = Sink::open(output, &stem, false)?;
-        snapshot.for_each_document(|address, id, hash| {
-            let doc = FlatDoc::new(snapshot.article(address)?, hash);
-            unit(&mut line, req, Action::Index(&doc))?;
-            put(&mut sink, &line, id, bulk, &mut summary.skipped, || {
-                summary.documents += 1
-            })
-        })?;
-        summary.chunks = shown(sink.finish()?);
-        return Ok(summary);
-    }
+    snapshot.for_each_document(|address, id, hash| {
+        let doc = FlatDoc::new(snapshot.article(address)?, hash);
+        unit(&mut line, req, Action::Index(&doc))?;
+        if put(&mut sink, &line, id, req.format, &mut summary.skipped)? {
+            summary.documents += 1;
+        }
+        Ok(())
+    })?;
+    summary.chunks = shown(sink.finish()?);
+    Ok(summary)
+}
 
+fn export_changes(
+    index: &NewsIndex,
+    snapshot: &Snapshot,
+    req: &ExportRequest,
+    output: Output,
+) -> Result<ExportSummary> {
     let _lock = ExportLock::acquire(index.dir(), &req.name)?;
     let before = Point::read(index.dir(), &req.name)?;
     // An unfinished export with this number left its chunks: this one
     // says all they said and more, so they go.
     let stem = format!("{}-changes-{:06}", req.name, before.seq + 1);
     let mut sink = Sink::open(output, &stem, true)?;
+    let mut summary = ExportSummary::default();
+    let mut line = Vec::new();
     let mut last: HashMap<String, u64> = before.documents.into_iter().collect();
     let mut after = Vec::with_capacity(snapshot.num_docs() as usize);
     snapshot.for_each_document(|address, id, hash| {
@@ -258,11 +272,7 @@ pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<
         }
         let doc = FlatDoc::new(snapshot.article(address)?, hash);
         unit(&mut line, req, Action::Index(&doc))?;
-        let mut written = false;
-        put(&mut sink, &line, id, bulk, &mut summary.skipped, || {
-            written = true
-        })?;
-        if written {
+        if put(&mut sink, &line, id, req.format, &mut summary.skipped)? {
             summary.documents += 1;
             after.push((id.to_string(), hash));
         } else if let Some(was) = was {
@@ -276,11 +286,7 @@ pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<
     gone.sort_unstable();
     for (id, hash) in gone {
         unit(&mut line, req, Action::Delete(&id))?;
-        let mut written = false;
-        put(&mut sink, &line, &id, bulk, &mut summary.skipped, || {
-            written = true
-        })?;
-        if written {
+        if put(&mut sink, &line, &id, req.format, &mut summary.skipped)? {
             summary.deleted += 1;
         } else {
             after.push((id, hash));
@@ -334,17 +340,10 @@ fn unit(line: &mut Vec<u8>, req: &ExportRequest, action: Action) -> Result<()> {
     Ok(())
 }
 
-/// Hands one unit to the sink; `written` runs when it went out, and a unit
-/// that cannot go out is listed in `skipped`.
-fn put(
-    sink: &mut Sink,
-    line: &[u8],
-    id: &str,
-    bulk: bool,
-    skipped: &mut Vec<Skipped>,
-    written: impl FnOnce(),
-) -> Result<()> {
-    if bulk && id.len() > MAX_ES_ID {
+/// Hands one unit to the sink. Returns whether it went out; one that
+/// cannot is listed in `skipped`.
+fn put(sink: &mut Sink, line: &[u8], id: &str, format: Format, skipped: &mut Vec<Skipped>) -> Result<bool> {
+    if format == Format::EsBulk && id.len() > MAX_ES_ID {
         skipped.push(Skipped {
             id: id.to_string(),
             reason: format!(
@@ -352,19 +351,21 @@ fn put(
                 id.len()
             ),
         });
-        return Ok(());
+        return Ok(false);
     }
     match sink.put(line)? {
-        Put::Written => written(),
-        Put::TooLarge { limit } => skipped.push(Skipped {
-            id: id.to_string(),
-            reason: format!(
-                "{} bytes written out, more than a chunk holds ({limit} bytes); raise --chunk-mb",
-                line.len()
-            ),
-        }),
+        Put::Written => Ok(true),
+        Put::TooLarge { limit } => {
+            skipped.push(Skipped {
+                id: id.to_string(),
+                reason: format!(
+                    "{} bytes written out, more than a chunk holds ({limit} bytes); raise --chunk-mb",
+                    line.len()
+                ),
+            });
+            Ok(false)
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

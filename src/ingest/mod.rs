@@ -181,7 +181,6 @@ pub fn read_file_hashing(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> (ReadEnd, Option<u64>) {
-    let done = |more: bool| if more { ReadEnd::Complete } else { ReadEnd::Stopped };
     match read::open(&task.path, &task.name, limits) {
         Err(refused) => {
             let more = emit(skip_of(task, refused.reason));
@@ -203,6 +202,15 @@ pub fn read_file_hashing(
     }
 }
 
+/// How a read that went to its end ended: `emit` may have asked to stop.
+fn done(more: bool) -> ReadEnd {
+    if more {
+        ReadEnd::Complete
+    } else {
+        ReadEnd::Stopped
+    }
+}
+
 fn skip_of(task: &FileTask, reason: String) -> Item {
     Item::Skipped(Skip {
         path: task.display(),
@@ -219,7 +227,6 @@ fn read_whole(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> ReadEnd {
-    let done = |more: bool| if more { ReadEnd::Complete } else { ReadEnd::Stopped };
     let skip = |reason: String| skip_of(task, reason);
     if let Some(kind) = read::sniff_binary(&bytes) {
         return done(emit(skip(kind)));
