@@ -19,6 +19,7 @@ mod merge;
 mod stats;
 mod update;
 
+pub(crate) use lock::try_lock;
 pub use lock::RunLock;
 pub use stats::{EntityStats, Stats};
 pub use update::Snapshot;

@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -101,16 +100,10 @@ impl ExportLock {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        // SAFETY: flock on a descriptor this function owns; no memory is shared.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(ExportLock { _file: file });
-        }
-        let err = std::io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Err(Error::ExportLocked { path })
-        } else {
-            Err(Error::io(&path, err))
+        match crate::index::try_lock(&file) {
+            Ok(true) => Ok(ExportLock { _file: file }),
+            Ok(false) => Err(Error::ExportLocked { path }),
+            Err(e) => Err(Error::io(&path, e)),
         }
     }
 }

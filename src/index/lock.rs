@@ -1,4 +1,4 @@
-//! The run lock: one `index` run per index folder, held as an OS lock so a run that died leaves none behind.
+//! The run lock: one `index` run per index folder, held as an OS lock so a run that died leaves none behind; and the non-blocking `flock` other locks take too.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -19,19 +19,29 @@ impl RunLock {
     /// `Error::Locked`.
     pub fn acquire(dir: &Path) -> Result<RunLock> {
         let file = File::open(dir).map_err(|e| Error::io(dir, e))?;
-        // SAFETY: flock on a descriptor this function owns; no memory is shared.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(RunLock { _dir: file });
-        }
-        let err = std::io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Err(Error::Locked {
+        match try_lock(&file) {
+            Ok(true) => Ok(RunLock { _dir: file }),
+            Ok(false) => Err(Error::Locked {
                 dir: dir.to_path_buf(),
-            })
-        } else {
-            Err(Error::io(dir, err))
+            }),
+            Err(e) => Err(Error::io(dir, e)),
         }
+    }
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` when
+/// another process holds it. It lasts as long as the descriptor.
+pub(crate) fn try_lock(file: &File) -> std::io::Result<bool> {
+    // SAFETY: flock on a descriptor the caller owns; no memory is shared.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
     }
 }
 
