@@ -13,6 +13,7 @@ use std::io::{BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::codec::{self, put_str, put_varint, Reader};
 use crate::error::{Error, Result};
 
 /// What a file looked like when it was indexed. Any difference in these
@@ -159,8 +160,7 @@ impl Catalog {
             }
             previous = bytes;
         }
-        let check = xxhash_rust::xxh3::xxh3_64(&out);
-        out.extend_from_slice(&check.to_le_bytes());
+        codec::seal(&mut out);
         out
     }
 }
@@ -181,11 +181,8 @@ pub fn remove_others(dir: &Path, keep: &str) {
 }
 
 fn decode(bytes: &[u8]) -> Option<Catalog> {
-    let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != check {
-        return None;
-    }
-    let mut r = Reader { bytes: body };
+    let body = codec::unseal(bytes)?;
+    let mut r = Reader::new(body);
     if r.take(MAGIC.len())? != MAGIC {
         return None;
     }
@@ -238,7 +235,7 @@ fn decode(bytes: &[u8]) -> Option<Catalog> {
             },
         );
     }
-    if !r.bytes.is_empty() {
+    if !r.is_done() {
         return None;
     }
     Some(Catalog {
@@ -247,52 +244,6 @@ fn decode(bytes: &[u8]) -> Option<Catalog> {
         files,
         complete,
     })
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.bytes.split_at_checked(n)?;
-        self.bytes = rest;
-        Some(head)
-    }
-
-    fn u64_fixed(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.take(1)?.first()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    fn string(&mut self) -> Option<String> {
-        let len = usize::try_from(self.varint()?).ok()?;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
-    }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    put_varint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
 }
 
 fn zigzag(v: i64) -> u64 {

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod catalog;
+mod codec;
 pub mod crashtest;
 pub mod entities;
 pub mod error;

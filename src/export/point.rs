@@ -1,12 +1,13 @@
 //! The export point: what the last `export --changes` to a target sent (each document's id and content hash), kept in the index folder, and the lock that lets one such export run at a time.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::sink::replace_file;
+use crate::codec::{self, put_str, put_varint, Reader};
 use crate::error::{Error, Result};
 
-const MAGIC: &[u8; 8] = b"NXEXPT\x00\x01";
+const MAGIC: &[u8; 8] = b"NXEXPT\x00\x02";
 
 /// The documents a target holds after the export numbered `seq`.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -38,49 +39,38 @@ impl Point {
         })
     }
 
-    fn decode(mut bytes: &[u8]) -> Option<Point> {
-        let mut take = |n: usize| -> Option<&[u8]> {
-            let (head, rest) = bytes.split_at_checked(n)?;
-            bytes = rest;
-            Some(head)
-        };
-        let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
-        if take(8)? != MAGIC {
+    fn decode(bytes: &[u8]) -> Option<Point> {
+        let mut r = Reader::new(codec::unseal(bytes)?);
+        if r.take(MAGIC.len())? != MAGIC {
             return None;
         }
-        let seq = u64_at(take(8)?)?;
-        let count = u64_at(take(8)?)?;
+        let seq = r.u64_fixed()?;
+        let count = r.varint()?;
         let mut documents = Vec::with_capacity(count.min(1 << 24) as usize);
         for _ in 0..count {
-            let hash = u64_at(take(8)?)?;
-            let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-            let id = std::str::from_utf8(take(len)?).ok()?.to_string();
-            documents.push((id, hash));
+            let hash = r.u64_fixed()?;
+            documents.push((r.string()?, hash));
         }
-        take(1).is_none().then_some(Point { seq, documents })
+        r.is_done().then_some(Point { seq, documents })
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + self.documents.len() * 64);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.seq.to_le_bytes());
+        put_varint(&mut out, self.documents.len() as u64);
+        for (id, hash) in &self.documents {
+            out.extend_from_slice(&hash.to_le_bytes());
+            put_str(&mut out, id);
+        }
+        codec::seal(&mut out);
+        out
     }
 
     /// Replaces the point of target `name` in one rename, after the new
     /// one is on disk.
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
-        let path = point_path(dir, name);
-        let tmp = dir.join(format!(".export-{name}.point.partial"));
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        let mut out = BufWriter::new(file);
-        let mut write = || -> std::io::Result<()> {
-            out.write_all(MAGIC)?;
-            out.write_all(&self.seq.to_le_bytes())?;
-            out.write_all(&(self.documents.len() as u64).to_le_bytes())?;
-            for (id, hash) in &self.documents {
-                out.write_all(&hash.to_le_bytes())?;
-                out.write_all(&(id.len() as u32).to_le_bytes())?;
-                out.write_all(id.as_bytes())?;
-            }
-            out.flush()?;
-            out.get_ref().sync_all()
-        };
-        write().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+        replace_file(&point_path(dir, name), &self.encode())
     }
 }
 

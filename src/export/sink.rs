@@ -171,17 +171,22 @@ fn chunks_in(dir: &Path, stem: &str) -> Result<Vec<String>> {
     Ok(found)
 }
 
-/// Writes chunk `n` beside its final name and renames it there once it is
-/// on disk: whoever picks up `*.ndjson` never sees half a chunk.
+/// Writes chunk `n`. Whoever picks up `*.ndjson` never sees half a chunk.
 fn write_chunk(dir: &Path, stem: &str, n: usize, bytes: &[u8]) -> Result<PathBuf> {
     let path = dir.join(chunk_name(stem, n));
-    let partial = partial_of(&path);
+    replace_file(&path, bytes)?;
+    crate::crashtest::point("export-chunk");
+    Ok(path)
+}
+
+/// Puts `bytes` at `path` whole or not at all: written beside it, flushed
+/// to the disk, then renamed into place.
+pub(super) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let partial = partial_of(path);
     let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
     file.write_all(bytes).map_err(|e| Error::io(&partial, e))?;
     file.sync_all().map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
-    crate::crashtest::point("export-chunk");
-    Ok(path)
+    std::fs::rename(&partial, path).map_err(|e| Error::io(path, e))
 }
 
 /// `dir/.NAME.partial` for `dir/NAME`: hidden, and no `*.ndjson` glob
