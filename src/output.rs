@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::entities::Kind;
+use crate::export::ExportSummary;
 use crate::index::{Stats, StoredArticle};
 use crate::ingest::IngestSummary;
 use crate::search::entity::EntityRow;
@@ -350,6 +351,35 @@ pub fn summary_line(s: &IngestSummary) -> String {
         s.docs_total,
         plural(s.docs_total)
     )
+}
+
+/// The line `export` ends with: what went out, and for `--changes` what
+/// the export point became.
+pub fn export_summary_line(s: &ExportSummary, changes: bool) -> String {
+    let counted = |n: u64, what: &str| format!("{n} {what}{}", plural(n));
+    let into = match s.chunks.len() {
+        0 => String::new(),
+        n => format!(" in {}", counted(n as u64, "chunk file")),
+    };
+    let skipped = match s.skipped.len() {
+        0 => String::new(),
+        n => format!("; {} not exported", counted(n as u64, "document")),
+    };
+    if !changes {
+        return format!("exported {}{into}{skipped}", counted(s.documents, "document"));
+    }
+    match s.point {
+        None => format!(
+            "nothing changed since the last export ({} unchanged){skipped}",
+            s.unchanged
+        ),
+        Some(point) => format!(
+            "export {point}: {} to index, {} to delete, {} unchanged{into}{skipped}",
+            counted(s.documents, "document"),
+            s.deleted,
+            s.unchanged
+        ),
+    }
 }
 
 fn plural(n: u64) -> &'static str {

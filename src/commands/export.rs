@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use newsidx::export::{self, Engine, ExportRequest, ExportSummary, Format, Output};
+use newsidx::export::{self, Engine, ExportRequest, Format, Output};
 use newsidx::index::NewsIndex;
+use newsidx::output;
 use newsidx::Error;
 
 use super::Context;
@@ -76,7 +77,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         writeln!(report, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else if !ctx.quiet {
-        writeln!(report, "{}", summary_line(&summary, args.changes))?;
+        writeln!(report, "{}", output::export_summary_line(&summary, args.changes))?;
     }
     report.flush()?;
     Ok(if summary.skipped.is_empty() {
@@ -94,35 +95,5 @@ fn chunk_bytes(mb: f64) -> Result<usize, Error> {
         Err(Error::Invalid(format!(
             "bad --chunk-mb {mb}: a chunk must hold at least 0.001 MB"
         )))
-    }
-}
-
-fn summary_line(s: &ExportSummary, changes: bool) -> String {
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let into = match s.chunks.len() {
-        0 => String::new(),
-        n => format!(" in {}", plural(n as u64, "chunk file", "chunk files")),
-    };
-    let skipped = match s.skipped.len() {
-        0 => String::new(),
-        n => format!("; {} not exported", plural(n as u64, "document", "documents")),
-    };
-    if !changes {
-        return format!(
-            "exported {}{into}{skipped}",
-            plural(s.documents, "document", "documents")
-        );
-    }
-    match s.point {
-        None => format!(
-            "nothing changed since the last export ({} unchanged){skipped}",
-            s.unchanged
-        ),
-        Some(point) => format!(
-            "export {point}: {} to index, {} to delete, {} unchanged{into}{skipped}",
-            plural(s.documents, "document", "documents"),
-            s.deleted,
-            s.unchanged
-        ),
     }
 }
