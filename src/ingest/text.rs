@@ -121,20 +121,34 @@ pub fn collapse_ws(s: &str) -> String {
 /// lines appended in turn read as their `collapse_ws` joined by spaces).
 fn collapse_into(out: &mut String, s: &str, from: usize) {
     if s.is_ascii() {
-        // A byte at a time: every body line passes here, and the general
-        // `split_whitespace` decodes each character. The ASCII white space
-        // characters are the same.
-        let mut gap = true;
-        for b in s.bytes() {
-            if b.is_ascii_whitespace() || b == 0x0b {
-                gap = true;
-            } else {
-                if gap && out.len() > from {
-                    out.push(' ');
-                }
-                gap = false;
-                out.push(char::from(b));
+        // Every body line passes here, and the general `split_whitespace`
+        // decodes each character (the ASCII white space characters are the
+        // same). Text is mostly words one space apart, which need no
+        // change: stretches of them are copied whole, so only a leading or
+        // doubled space, a tab or a line break costs a step of its own.
+        let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+        let bytes = s.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if ws(bytes[at]) {
+                at += 1;
+                continue;
             }
+            let start = at;
+            loop {
+                while at < bytes.len() && !ws(bytes[at]) {
+                    at += 1;
+                }
+                if at + 1 < bytes.len() && bytes[at] == b' ' && !ws(bytes[at + 1]) {
+                    at += 1;
+                } else {
+                    break;
+                }
+            }
+            if out.len() > from {
+                out.push(' ');
+            }
+            out.push_str(&s[start..at]);
         }
         return;
     }
@@ -362,6 +376,28 @@ mod tests {
         for b in 0u8..0x80 {
             let text = format!("x{}y", char::from(b));
             assert_eq!(collapse_ws(&text), general(&text), "byte {b:#x}");
+        }
+        // Every string of up to seven of these: words, single and doubled
+        // spaces and other white space at either end and in between.
+        let alphabet = [b'a', b' ', b'\t', b'Z', b'\n'];
+        let mut text = Vec::new();
+        for len in 0..=7u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let text = std::str::from_utf8(&text).unwrap_or_default();
+                assert_eq!(collapse_ws(text), general(text), "{text:?}");
+                let mut out = "kept".to_string();
+                collapse_into(&mut out, text, 2);
+                let expected = match general(text) {
+                    g if g.is_empty() => "kept".to_string(),
+                    g => format!("kept {g}"),
+                };
+                assert_eq!(out, expected, "{text:?} after other words");
+            }
         }
     }
 
