@@ -7,8 +7,7 @@
 //! an index and its queries see exactly the terms plain stemming gives.
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
 
@@ -25,14 +24,144 @@ const MAX_TOKEN_LEN: usize = 40;
 /// keeps an analyzer per text field and indexing thread for a segment's life.
 const MEMO_SLOTS: usize = 1 << 14;
 
-/// The analyzer behind `text` fields.
+/// The analyzer behind `text` fields: words, lower-cased, accents folded,
+/// stemmed.
 pub fn text_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(MemoStemmer)
         .build()
+}
+
+/// tantivy's `SimpleTokenizer` -> `RemoveLongFilter(MAX_TOKEN_LEN)` ->
+/// `LowerCaser` -> `AsciiFoldingFilter`, in one pass: the same tokens,
+/// positions and offsets. The chain asked each character of the text
+/// whether it was alphanumeric as a decoded `char`, and three filters in
+/// turn whether each word was ASCII; nearly all news words are, and here
+/// an ASCII word is found by table and lower-cased in place. A word beyond
+/// ASCII goes through tantivy's own `LowerCaser` and `AsciiFoldingFilter`.
+#[derive(Clone)]
+pub struct WordTokenizer {
+    token: Token,
+    beyond_ascii: TextAnalyzer,
+}
+
+impl Default for WordTokenizer {
+    fn default() -> WordTokenizer {
+        WordTokenizer {
+            token: Token::default(),
+            beyond_ascii: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+        }
+    }
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream {
+            text,
+            at: 0,
+            token: &mut self.token,
+            beyond_ascii: &mut self.beyond_ascii,
+        }
+    }
+}
+
+pub struct WordStream<'a> {
+    text: &'a str,
+    /// Where the search for the next word starts.
+    at: usize,
+    token: &'a mut Token,
+    beyond_ascii: &'a mut TextAnalyzer,
+}
+
+/// The ASCII bytes `char::is_alphanumeric` accepts.
+const ASCII_ALPHANUMERIC: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+impl WordStream<'_> {
+    /// Whether the character at byte `at` (a boundary) is alphanumeric, and
+    /// its length; `None` at the end.
+    #[inline]
+    fn alphanumeric_at(&self, at: usize) -> Option<(bool, usize, bool)> {
+        let b = *self.text.as_bytes().get(at)?;
+        if b < 0x80 {
+            return Some((ASCII_ALPHANUMERIC[usize::from(b)], 1, true));
+        }
+        let c = self.text.get(at..)?.chars().next()?;
+        Some((c.is_alphanumeric(), c.len_utf8(), false))
+    }
+
+    /// The next word: start, end, and whether it is all ASCII.
+    fn next_word(&mut self) -> Option<(usize, usize, bool)> {
+        let mut at = self.at;
+        loop {
+            let (word, len, _) = self.alphanumeric_at(at)?;
+            if word {
+                break;
+            }
+            at += len;
+        }
+        let start = at;
+        let mut all_ascii = true;
+        while let Some((word, len, ascii)) = self.alphanumeric_at(at) {
+            if !word {
+                break;
+            }
+            all_ascii &= ascii;
+            at += len;
+        }
+        self.at = at;
+        Some((start, at, all_ascii))
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            self.token.text.clear();
+            // A dropped word keeps its position, as behind RemoveLongFilter.
+            self.token.position = self.token.position.wrapping_add(1);
+            let Some((from, to, ascii)) = self.next_word() else {
+                return false;
+            };
+            if to - from >= MAX_TOKEN_LEN {
+                continue;
+            }
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            let word = &self.text[from..to];
+            if ascii {
+                self.token.text.push_str(word);
+                self.token.text.make_ascii_lowercase();
+            } else {
+                let mut stream = self.beyond_ascii.token_stream(word);
+                if stream.advance() {
+                    std::mem::swap(&mut self.token.text, &mut stream.token_mut().text);
+                }
+            }
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
 }
 
 /// The analyzer behind `keyword_ci` fields.
@@ -200,7 +329,10 @@ impl Memo {
             slot[0] = key.len() as u8;
             slot[1] = stem.len() as u8;
             slot[2] = if stem.is_ascii() {
-                key.iter().zip(stem.as_bytes()).take_while(|(a, b)| a == b).count() as u8
+                key.iter()
+                    .zip(stem.as_bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count() as u8
             } else {
                 NOT_ASCII
             };
@@ -220,7 +352,7 @@ impl Memo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tantivy::tokenizer::{Language, Stemmer};
+    use tantivy::tokenizer::{Language, RemoveLongFilter, SimpleTokenizer, Stemmer};
 
     fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
         let mut stream = analyzer.token_stream(text);
@@ -265,6 +397,51 @@ mod tests {
     }
 
     #[test]
+    fn word_tokenizer_gives_what_the_tantivy_chain_gives() {
+        let mut chain = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build();
+        let mut fused = TextAnalyzer::from(WordTokenizer::default());
+        let long = |unit: &str, n: usize| unit.repeat(n);
+        let mut texts: Vec<String> = [
+            "",
+            "   ",
+            "Hello, happy tax payer!",
+            "İstanbul STRASSE Straße ΣΊΣΥΦΟΣ café naïve Ærø Łódź",
+            "東京タワー 12,345 foo_bar x²³ ①② a\u{301}b 𝔘𝔫𝔦 word😀word",
+            "\u{a0}lead\u{2003}and\u{2029}trail\u{a0}",
+            "tab\tnew\nline\r\nend-of-text.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Words either side of the length limit, ASCII and not: bytes count.
+        for n in [38, 39, 40, 41] {
+            texts.push(format!("a {} b", long("x", n)));
+            texts.push(format!("a {} b", long("X", n)));
+            texts.push(format!("a {}é b", long("x", n - 2)));
+            texts.push(format!("{} end", long("é", n / 2)));
+        }
+        // Every string of up to five of these.
+        let alphabet = ["a", "Z", "9", " ", "_", "é", "É", "-", "ß", "\u{301}"];
+        for len in 0..=5u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                let mut text = String::new();
+                for _ in 0..len {
+                    text.push_str(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                texts.push(text);
+            }
+        }
+        for text in &texts {
+            assert_eq!(terms(&mut fused, text), terms(&mut chain, text), "{text:?}");
+        }
+    }
+
+    #[test]
     fn a_crowded_memo_still_stems() {
         let mut memo = Memo::new();
         // Many more words than slots, and words too long for one.
@@ -288,7 +465,17 @@ mod tests {
         // Cyrillic alone), each asked twice.
         let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
         let mut memo = Memo::new();
-        for word in ["said", "running", "studies", "happy", "généreuses", "москвы", "πόλεις", "東京", "x"] {
+        for word in [
+            "said",
+            "running",
+            "studies",
+            "happy",
+            "généreuses",
+            "москвы",
+            "πόλεις",
+            "東京",
+            "x",
+        ] {
             for round in 0..2 {
                 let mut w = word.to_string();
                 memo.stem(&mut w);
