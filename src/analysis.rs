@@ -79,48 +79,63 @@ pub struct WordStream<'a> {
     beyond_ascii: &'a mut TextAnalyzer,
 }
 
-/// The ASCII bytes `char::is_alphanumeric` accepts.
-const ASCII_ALPHANUMERIC: [bool; 128] = {
-    let mut t = [false; 128];
+/// What a byte says about the word search: an ASCII byte that is not
+/// alphanumeric, one that is, or a byte of a character beyond ASCII (which
+/// is decoded and asked).
+const ASCII_OTHER: u8 = 0;
+const ASCII_WORD: u8 = 1;
+const BEYOND_ASCII: u8 = 2;
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [BEYOND_ASCII; 256];
     let mut b = 0;
     while b < 128 {
-        t[b] = (b as u8).is_ascii_alphanumeric();
+        t[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else {
+            ASCII_OTHER
+        };
         b += 1;
     }
     t
 };
 
 impl WordStream<'_> {
-    /// Whether the character at byte `at` (a boundary) is alphanumeric, and
-    /// its length; `None` at the end.
-    #[inline]
-    fn alphanumeric_at(&self, at: usize) -> Option<(bool, usize, bool)> {
-        let b = *self.text.as_bytes().get(at)?;
-        if b < 0x80 {
-            return Some((ASCII_ALPHANUMERIC[usize::from(b)], 1, true));
-        }
+    /// Whether the character starting at byte `at` is alphanumeric, and its
+    /// length in bytes.
+    fn char_at(&self, at: usize) -> Option<(bool, usize)> {
         let c = self.text.get(at..)?.chars().next()?;
-        Some((c.is_alphanumeric(), c.len_utf8(), false))
+        Some((c.is_alphanumeric(), c.len_utf8()))
     }
 
     /// The next word: start, end, and whether it is all ASCII.
     fn next_word(&mut self) -> Option<(usize, usize, bool)> {
+        let bytes = self.text.as_bytes();
+        let class = |at: usize| bytes.get(at).map(|&b| BYTE_CLASS[usize::from(b)]);
         let mut at = self.at;
         loop {
-            let (word, len, _) = self.alphanumeric_at(at)?;
-            if word {
-                break;
+            match class(at)? {
+                ASCII_OTHER => at += 1,
+                ASCII_WORD => break,
+                _ => match self.char_at(at)? {
+                    (true, _) => break,
+                    (false, len) => at += len,
+                },
             }
-            at += len;
         }
         let start = at;
         let mut all_ascii = true;
-        while let Some((word, len, ascii)) = self.alphanumeric_at(at) {
-            if !word {
-                break;
+        loop {
+            match class(at) {
+                Some(ASCII_WORD) => at += 1,
+                Some(BEYOND_ASCII) => match self.char_at(at) {
+                    Some((true, len)) => {
+                        all_ascii = false;
+                        at += len;
+                    }
+                    _ => break,
+                },
+                _ => break,
             }
-            all_ascii &= ascii;
-            at += len;
         }
         self.at = at;
         Some((start, at, all_ascii))
