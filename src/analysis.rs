@@ -279,6 +279,8 @@ const KEY_AT: usize = 3;
 const STEM_AT: usize = 32;
 const MAX_KEY: usize = STEM_AT - KEY_AT;
 const MAX_STEM: usize = SLOT - STEM_AT;
+/// ASCII words of at most this many bytes are their own stems.
+const SHORT: usize = 2;
 /// The stem is not all ASCII: it is copied whole.
 const NOT_ASCII: u8 = u8::MAX;
 
@@ -302,6 +304,12 @@ impl Memo {
     /// Replaces `word` with its stem.
     fn stem(&mut self, word: &mut String) {
         let key = word.as_bytes();
+        // Snowball's English stemmer leaves a word of two letters or fewer
+        // as it is, and a quarter of news words are that short ("of", "to",
+        // "a"): they cost no lookup in a table larger than the cache.
+        if key.len() <= SHORT && key.is_ascii() {
+            return;
+        }
         if key.is_empty() || key.len() > MAX_KEY {
             *word = self.stem_uncached(word);
             return;
@@ -453,6 +461,22 @@ mod tests {
         }
         for text in &texts {
             assert_eq!(terms(&mut fused, text), terms(&mut chain, text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn short_ascii_words_are_their_own_stems() {
+        // Every ASCII string of one and two bytes, the words `Memo::stem`
+        // hands back without asking the stemmer.
+        let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        let mut words: Vec<String> = (0u8..128).map(|a| char::from(a).to_string()).collect();
+        for a in 0u8..128 {
+            for b in 0u8..128 {
+                words.push([char::from(a), char::from(b)].iter().collect());
+            }
+        }
+        for word in words {
+            assert_eq!(stemmer.stem(&word), word.as_str(), "{word:?}");
         }
     }
 
