@@ -82,17 +82,17 @@ pub struct WordStream<'a> {
 /// What a byte says about the word search: an ASCII byte that is not
 /// alphanumeric, one that is, or a byte of a character beyond ASCII (which
 /// is decoded and asked).
-const ASCII_OTHER: u8 = 0;
-const ASCII_WORD: u8 = 1;
-const BEYOND_ASCII: u8 = 2;
+const CLASS_OTHER: u8 = 0;
+const CLASS_WORD: u8 = 1;
+const CLASS_BEYOND_ASCII: u8 = 2;
 const BYTE_CLASS: [u8; 256] = {
-    let mut t = [BEYOND_ASCII; 256];
+    let mut t = [CLASS_BEYOND_ASCII; 256];
     let mut b = 0;
     while b < 128 {
         t[b] = if (b as u8).is_ascii_alphanumeric() {
-            ASCII_WORD
+            CLASS_WORD
         } else {
-            ASCII_OTHER
+            CLASS_OTHER
         };
         b += 1;
     }
@@ -114,8 +114,8 @@ impl WordStream<'_> {
         let mut at = self.at;
         loop {
             match class(at)? {
-                ASCII_OTHER => at += 1,
-                ASCII_WORD => break,
+                CLASS_OTHER => at += 1,
+                CLASS_WORD => break,
                 _ => match self.char_at(at)? {
                     (true, _) => break,
                     (false, len) => at += len,
@@ -126,8 +126,8 @@ impl WordStream<'_> {
         let mut all_ascii = true;
         loop {
             match class(at) {
-                Some(ASCII_WORD) => at += 1,
-                Some(BEYOND_ASCII) => match self.char_at(at) {
+                Some(CLASS_WORD) => at += 1,
+                Some(CLASS_BEYOND_ASCII) => match self.char_at(at) {
                     Some((true, len)) => {
                         all_ascii = false;
                         at += len;
@@ -272,7 +272,7 @@ struct Memo {
 /// Slots of a new memo (32 KiB).
 const FIRST_SLOTS: usize = 1 << 9;
 
-/// A slot: word length (0 = empty), stem length, `ASCII_TAIL` or how many
+/// A slot: word length (0 = empty), stem length, `NOT_ASCII` or how many
 /// leading bytes the stem shares with the word, the word, the stem.
 const SLOT: usize = 64;
 const KEY_AT: usize = 3;
