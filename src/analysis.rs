@@ -449,16 +449,7 @@ mod tests {
         }
         // Every string of up to five of these.
         let alphabet = ["a", "Z", "9", " ", "_", "é", "É", "-", "ß", "\u{301}"];
-        for len in 0..=5u32 {
-            for mut n in 0..alphabet.len().pow(len) {
-                let mut text = String::new();
-                for _ in 0..len {
-                    text.push_str(alphabet[n % alphabet.len()]);
-                    n /= alphabet.len();
-                }
-                texts.push(text);
-            }
-        }
+        texts.extend(crate::testutil::every_string(&alphabet, 5));
         for text in &texts {
             assert_eq!(terms(&mut fused, text), terms(&mut chain, text), "{text:?}");
         }

@@ -15,5 +15,7 @@ pub mod ingest;
 pub mod output;
 pub mod schema;
 pub mod search;
+#[cfg(test)]
+mod testutil;
 
 pub use error::{Error, Result};

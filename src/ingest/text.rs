@@ -379,25 +379,16 @@ mod tests {
         }
         // Every string of up to seven of these: words, single and doubled
         // spaces and other white space at either end and in between.
-        let alphabet = [b'a', b' ', b'\t', b'Z', b'\n'];
-        let mut text = Vec::new();
-        for len in 0..=7u32 {
-            for mut n in 0..alphabet.len().pow(len) {
-                text.clear();
-                for _ in 0..len {
-                    text.push(alphabet[n % alphabet.len()]);
-                    n /= alphabet.len();
-                }
-                let text = std::str::from_utf8(&text).unwrap_or_default();
-                assert_eq!(collapse_ws(text), general(text), "{text:?}");
-                let mut out = "kept".to_string();
-                collapse_into(&mut out, text, 2);
-                let expected = match general(text) {
-                    g if g.is_empty() => "kept".to_string(),
-                    g => format!("kept {g}"),
-                };
-                assert_eq!(out, expected, "{text:?} after other words");
-            }
+        for text in crate::testutil::every_string(&["a", " ", "\t", "Z", "\n"], 7) {
+            let text = text.as_str();
+            assert_eq!(collapse_ws(text), general(text), "{text:?}");
+            let mut out = "kept".to_string();
+            collapse_into(&mut out, text, 2);
+            let expected = match general(text) {
+                g if g.is_empty() => "kept".to_string(),
+                g => format!("kept {g}"),
+            };
+            assert_eq!(out, expected, "{text:?} after other words");
         }
     }
 
