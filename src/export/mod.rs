@@ -190,6 +190,9 @@ pub struct ExportSummary {
     pub point: Option<u64>,
 }
 
+const NDJSON_CANNOT_DELETE: &str =
+    "NDJSON has no way to say a document was deleted: export changes as es-bulk";
+
 /// Elasticsearch refuses longer `_id`s.
 const MAX_ES_ID: usize = 512;
 
@@ -219,6 +222,11 @@ pub fn check_name(name: &str) -> Result<()> {
 /// failed or killed export is repeated in full by the next one.
 pub fn export(index: &NewsIndex, req: &ExportRequest, output: Output) -> Result<ExportSummary> {
     check_name(&req.name)?;
+    // Refused before anything is written: found at the first deletion, it
+    // would leave the documents before it written and the point unmoved.
+    if req.changes && req.format == Format::Ndjson {
+        return Err(Error::Invalid(NDJSON_CANNOT_DELETE.into()));
+    }
     let snapshot = Snapshot::new(index)?;
     if req.changes {
         export_changes(index, &snapshot, req, output)
@@ -320,11 +328,7 @@ fn unit(line: &mut Vec<u8>, req: &ExportRequest, action: Action) -> Result<()> {
     let json = |e: serde_json::Error| Error::Invalid(format!("cannot write a document as JSON: {e}"));
     match (req.format, action) {
         (Format::Ndjson, Action::Index(doc)) => serde_json::to_writer(&mut *line, doc).map_err(json)?,
-        (Format::Ndjson, Action::Delete(_)) => {
-            return Err(Error::Invalid(
-                "NDJSON has no way to say a document was deleted: export changes as es-bulk".into(),
-            ))
-        }
+        (Format::Ndjson, Action::Delete(_)) => return Err(Error::Invalid(NDJSON_CANNOT_DELETE.into())),
         (Format::EsBulk, Action::Index(doc)) => {
             let action = serde_json::json!({ "index": { "_index": req.name, "_id": doc.id } });
             serde_json::to_writer(&mut *line, &action).map_err(json)?;
@@ -396,6 +400,25 @@ mod tests {
         keys.sort_unstable();
         names.sort_unstable();
         assert_eq!(keys, names);
+    }
+
+    #[test]
+    fn changes_as_ndjson_are_refused_before_anything_is_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = NewsIndex::open_or_create(&tmp.path().join("idx"), Mapping::load(None).unwrap()).unwrap();
+        let out = tmp.path().join("changes.ndjson");
+        let req = ExportRequest {
+            format: Format::Ndjson,
+            name: "news".into(),
+            changes: true,
+        };
+        let err = export(&index, &req, Output::File(out.clone())).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            Error::Invalid(NDJSON_CANNOT_DELETE.into()).to_string()
+        );
+        assert!(!out.exists());
+        assert_eq!(Point::read(index.dir(), "news").unwrap().seq, 0);
     }
 
     #[test]
