@@ -170,15 +170,17 @@ pub fn read_file(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> ReadEnd {
-    read_file_hashing(task, rules, limits, emit).0
+    read_file_hashing(task, rules, limits, false, emit).0
 }
 
-/// `read_file`, also giving `read::hash_file`'s value for the file when it
-/// was read whole as it is on disk: the caller then needs not read it twice.
+/// `read_file`, also giving `read::hash_file`'s value for the file when
+/// `hash` asks for it and the file was read whole as it is on disk: the
+/// caller then needs not read it twice.
 pub fn read_file_hashing(
     task: &FileTask,
     rules: &Rules,
     limits: &Limits,
+    hash: bool,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> (ReadEnd, Option<u64>) {
     match read::open(&task.path, &task.name, limits) {
@@ -197,8 +199,11 @@ pub fn read_file_hashing(
         Ok(read::Opened::Whole {
             bytes,
             name,
-            file_hash,
-        }) => (read_whole(task, bytes, &name, rules, limits, emit), file_hash),
+            as_on_disk,
+        }) => {
+            let file_hash = (hash && as_on_disk).then(|| xxhash_rust::xxh3::xxh3_64(&bytes));
+            (read_whole(task, bytes, &name, rules, limits, emit), file_hash)
+        }
     }
 }
 

@@ -515,7 +515,8 @@ impl Worker<'_> {
         }
         // A file the catalog knows is hashed before it is parsed: if only
         // its times changed, it need not be. A new one is hashed as it is
-        // read (plain files; others after).
+        // read (plain files; others after), and one hashed already is not
+        // hashed again.
         let known = old.filter(|_| !self.req.full);
         let hashed_first = match known.map(|_| read::hash_file(&job.task.path)) {
             None => None,
@@ -554,51 +555,57 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file_hashing(&job.task, self.rules, &self.req.limits, &mut |item| {
-                if self.req.stop.load(Ordering::Relaxed) != 0 {
-                    return false;
-                }
-                let msg = match item {
-                    Item::Article(article) => {
-                        docs += 1;
-                        let hash = article.content_hash(self.settings);
-                        let was = match existing.remove(&article.id) {
-                            None => Was::New,
-                            Some(old) if old == hash => Was::Same,
-                            Some(_) => Was::Changed,
-                        };
-                        let mut doc = None;
-                        if was != Was::Same || self.req.full {
-                            let entities = match self.req.extractor.as_deref().map(LazyExtractor::get) {
-                                None => Vec::new(),
-                                Some(Ok(extractor)) => article.entities(extractor),
-                                Some(Err(e)) => {
-                                    open = false;
-                                    self.send(Out::Failed(e));
-                                    return false;
-                                }
+            read_file_hashing(
+                &job.task,
+                self.rules,
+                &self.req.limits,
+                hashed_first.is_none(),
+                &mut |item| {
+                    if self.req.stop.load(Ordering::Relaxed) != 0 {
+                        return false;
+                    }
+                    let msg = match item {
+                        Item::Article(article) => {
+                            docs += 1;
+                            let hash = article.content_hash(self.settings);
+                            let was = match existing.remove(&article.id) {
+                                None => Was::New,
+                                Some(old) if old == hash => Was::Same,
+                                Some(_) => Was::Changed,
                             };
-                            doc = Some(self.index.to_document(&article, &entities, &job.source, hash));
+                            let mut doc = None;
+                            if was != Was::Same || self.req.full {
+                                let entities = match self.req.extractor.as_deref().map(LazyExtractor::get) {
+                                    None => Vec::new(),
+                                    Some(Ok(extractor)) => article.entities(extractor),
+                                    Some(Err(e)) => {
+                                        open = false;
+                                        self.send(Out::Failed(e));
+                                        return false;
+                                    }
+                                };
+                                doc = Some(self.index.to_document(&article, &entities, &job.source, hash));
+                            }
+                            Out::Doc {
+                                id: article.id,
+                                doc,
+                                was,
+                            }
                         }
-                        Out::Doc {
-                            id: article.id,
-                            doc,
-                            was,
+                        Item::Skipped(skip) => {
+                            let suffix = skip
+                                .path
+                                .strip_prefix(&job.task.display())
+                                .unwrap_or("")
+                                .to_string();
+                            skips.push((suffix, skip.reason.clone()));
+                            Out::Skipped(skip)
                         }
-                    }
-                    Item::Skipped(skip) => {
-                        let suffix = skip
-                            .path
-                            .strip_prefix(&job.task.display())
-                            .unwrap_or("")
-                            .to_string();
-                        skips.push((suffix, skip.reason.clone()));
-                        Out::Skipped(skip)
-                    }
-                };
-                open = self.send(msg);
-                open
-            })
+                    };
+                    open = self.send(msg);
+                    open
+                },
+            )
         }));
         let (end, hashed_reading) = match parsed {
             Ok(read) => read,

@@ -29,12 +29,12 @@ impl Default for Limits {
 /// An opened file, ready for its parser.
 pub enum Opened {
     /// The whole (decompressed) content of a single-article or JSON file.
-    /// `file_hash` is `hash_file`'s value when `bytes` are the file's own
-    /// bytes (it was not compressed), so it needs no second read.
+    /// `as_on_disk`: `bytes` are the file's own (it was not compressed), so
+    /// their xxh3 is `hash_file`'s value and needs no second read.
     Whole {
         bytes: Vec<u8>,
         name: String,
-        file_hash: Option<u64>,
+        as_on_disk: bool,
     },
     /// A JSON Lines stream, read line by line.
     Lines(Box<dyn BufRead + Send>),
@@ -162,11 +162,10 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         )
         .into());
     }
-    let file_hash = (!gzipped).then(|| xxhash_rust::xxh3::xxh3_64(&bytes));
     Ok(Opened::Whole {
         bytes,
         name: inner,
-        file_hash,
+        as_on_disk: !gzipped,
     })
 }
 
