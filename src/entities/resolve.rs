@@ -2,9 +2,10 @@
 //! demonyms, the compass rule ("N. Korea"), short forms of a full name in the
 //! same article ("Putin" after "Vladimir Putin"), acronyms, one type per name.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::dictionary::{key, words_of};
+use super::dictionary::key;
 use super::features::{Doc, PremixedState};
 use super::{Extractor, Kind, Mention};
 
@@ -21,12 +22,14 @@ pub struct Raw {
 
 /// What one surface form, read as one kind, resolves to. An article names
 /// the same things again and again, so the work below is done once per
-/// name, not once per mention.
-struct Name {
-    name: String,
+/// name, not once per mention. Dictionary names and surfaces written with
+/// single spaces are borrowed, not copied.
+struct Name<'a> {
+    name: Cow<'a, str>,
     kind: Kind,
-    /// `key()` of `name`, kept in step with it.
-    k: String,
+    /// `key()` of `name`, kept in step with it: its words are the name's
+    /// words as the short-form rule compares them.
+    k: Cow<'a, str>,
     /// Named by a dictionary: the name is settled.
     known: bool,
 }
@@ -39,25 +42,30 @@ struct Candidate {
 }
 
 /// Collapses runs of white space (a name broken over a line) to one space.
-fn clean(surface: &str) -> String {
+fn clean(surface: &str) -> Cow<'_, str> {
     let single = surface
         .split(' ')
         .all(|w| !w.is_empty() && !w.contains(char::is_whitespace));
     if single {
-        return surface.to_string();
+        return Cow::Borrowed(surface);
     }
-    surface.split_whitespace().collect::<Vec<_>>().join(" ")
+    Cow::Owned(surface.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
+/// The words of a `key()`: it never has an empty word, but may be empty.
+fn key_words(k: &str) -> impl Iterator<Item = &str> {
+    k.split(' ').filter(|w| !w.is_empty())
+}
+
+pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<Mention> {
     let dict = &ex.dict;
-    let mut names: Vec<Name> = Vec::new();
+    let mut names: Vec<Name<'a>> = Vec::new();
     let mut cands: Vec<Candidate> = Vec::with_capacity(raw.len());
     // (surface, kind as read) -> its `Name`, None when hidden.
     let mut seen: HashMap<(&str, Kind), Option<usize>, PremixedState> =
         HashMap::with_capacity_and_hasher(raw.len(), PremixedState::default());
     for r in raw {
-        let surface = &parts[r.part][r.start..r.end];
+        let surface: &'a str = &parts[r.part][r.start..r.end];
         match seen.get(&(surface, r.kind)) {
             Some(&Some(name)) => {
                 cands.push(Candidate { raw: r, name });
@@ -89,16 +97,19 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
                 let metonymy = matches!(r.kind, Kind::Place | Kind::Org)
                     && matches!(entry.kind, Kind::Place | Kind::Org);
                 let kind = if metonymy { r.kind } else { entry.kind };
+                // An entry's key is `key()` of its name (`add_entry`).
                 Name {
-                    k: entry.key.clone(),
-                    name: entry.name.clone(),
+                    k: Cow::Borrowed(entry.key.as_str()),
+                    name: Cow::Borrowed(entry.name.as_str()),
                     kind,
                     known: true,
                 }
             }
+            // `key()` reads any run of white space as one space, so the
+            // cleaned name has the surface's key.
             None => Name {
                 name: clean(surface),
-                k: sk,
+                k: Cow::Owned(sk),
                 kind: r.kind,
                 known: false,
             },
@@ -110,88 +121,35 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         });
         names.push(name);
     }
+    drop(seen);
 
-    // Short forms: "Putin" after "Vladimir Putin", "Kim" after "Kim Jong Un".
-    let full_names: Vec<(Vec<String>, String)> = {
-        let mut seen = HashMap::new();
-        for n in names.iter().filter(|n| n.kind == Kind::Person) {
-            let w = words_of(&n.name);
-            if w.len() >= 2 {
-                seen.entry(w).or_insert_with(|| n.name.clone());
-            }
-        }
-        seen.into_iter().collect()
-    };
-    // Acronyms: "KCNA" for "Korean Central News Agency". Of two names with
-    // the same initials, the one mentioned last wins.
-    let initials: Vec<Option<String>> = names
+    let updates = short_forms_and_acronyms(ex, &names, &cands);
+    for (i, name) in updates {
+        names[i] = name;
+    }
+
+    // Names that share a key are one entity from here on.
+    let mut group_of: HashMap<&str, usize, PremixedState> =
+        HashMap::with_capacity_and_hasher(names.len(), PremixedState::default());
+    let group: Vec<usize> = names
         .iter()
         .map(|n| {
-            let initials: String = n
-                .name
-                .split_whitespace()
-                .filter_map(|w| w.chars().next())
-                .filter(|ch| ch.is_uppercase())
-                .collect();
-            (n.kind != Kind::Person
-                && initials.chars().count() >= 2
-                && n.name.split_whitespace().count() >= 2)
-                .then_some(initials)
+            let next = group_of.len();
+            *group_of.entry(n.k.as_ref()).or_insert(next)
         })
         .collect();
-    let mut last_with: HashMap<&str, usize> = HashMap::new();
-    for c in &cands {
-        if let Some(initials) = &initials[c.name] {
-            last_with.insert(initials, c.name);
-        }
-    }
-    let acronyms: HashMap<&str, (String, Kind)> = last_with
-        .into_iter()
-        .map(|(initials, i)| (initials, (names[i].name.clone(), names[i].kind)))
-        .collect();
-    for n in names.iter_mut().filter(|n| !n.known) {
-        let w = words_of(&n.name);
-        if n.kind == Kind::Person || w.len() == 1 {
-            let mut matches = full_names
-                .iter()
-                .filter(|(full, _)| full.len() > w.len() && contains_run(full, &w));
-            if let (Some((_, name)), None) = (matches.next(), matches.next()) {
-                n.name = name.clone();
-                n.k = key(name);
-                n.kind = Kind::Person;
-                continue;
-            }
-        }
-        if w.len() == 1 && n.kind == Kind::Person {
-            // "Putin" in an article that never gives his first name.
-            if let Some(i) = ex.dict.surname(&n.k) {
-                n.name = ex.dict.entry(i).name.clone();
-                n.k = ex.dict.entry(i).key.clone();
-                n.known = true;
-                continue;
-            }
-        }
-        let is_acronym = n.name.len() <= 6 && n.name.chars().all(|ch| ch.is_uppercase());
-        if is_acronym {
-            if let Some((name, kind)) = acronyms.get(n.name.as_str()) {
-                n.name = name.clone();
-                n.k = key(name);
-                n.kind = *kind;
-            }
-        }
-    }
+    let groups = group_of.len();
 
     // A lone capitalised word that opens every sentence it is in, names no
     // one the dictionaries or the article know, and is a person only by the
     // tagger's guess is a sentence's first word ("Photo: ...").
-    let mut strong: HashMap<&str, bool, PremixedState> = HashMap::default();
+    let mut strong = vec![false; groups];
     for c in &cands {
-        let n = &names[c.name];
-        *strong.entry(n.k.as_str()).or_default() |= !c.raw.weak || n.known;
+        strong[group[c.name]] |= !c.raw.weak || names[c.name].known;
     }
     cands.retain(|c| {
         let n = &names[c.name];
-        !(c.raw.weak && n.kind == Kind::Person && !strong.get(n.k.as_str()).copied().unwrap_or(false))
+        !(c.raw.weak && n.kind == Kind::Person && !strong[group[c.name]])
     });
 
     // One type and one spelling per name within the article: the majority
@@ -202,22 +160,23 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
         .iter()
         .map(|n| n.name.chars().any(char::is_lowercase))
         .collect();
-    let mut votes: HashMap<&str, ([u32; 4], usize, Kind), PremixedState> = HashMap::default();
+    let mut votes: Vec<Option<([u32; 4], usize, Kind)>> = vec![None; groups];
     for (i, c) in cands.iter().enumerate() {
         let n = &names[c.name];
-        let v = votes.entry(n.k.as_str()).or_insert((([0; 4]), i, n.kind));
+        let v = votes[group[c.name]].get_or_insert(([0; 4], i, n.kind));
         v.0[n.kind.index()] += 1;
         if !has_lower[cands[v.1].name] && has_lower[c.name] {
             v.1 = i;
         }
     }
+    let hidden: Vec<bool> = names.iter().map(|n| dict.is_hidden_key(&n.k)).collect();
     let mut out = Vec::with_capacity(cands.len());
     for (i, c) in cands.iter().enumerate() {
         let n = &names[c.name];
-        if ex.dict.is_hidden_key(&n.k) {
+        if hidden[c.name] {
             continue;
         }
-        let (kind, spelling) = match votes.get(n.k.as_str()) {
+        let (kind, spelling) = match &votes[group[c.name]] {
             Some((counts, spelling, first)) => {
                 // A tie goes to the kind of the name's first mention, so a
                 // name always has exactly one kind in an article.
@@ -238,7 +197,7 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
             part: c.raw.part,
             start: c.raw.start,
             end: c.raw.end,
-            name: names[cands[spelling].name].name.clone(),
+            name: names[cands[spelling].name].name.to_string(),
             kind,
         });
     }
@@ -246,10 +205,135 @@ pub fn resolve(ex: &Extractor, parts: &[&str], raw: Vec<Raw>) -> Vec<Mention> {
     out
 }
 
-fn contains_run(full: &[String], part: &[String]) -> bool {
-    !part.is_empty() && full.windows(part.len()).any(|w| w == part)
+/// What the names the dictionaries did not settle become, read against the
+/// article's names as they were found (a short form of a short form is not
+/// followed):
+/// - a short form of exactly one person's full name in the article ("Putin"
+///   after "Vladimir Putin", "Kim" after "Kim Jong Un") is that person;
+/// - a lone surname the dictionaries know is their person ("Putin" in an
+///   article that never gives his first name);
+/// - an acronym of another name's capitals ("KCNA" for "Korean Central News
+///   Agency") is that name; of two with the same initials, the one mentioned
+///   last.
+fn short_forms_and_acronyms<'a>(
+    ex: &'a Extractor,
+    names: &[Name<'a>],
+    cands: &[Candidate],
+) -> Vec<(usize, Name<'a>)> {
+    let mut updates = Vec::new();
+    if names.iter().all(|n| n.known) {
+        return updates;
+    }
+    // Persons' full names (two words or more), one per key: the first.
+    // `by_word` lists (word, full name) for every word of every full name,
+    // so a short form is compared only with the full names that have its
+    // first word: an article of many names costs no names x names work.
+    let mut full: Vec<(Vec<&str>, usize)> = Vec::new();
+    let mut full_keys: HashMap<&str, (), PremixedState> = HashMap::default();
+    for (i, n) in names.iter().enumerate() {
+        if n.kind != Kind::Person {
+            continue;
+        }
+        let words: Vec<&str> = key_words(&n.k).collect();
+        if words.len() >= 2 && full_keys.insert(n.k.as_ref(), ()).is_none() {
+            full.push((words, i));
+        }
+    }
+    let mut by_word: Vec<(&str, usize)> = full
+        .iter()
+        .enumerate()
+        .flat_map(|(f, (words, _))| words.iter().map(move |w| (*w, f)))
+        .collect();
+    by_word.sort_unstable();
+    by_word.dedup();
+
+    // Initials of every name of two words or more that is not a person's,
+    // and the name mentioned last with them.
+    let initials: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            if n.kind == Kind::Person || n.name.split_whitespace().nth(1).is_none() {
+                return None;
+            }
+            let initials: String = n
+                .name
+                .split_whitespace()
+                .filter_map(|w| w.chars().next())
+                .filter(|ch| ch.is_uppercase())
+                .collect();
+            (initials.chars().count() >= 2).then_some(initials)
+        })
+        .collect();
+    let mut last_with: HashMap<&str, usize, PremixedState> = HashMap::default();
+    for c in cands {
+        if let Some(initials) = &initials[c.name] {
+            last_with.insert(initials, c.name);
+        }
+    }
+
+    let mut words: Vec<&str> = Vec::new();
+    for (i, n) in names.iter().enumerate().filter(|(_, n)| !n.known) {
+        words.clear();
+        words.extend(key_words(&n.k));
+        if n.kind == Kind::Person || words.len() == 1 {
+            let first = words.first().copied().unwrap_or_default();
+            let from = by_word.partition_point(|&(w, _)| w < first);
+            let mut matches = by_word[from..]
+                .iter()
+                .take_while(|&&(w, _)| w == first)
+                .map(|&(_, f)| &full[f])
+                .filter(|(full, _)| full.len() > words.len() && contains_run(full, &words));
+            if let (Some((_, of)), None) = (matches.next(), matches.next()) {
+                let of = &names[*of];
+                updates.push((
+                    i,
+                    Name {
+                        name: of.name.clone(),
+                        k: of.k.clone(),
+                        kind: Kind::Person,
+                        known: false,
+                    },
+                ));
+                continue;
+            }
+        }
+        if words.len() == 1 && n.kind == Kind::Person {
+            if let Some(e) = ex.dict.surname(&n.k) {
+                let entry = ex.dict.entry(e);
+                updates.push((
+                    i,
+                    Name {
+                        name: Cow::Borrowed(entry.name.as_str()),
+                        k: Cow::Borrowed(entry.key.as_str()),
+                        kind: n.kind,
+                        known: true,
+                    },
+                ));
+                continue;
+            }
+        }
+        let is_acronym = n.name.len() <= 6 && n.name.chars().all(|ch| ch.is_uppercase());
+        if is_acronym {
+            if let Some(&of) = last_with.get(n.name.as_ref()) {
+                let of = &names[of];
+                updates.push((
+                    i,
+                    Name {
+                        name: of.name.clone(),
+                        k: of.k.clone(),
+                        kind: of.kind,
+                        known: false,
+                    },
+                ));
+            }
+        }
+    }
+    updates
 }
 
+fn contains_run(full: &[&str], part: &[&str]) -> bool {
+    !part.is_empty() && full.windows(part.len()).any(|w| w == part)
+}
 /// Adds the user's names where they occur as written, replacing any
 /// tagger mention they overlap.
 pub fn add_forced(ex: &Extractor, part: usize, doc: &Doc, raw: &mut Vec<Raw>) {
@@ -274,4 +358,110 @@ pub fn add_forced(ex: &Extractor, part: usize, doc: &Doc, raw: &mut Vec<Raw>) {
         }
     }
     raw.sort_by_key(|r| (r.part, r.start));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::{Dictionary, Settings};
+    use crate::testutil::every_string;
+
+    fn extractor() -> Extractor {
+        Extractor::new(Dictionary::builtin().unwrap(), Settings::default()).unwrap()
+    }
+
+    /// Resolves `names` (surface, kind), written one after another into one
+    /// text, and gives each mention's (surface, name, kind).
+    fn resolved(ex: &Extractor, names: &[(&str, Kind)]) -> Vec<(String, String, Kind)> {
+        let mut text = String::new();
+        let mut spans = Vec::new();
+        for (surface, kind) in names {
+            spans.push((0, text.len(), text.len() + surface.len(), *kind));
+            text.push_str(surface);
+            text.push_str(" said. ");
+        }
+        ex.resolve_spans(&[&text], &spans)
+            .into_iter()
+            .map(|m| (text[m.start..m.end].to_string(), m.name, m.kind))
+            .collect()
+    }
+
+    #[test]
+    fn a_cleaned_name_has_the_key_of_its_surface() {
+        // `resolve` keeps the surface's key for the cleaned name.
+        for s in every_string(&[" ", "\t", "\n", "\u{a0}", ".", "-", "N", "k", "\u{2019}"], 6) {
+            assert_eq!(key(&clean(&s)), key(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn short_forms_follow_full_names_as_found() {
+        let ex = extractor();
+        let got = resolved(
+            &ex,
+            &[
+                ("Odile Brannock Vesk", Kind::Person),
+                ("Odile Brannock", Kind::Person),
+                ("Brannock", Kind::Person),
+                ("Vesk", Kind::Person),
+                ("Baltic Grain Exchange", Kind::Org),
+                ("Bremen Gas Exchange", Kind::Org),
+                ("BGE", Kind::Person),
+            ],
+        );
+        let full = "Odile Brannock Vesk".to_string();
+        assert_eq!(
+            got,
+            [
+                (full.clone(), full.clone(), Kind::Person),
+                // Of one full name only: that person.
+                ("Odile Brannock".into(), full.clone(), Kind::Person),
+                // In two full names as found ("Odile Brannock" is one, though
+                // it became the other): no one's.
+                ("Brannock".into(), "Brannock".into(), Kind::Person),
+                ("Vesk".into(), full, Kind::Person),
+                (
+                    "Baltic Grain Exchange".into(),
+                    "Baltic Grain Exchange".into(),
+                    Kind::Org
+                ),
+                (
+                    "Bremen Gas Exchange".into(),
+                    "Bremen Gas Exchange".into(),
+                    Kind::Org
+                ),
+                // Initials of two names: the one mentioned last, and its kind.
+                ("BGE".into(), "Bremen Gas Exchange".into(), Kind::Org),
+            ]
+        );
+    }
+
+    #[test]
+    fn many_names_resolve_without_comparing_each_with_each() {
+        // 20,000 full names and 20,000 surnames in one article: compared
+        // name by name, 4 x 10^8 comparisons.
+        let ex = extractor();
+        let n = 20_000;
+        let word = |prefix: &str, i: usize| {
+            let letters: String = format!("{i:05}")
+                .bytes()
+                .map(|d| char::from(b'a' + d - b'0'))
+                .collect();
+            format!("{prefix}{letters}")
+        };
+        let mut names = Vec::new();
+        for i in 0..n {
+            names.push((format!("{} {}", word("Zed", i), word("Quill", i)), Kind::Person));
+        }
+        for i in 0..n {
+            names.push((word("Quill", i), Kind::Person));
+        }
+        let refs: Vec<(&str, Kind)> = names.iter().map(|(s, k)| (s.as_str(), *k)).collect();
+        let got = resolved(&ex, &refs);
+        assert_eq!(got.len(), 2 * n);
+        for i in 0..n {
+            assert_eq!(got[n + i].0, word("Quill", i));
+            assert_eq!(got[n + i].1, names[i].0, "surname {i}");
+        }
+    }
 }
