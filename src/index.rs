@@ -300,7 +300,12 @@ const OVERRIDES_FILE: &str = "entity-overrides.tsv";
 
 /// The indexed term of an entity: `person:kim jong un`.
 pub fn entity_term(kind: Kind, name: &str) -> String {
-    format!("{}:{}", kind.as_str(), crate::entities::dictionary::key(name))
+    let kind = kind.as_str();
+    let mut term = String::with_capacity(kind.len() + 1 + name.len());
+    term.push_str(kind);
+    term.push(':');
+    crate::entities::dictionary::key_into(name, &mut term);
+    term
 }
 
 const MAX_MENTIONS_COUNTED: u32 = 1000;

@@ -123,18 +123,26 @@ pub struct Dictionary {
 /// glued to a word ("N.Korea", as wire headlines write it) is two words,
 /// while "U.S." stays "us".
 pub fn key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    key_into(name, &mut out);
+    out
+}
+
+/// Appends `key(name)` to `out`, for keys that are part of a longer string
+/// (the indexed entity terms).
+pub fn key_into(name: &str, out: &mut String) {
     if name.is_ascii() {
-        key_ascii(name)
+        key_ascii(name, out)
     } else {
-        key_chars(name)
+        key_chars(name, out)
     }
 }
 
 /// `key_chars` for an ASCII name, a byte at a time: every mention and every
 /// indexed entity passes here, and nearly all are ASCII.
-fn key_ascii(name: &str) -> String {
+fn key_ascii(name: &str, out: &mut String) {
     let bytes = name.as_bytes();
-    let mut out = String::with_capacity(name.len());
+    let base = out.len();
     let mut space = false;
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -153,7 +161,7 @@ fn key_ascii(name: &str) -> String {
             }
             // The ASCII characters `char::is_whitespace` accepts, and the hyphen.
             b'-' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => {
-                space = !out.is_empty();
+                space = out.len() > base;
                 run = 0;
             }
             _ => {
@@ -166,11 +174,10 @@ fn key_ascii(name: &str) -> String {
             }
         }
     }
-    out
 }
 
-fn key_chars(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+fn key_chars(name: &str, out: &mut String) {
+    let base = out.len();
     let mut space = false;
     // Letters since the last separator, to tell "N.Korea" from "U.S.".
     let mut run = 0;
@@ -191,7 +198,7 @@ fn key_chars(name: &str) -> String {
             c => c,
         };
         if c.is_whitespace() {
-            space = !out.is_empty();
+            space = out.len() > base;
             run = 0;
             continue;
         }
@@ -206,7 +213,6 @@ fn key_chars(name: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    out
 }
 
 /// The words of a name's `key()`.
@@ -586,10 +592,15 @@ mod tests {
 
     #[test]
     fn ascii_keys_are_the_general_keys() {
+        let via = |f: fn(&str, &mut String), name: &str| {
+            let mut out = String::new();
+            f(name, &mut out);
+            out
+        };
         // Every string of up to six of these, through both ways.
         let alphabet = ["a", "N", ".", "-", " ", "\t", "U", "\u{b}"];
         for name in crate::testutil::every_string(&alphabet, 6) {
-            assert_eq!(key_ascii(&name), key_chars(&name), "{name:?}");
+            assert_eq!(via(key_ascii, &name), via(key_chars, &name), "{name:?}");
         }
         for name in [
             "N.Korea",
@@ -599,10 +610,22 @@ mod tests {
             "  O'Neill ",
             "J. R. R. Tolkien",
         ] {
-            assert_eq!(key_ascii(name), key_chars(name), "{name:?}");
+            assert_eq!(via(key_ascii, name), via(key_chars, name), "{name:?}");
         }
         assert_eq!(key("N.Korea"), "n korea");
         assert_eq!(key("U.S."), "us");
         assert_eq!(key("Kim Jong\u{2011}un"), "kim jong un");
+    }
+
+    #[test]
+    fn a_key_appended_is_the_key() {
+        // A separator that opens the name must not become a space after
+        // what `out` already holds.
+        let alphabet = ["a", ".", " ", "-", "\u{2013}", "\u{e9}"];
+        for name in crate::testutil::every_string(&alphabet, 5) {
+            let mut out = String::from("person:");
+            key_into(&name, &mut out);
+            assert_eq!(out, format!("person:{}", key(&name)), "{name:?}");
+        }
     }
 }
