@@ -66,27 +66,46 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut pos = 0;
     let mut sentence_start = true;
     let mut line_start = true;
-    while pos < bytes.len() {
-        let Some(c) = char_at(text, pos) else {
-            break;
+    while let Some(&b) = bytes.get(pos) {
+        // An ASCII byte is sorted by the table; any other character is
+        // decoded and asked the same questions.
+        let (class, len) = match BYTE_CLASS[usize::from(b)] {
+            NOT_ASCII => {
+                let Some(c) = text[pos..].chars().next() else {
+                    break;
+                };
+                let class = if c == '\u{2029}' {
+                    NEWLINE
+                } else if c.is_whitespace() {
+                    SPACE
+                } else if is_word_char(c) {
+                    WORD
+                } else if is_apostrophe(c) {
+                    APOSTROPHE
+                } else {
+                    OTHER
+                };
+                (class, c.len_utf8())
+            }
+            class => (class, 1),
         };
-        if c.is_whitespace() {
-            if c == '\n' || c == '\u{2029}' {
+        let end = match class {
+            NEWLINE => {
                 sentence_start = true;
                 line_start = true;
+                pos += len;
+                continue;
             }
-            pos += c.len_utf8();
-            continue;
-        }
-        let end = if is_word_char(c) {
-            word_end(text, pos)
-        } else if is_apostrophe(c) && possessive_s(&text[pos + c.len_utf8()..]) {
+            SPACE => {
+                pos += len;
+                continue;
+            }
+            WORD => word_end(text, pos),
             // The "'s" that `word_end` split off is one token, as in CoNLL.
-            pos + c.len_utf8() + 1
-        } else {
-            pos + c.len_utf8()
+            APOSTROPHE if possessive_s(&text[pos + len..]) => pos + len + 1,
+            _ => pos + len,
         };
-        let is_word = is_word_char(c);
+        let is_word = class == WORD;
         tokens.push(Token {
             start: pos,
             end,
@@ -96,13 +115,49 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         line_start = false;
         if is_word {
             sentence_start = false;
-        } else if matches!(c, '.' | '!' | '?') {
+        } else if matches!(b, b'.' | b'!' | b'?') {
             sentence_start = true;
         }
         pos = end;
     }
     tokens
 }
+
+/// What `tokenize` makes of a character.
+const NOT_ASCII: u8 = 0;
+/// White space that ends a line (and a sentence).
+const NEWLINE: u8 = 1;
+/// Other white space.
+const SPACE: u8 = 2;
+/// `is_word_char`.
+const WORD: u8 = 3;
+const APOSTROPHE: u8 = 4;
+/// Punctuation and the rest: a token of its own.
+const OTHER: u8 = 5;
+
+/// The class of each ASCII byte; `NOT_ASCII` for the bytes of longer
+/// characters. Every character passes here: one load instead of decoding
+/// and three predicates.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [NOT_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c == b'\n' {
+            NEWLINE
+        } else if c.is_ascii_whitespace() || c == 0x0b {
+            SPACE
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            WORD
+        } else if c == b'\'' {
+            APOSTROPHE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
 
 /// ASCII letters, digits and `_`: the bytes `is_word_char` accepts alone.
 const ASCII_WORD: [bool; 256] = {
@@ -150,6 +205,12 @@ fn word_end(text: &str, start: usize) -> usize {
             last_was_digit = bytes[at - 1].is_ascii_digit();
             letters_since_dot += run;
             continue;
+        }
+        // Only these ASCII characters (and some beyond ASCII) can join
+        // what follows to the word; any other ends it, as the `_` arm
+        // below would.
+        if c.is_ascii() && !matches!(c, '-' | '.' | ',' | '/' | ':' | '\'') {
+            break;
         }
         let len = c.len_utf8();
         if is_word_char(c) {
@@ -243,6 +304,11 @@ mod tests {
             words("Agency/Korea 4.5 p.m. end."),
             ["Agency", "/", "Korea", "4.5", "p.m.", "end", "."]
         );
+        // Numbers join across , . / : and nothing else.
+        assert_eq!(
+            words("at 12:30; 1/2 and 9.5/10 or 3_000+4"),
+            ["at", "12:30", ";", "1/2", "and", "9.5/10", "or", "3_000", "+", "4"]
+        );
         // Non-ASCII letters inside and around words, where the scan decodes.
         assert_eq!(
             words("Łódź\u{2019}s São-Paulo naïve É.U. 3,5\u{2029}Ωmega"),
@@ -260,6 +326,76 @@ mod tests {
         assert_eq!(ascii_word_run("aé".as_bytes()), 1);
         assert_eq!(ascii_word_run(b"abc"), 3);
         assert_eq!(ascii_word_run(b""), 0);
+    }
+
+    /// The main loop as it was before `BYTE_CLASS`: every character
+    /// decoded and asked, the slow and plain reading of the rules.
+    fn tokenize_by_chars(text: &str) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        let mut pos = 0;
+        let (mut sentence_start, mut line_start) = (true, true);
+        while let Some(c) = text[pos..].chars().next() {
+            if c.is_whitespace() {
+                if c == '\n' || c == '\u{2029}' {
+                    (sentence_start, line_start) = (true, true);
+                }
+                pos += c.len_utf8();
+                continue;
+            }
+            let is_word = is_word_char(c);
+            let end = if is_word {
+                word_end(text, pos)
+            } else if is_apostrophe(c) && possessive_s(&text[pos + c.len_utf8()..]) {
+                pos + c.len_utf8() + 1
+            } else {
+                pos + c.len_utf8()
+            };
+            tokens.push(Token {
+                start: pos,
+                end,
+                sentence_start: sentence_start && is_word,
+                line_start,
+            });
+            line_start = false;
+            if is_word {
+                sentence_start = false;
+            } else if matches!(c, '.' | '!' | '?') {
+                sentence_start = true;
+            }
+            pos = end;
+        }
+        tokens
+    }
+
+    #[test]
+    fn the_byte_classes_split_as_the_characters_do() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let class = match BYTE_CLASS[usize::from(b)] {
+                NEWLINE => c == '\n',
+                SPACE => c.is_whitespace() && c != '\n',
+                WORD => is_word_char(c),
+                APOSTROPHE => is_apostrophe(c),
+                OTHER => !c.is_whitespace() && !is_word_char(c) && !is_apostrophe(c),
+                _ => false,
+            };
+            assert!(class, "byte {b:#x}");
+        }
+        assert!(BYTE_CLASS[128..].iter().all(|&c| c == NOT_ASCII));
+        // Every short string of the characters the rules turn on.
+        let alphabet = [
+            " ", "\n", "a", "B", "1", ".", "'", "\u{2019}", "-", "s", ",", "\u{2029}", "\u{e9}", "\u{85}",
+            "\u{b}", "!", "t",
+        ];
+        for text in crate::testutil::every_string(&alphabet, 4) {
+            assert_eq!(tokenize(&text), tokenize_by_chars(&text), "{text:?}");
+        }
+        for text in [
+            "Mr. O'Neill's U.S. don't 3,000.5 p.m.",
+            "Inc. Łódź\u{2019}s São-Paulo 1996-08-30",
+        ] {
+            assert_eq!(tokenize(text), tokenize_by_chars(text), "{text:?}");
+        }
     }
 
     #[test]
