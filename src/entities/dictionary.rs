@@ -84,6 +84,31 @@ pub mod gaz {
         (ORG_WORD, "org-word"),
         (COMMON, "common"),
     ];
+    /// Every bit of `ALL`.
+    pub const KNOWN: u16 = {
+        let mut m = 0;
+        let mut i = 0;
+        while i < ALL.len() {
+            m |= ALL[i].0;
+            i += 1;
+        }
+        m
+    };
+
+    /// The bits of `bits` that `ALL` names, lowest first: the order of
+    /// `ALL`, without a pass over all of it (the tagger asks for every
+    /// token it scores).
+    #[inline]
+    pub fn each(bits: u16) -> impl Iterator<Item = u16> {
+        let mut rest = bits & KNOWN;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest & rest.wrapping_neg();
+                rest &= rest - 1;
+                bit
+            })
+        })
+    }
 }
 
 /// Longest gazetteer entry in tokens; longer names are matched by the tagger alone.
@@ -615,6 +640,18 @@ mod tests {
         assert_eq!(key("N.Korea"), "n korea");
         assert_eq!(key("U.S."), "us");
         assert_eq!(key("Kim Jong\u{2011}un"), "kim jong un");
+    }
+
+    #[test]
+    fn gazetteer_bits_come_in_the_order_of_all() {
+        for bits in 0..=u16::MAX {
+            let by_list: Vec<u16> = gaz::ALL
+                .iter()
+                .map(|&(b, _)| b)
+                .filter(|b| bits & b != 0)
+                .collect();
+            assert_eq!(gaz::each(bits).collect::<Vec<_>>(), by_list, "{bits:#x}");
+        }
     }
 
     #[test]

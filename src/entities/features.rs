@@ -393,7 +393,7 @@ impl<'a> Doc<'a> {
             })
         };
         let (left, right) = (around(i.checked_sub(1), false), around(after(1), true));
-        for (bit, _) in gaz::ALL {
+        for bit in gaz::each(left | right) {
             let b = u64::from(bit);
             if left & bit != 0 {
                 out.push(fu(24, &[b]));
@@ -414,7 +414,7 @@ impl<'a> Doc<'a> {
         let sh = u64::from_le_bytes(self.shapes[i]);
         out.extend_from_slice(&[fu(9, &[p1]), fu(11, &[p1, sh]), fu(12, &[p1, self.lower_hash[i]])]);
         // The gazetteer, for this token.
-        for (bit, _) in gaz::ALL {
+        for bit in gaz::each(self.gaz_begin[i] | self.gaz_inside[i]) {
             let b = u64::from(bit);
             if self.gaz_begin[i] & bit != 0 {
                 out.push(fu(22, &[b, p1]));
