@@ -278,7 +278,10 @@ impl Model {
             };
             tags.push(tag);
             prev = tag;
-            std::mem::swap(&mut own, &mut own_next);
+            // Most tokens are not asked about: nothing to hand on.
+            if next_ready {
+                std::mem::swap(&mut own, &mut own_next);
+            }
             own_ready = next_ready;
         }
         tags
