@@ -158,7 +158,12 @@ impl<'a> Doc<'a> {
                 (line_from, upper, lowercase) = (i, 0, 0);
             }
             let word = &text[t.start..t.end];
-            let (sh, up, low, ascii) = shape(word);
+            let (sh, up, low, ascii) = if all_lower_ascii(word.as_bytes()) {
+                // Most words: no need to class them a byte at a time.
+                (LOWER_SHAPE, 0, word.len() as u32, true)
+            } else {
+                shape(word)
+            };
             upper += up;
             lowercase += low;
             let h = if ascii && up == 0 && borrow {
@@ -303,7 +308,7 @@ impl<'a> Doc<'a> {
             First::Upper => true,
             f if prev != 0 => f != First::Stop,
             First::Lower => {
-                self.word(i).len() <= 3
+                self.tokens[i].end - self.tokens[i].start <= 3
                     && self.first.get(i + 1) == Some(&First::Upper)
                     && !self.tokens[i].sentence_start
             }
@@ -434,6 +439,30 @@ fn fu(template: u8, parts: &[u64]) -> u64 {
     }
     // Zero marks an empty slot in the weight table.
     h | 1
+}
+
+/// The shape of every word of ASCII lower-case letters.
+const LOWER_SHAPE: [u8; 8] = [b'x', 0, 0, 0, 0, 0, 0, 0];
+
+/// Whether `word` is one or more ASCII lower-case letters, eight bytes at a
+/// time: a byte under 0x80 reaches 0x80 when 0x1f is added if it is at
+/// least 'a', and when 0x05 is added if it is past 'z'.
+#[inline]
+fn all_lower_ascii(word: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let lower = |c: u64, bytes: u64| {
+        c & HIGH == 0
+            && c.wrapping_add(0x1f1f_1f1f_1f1f_1f1f) & !c.wrapping_add(0x0505_0505_0505_0505) & bytes == bytes
+    };
+    let mut chunks = word.chunks_exact(8);
+    for c in &mut chunks {
+        let c = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        if !lower(c, HIGH) {
+            return false;
+        }
+    }
+    let rest = chunks.remainder();
+    !word.is_empty() && (rest.is_empty() || lower(tail(rest), HIGH >> (8 * (8 - rest.len()))))
 }
 
 /// "Kim" -> "Xx", "U.S." -> "X.X.", "1996-08-30" -> "d-d-d": letters and digits
@@ -568,6 +597,34 @@ mod tests {
         }
         // Only the words that were not lower-case ASCII were copied.
         assert_eq!(doc.lower, "kimu.s.łódźnaïveétatİstanbul".to_lowercase());
+    }
+
+    #[test]
+    fn lower_case_words_are_found_eight_bytes_at_a_time() {
+        // The bytes either side of a..z, and lengths across a chunk.
+        let alphabet = ["a", "z", "`", "{", "A", "\u{e9}", "\u{7f}", "m"];
+        for word in crate::testutil::every_string(&alphabet, 5) {
+            let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase());
+            assert_eq!(all_lower_ascii(word.as_bytes()), plain, "{word:?}");
+            if plain {
+                assert_eq!(
+                    shape(&word),
+                    (LOWER_SHAPE, 0, word.len() as u32, true),
+                    "{word:?}"
+                );
+            }
+        }
+        for n in 1..=24 {
+            let word = "q".repeat(n);
+            assert!(all_lower_ascii(word.as_bytes()), "{n}");
+            for at in 0..n {
+                let mut bad = word.clone().into_bytes();
+                for b in [b'`', b'{', b'Q', 0xc3] {
+                    bad[at] = b;
+                    assert!(!all_lower_ascii(&bad), "{n} {at} {b}");
+                }
+            }
+        }
     }
 
     #[test]
