@@ -68,6 +68,14 @@ impl std::hash::Hasher for Premixed {
     fn write_u64(&mut self, v: u64) {
         self.0 = v;
     }
+    // A `str` key ends with a 0xff byte and a `Kind` is its discriminant:
+    // one mix each, where the default `write` ran a whole `hash_bytes`.
+    fn write_u8(&mut self, v: u8) {
+        self.0 = mix(self.0, u64::from(v));
+    }
+    fn write_isize(&mut self, v: isize) {
+        self.0 = mix(self.0, v as u64);
+    }
 }
 
 pub type PremixedState = std::hash::BuildHasherDefault<Premixed>;
