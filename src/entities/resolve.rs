@@ -225,9 +225,10 @@ fn short_forms_and_acronyms<'a>(
         return updates;
     }
     // Persons' full names (two words or more), one per key: the first.
-    // `by_word` lists (word, full name) for every word of every full name,
-    // so a short form is compared only with the full names that have its
-    // rarest word: an article of many names costs no names x names work.
+    // Past `DIRECT` of them, `by_word` lists (word, full name) for every
+    // word of every full name, so a short form is compared only with the
+    // full names that have its rarest word: an article of many names costs
+    // no names x names work.
     let mut full: Vec<(Vec<&str>, usize)> = Vec::new();
     let mut full_keys: HashMap<&str, (), PremixedState> = HashMap::default();
     for (i, n) in names.iter().enumerate() {
@@ -239,20 +240,28 @@ fn short_forms_and_acronyms<'a>(
             full.push((words, i));
         }
     }
-    let mut by_word: Vec<(&str, usize)> = full
-        .iter()
-        .enumerate()
-        .flat_map(|(f, (words, _))| words.iter().map(move |w| (*w, f)))
-        .collect();
-    by_word.sort_unstable();
-    by_word.dedup();
+    // A few full names (an ordinary article) are each compared directly;
+    // the index pays off past that.
+    let mut by_word: Vec<(&str, usize)> = Vec::new();
+    if full.len() > DIRECT {
+        by_word = full
+            .iter()
+            .enumerate()
+            .flat_map(|(f, (words, _))| words.iter().map(move |w| (*w, f)))
+            .collect();
+        by_word.sort_unstable();
+        by_word.dedup();
+    }
 
     // Initials of every name of two words or more that is not a person's,
-    // and the name mentioned last with them.
+    // and the name mentioned last with them; worked out only when a name
+    // left to settle could be an acronym.
+    let is_acronym = |n: &Name| n.name.len() <= 6 && n.name.chars().all(|ch| ch.is_uppercase());
+    let acronyms_asked = names.iter().any(|n| !n.known && is_acronym(n));
     let initials: Vec<Option<String>> = names
         .iter()
         .map(|n| {
-            if n.kind == Kind::Person || n.name.split_whitespace().nth(1).is_none() {
+            if !acronyms_asked || n.kind == Kind::Person || n.name.split_whitespace().nth(1).is_none() {
                 return None;
             }
             let initials: String = n
@@ -276,22 +285,25 @@ fn short_forms_and_acronyms<'a>(
         words.clear();
         words.extend(key_words(&n.k));
         if n.kind == Kind::Person || words.len() == 1 {
-            // The full names that have the short form's rarest word.
-            let with = |word: &str| {
-                let from = by_word.partition_point(|&(w, _)| w < word);
-                let to = from + by_word[from..].partition_point(|&(w, _)| w == word);
-                &by_word[from..to]
+            let fits =
+                |(full, _): &&(Vec<&str>, usize)| full.len() > words.len() && contains_run(full, &words);
+            let found = if full.len() <= DIRECT {
+                only(full.iter().filter(fits))
+            } else {
+                // The full names that have the short form's rarest word.
+                let with = |word: &str| {
+                    let from = by_word.partition_point(|&(w, _)| w < word);
+                    let to = from + by_word[from..].partition_point(|&(w, _)| w == word);
+                    &by_word[from..to]
+                };
+                let rarest = words
+                    .iter()
+                    .map(|w| with(w))
+                    .min_by_key(|r| r.len())
+                    .unwrap_or_default();
+                only(rarest.iter().map(|&(_, f)| &full[f]).filter(fits))
             };
-            let rarest = words
-                .iter()
-                .map(|w| with(w))
-                .min_by_key(|r| r.len())
-                .unwrap_or_default();
-            let mut matches = rarest
-                .iter()
-                .map(|&(_, f)| &full[f])
-                .filter(|(full, _)| full.len() > words.len() && contains_run(full, &words));
-            if let (Some((_, of)), None) = (matches.next(), matches.next()) {
+            if let Some((_, of)) = found {
                 let of = &names[*of];
                 updates.push((
                     i,
@@ -320,8 +332,7 @@ fn short_forms_and_acronyms<'a>(
                 continue;
             }
         }
-        let is_acronym = n.name.len() <= 6 && n.name.chars().all(|ch| ch.is_uppercase());
-        if is_acronym {
+        if is_acronym(n) {
             if let Some(&of) = last_with.get(n.name.as_ref()) {
                 let of = &names[of];
                 updates.push((
@@ -337,6 +348,18 @@ fn short_forms_and_acronyms<'a>(
         }
     }
     updates
+}
+
+/// Full names an article may have before `short_forms_and_acronyms`
+/// indexes them by word.
+const DIRECT: usize = 16;
+
+/// The one item of `items`, if there is exactly one.
+fn only<T>(mut items: impl Iterator<Item = T>) -> Option<T> {
+    match (items.next(), items.next()) {
+        (Some(item), None) => Some(item),
+        _ => None,
+    }
 }
 
 fn contains_run(full: &[&str], part: &[&str]) -> bool {
