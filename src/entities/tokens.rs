@@ -159,25 +159,14 @@ const BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// ASCII letters, digits and `_`: the bytes `is_word_char` accepts alone.
-const ASCII_WORD: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        t[b] = (b as u8).is_ascii_alphanumeric() || b as u8 == b'_';
-        b += 1;
-    }
-    t
-};
-
-/// How many bytes from the start of `bytes` are ASCII word bytes. Every
-/// byte of every word is looked at here: a table answers in one load where
-/// the range tests took several branches.
+/// How many bytes from the start of `bytes` are ASCII word bytes (`WORD`
+/// in `BYTE_CLASS`). Every byte of every word is looked at here: a table
+/// answers in one load where the range tests took several branches.
 #[inline]
 fn ascii_word_run(bytes: &[u8]) -> usize {
     bytes
         .iter()
-        .position(|&b| !ASCII_WORD[usize::from(b)])
+        .position(|&b| BYTE_CLASS[usize::from(b)] != WORD)
         .unwrap_or(bytes.len())
 }
 
@@ -320,7 +309,7 @@ mod tests {
     fn the_byte_table_holds_the_ascii_word_characters() {
         for b in 0u8..=255 {
             let word = b.is_ascii() && is_word_char(char::from(b));
-            assert_eq!(ASCII_WORD[usize::from(b)], word, "byte {b:#x}");
+            assert_eq!(BYTE_CLASS[usize::from(b)] == WORD, word, "byte {b:#x}");
         }
         assert_eq!(ascii_word_run(b"ab_9-x"), 4);
         assert_eq!(ascii_word_run("aé".as_bytes()), 1);
