@@ -3,7 +3,7 @@
 //! same article ("Putin" after "Vladimir Putin"), acronyms, one type per name.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::dictionary::key;
 use super::features::{Doc, PremixedState};
@@ -230,13 +230,13 @@ fn short_forms_and_acronyms<'a>(
     // full names that have its rarest word: an article of many names costs
     // no names x names work.
     let mut full: Vec<(Vec<&str>, usize)> = Vec::new();
-    let mut full_keys: HashMap<&str, (), PremixedState> = HashMap::default();
+    let mut full_keys: HashSet<&str, PremixedState> = HashSet::default();
     for (i, n) in names.iter().enumerate() {
         if n.kind != Kind::Person {
             continue;
         }
         let words: Vec<&str> = key_words(&n.k).collect();
-        if words.len() >= 2 && full_keys.insert(n.k.as_ref(), ()).is_none() {
+        if words.len() >= 2 && full_keys.insert(n.k.as_ref()) {
             full.push((words, i));
         }
     }
