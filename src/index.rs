@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
+mod entity_list;
 mod lock;
 mod merge;
 mod stats;
@@ -239,9 +240,7 @@ impl NewsIndex {
             }
         }
         if !entities.is_empty() {
-            if let Ok(json) = serde_json::to_string(entities) {
-                doc.add_text(f.entities, json);
-            }
+            doc.add_bytes(f.entities, &entity_list::encode(entities));
         }
         doc
     }
@@ -271,10 +270,16 @@ impl NewsIndex {
                 })
                 .collect(),
             body: text(f.body).unwrap_or_default(),
-            entities: text(f.entities)
-                .and_then(|json| serde_json::from_str(&json).ok())
-                .unwrap_or_default(),
+            entities: self.stored_entities(doc),
         }
+    }
+
+    /// The entity counts stored with an article.
+    pub fn stored_entities(&self, doc: &TantivyDocument) -> Vec<EntityCount> {
+        doc.get_first(self.schema.fields.entities)
+            .and_then(|v| v.as_bytes())
+            .map(entity_list::decode)
+            .unwrap_or_default()
     }
 
     /// The stored article with this id, if any.

@@ -351,7 +351,7 @@ impl Mapping {
         };
         let entity = builder.add_text_field("entity", raw(IndexRecordOption::WithFreqs));
         let entity_title = builder.add_text_field("entity_title", raw(IndexRecordOption::Basic));
-        let entities = builder.add_text_field("entities", TextOptions::default() | STORED);
+        let entities = builder.add_bytes_field("entities", STORED);
         // The catalog's view from inside the index: which file each document
         // came from (to replace or delete a file's documents in one term) and
         // the hash of what was indexed (to leave unchanged records alone).
@@ -444,7 +444,7 @@ pub struct Fields {
     pub entity: Field,
     /// The entities the headline names (same terms), for ranking.
     pub entity_title: Field,
-    /// The article's entities with display names and counts, as JSON.
+    /// The article's entities with display names and counts (`index::entity_list`).
     pub entities: Field,
     /// The id of the file the document came from.
     pub source: Field,

@@ -10,7 +10,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
 use crate::entities::dictionary::{key, Dictionary, Overrides};
-use crate::entities::{EntityCount, Kind, Settings};
+use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
 use crate::index::{entity_term, NewsIndex};
 
@@ -151,7 +151,7 @@ pub fn list(
             let docs = searcher.search(q, &DocSetCollector).map_err(failed)?;
             for address in &docs {
                 let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
-                for e in stored_entities(index, &doc) {
+                for e in index.stored_entities(&doc) {
                     tally.add(
                         key(&e.name),
                         Some(e.name),
@@ -181,7 +181,8 @@ pub fn list(
         for address in samples.iter() {
             let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
             let k = key(&row.1.name);
-            if let Some(e) = stored_entities(index, &doc)
+            if let Some(e) = index
+                .stored_entities(&doc)
                 .into_iter()
                 .find(|e| key(&e.name) == k)
             {
@@ -206,12 +207,6 @@ pub fn list(
             })
             .collect(),
     ))
-}
-
-fn stored_entities(index: &NewsIndex, doc: &TantivyDocument) -> Vec<EntityCount> {
-    doc.get_first(index.fields().entities)
-        .and_then(|v| tantivy::schema::Value::as_str(&v).and_then(|json| serde_json::from_str(json).ok()))
-        .unwrap_or_default()
 }
 
 /// Every entity term of the index with its live articles and mentions,
