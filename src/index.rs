@@ -15,11 +15,13 @@ use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod entity_list;
+mod entity_terms;
 mod lock;
 mod merge;
 mod stats;
 mod update;
 
+pub use entity_terms::{EntityTermsTokenizer, ENTITY_TOKENIZER};
 pub(crate) use lock::try_lock;
 pub use lock::RunLock;
 pub use stats::{EntityStats, Stats};
@@ -112,6 +114,9 @@ impl NewsIndex {
             });
         }
         crate::analysis::register_tokenizers(&index);
+        index
+            .tokenizers()
+            .register(ENTITY_TOKENIZER, EntityTermsTokenizer::default());
         Ok(NewsIndex {
             dir: dir.to_path_buf(),
             index,
@@ -228,15 +233,19 @@ impl NewsIndex {
             );
         }
         doc.add_text(f.layout, a.layout.as_str());
-        for e in entities {
-            let term = entity_term(e.kind, &e.name);
-            // Term frequency is the mention count; past a few dozen it says
-            // nothing more, and a list-like page must not flood the index.
-            for _ in 0..e.mentions.min(MAX_MENTIONS_COUNTED) {
-                doc.add_text(f.entity, &term);
+        if !entities.is_empty() {
+            // One value per field, a line per entity: see `entity_terms`.
+            let mut terms = String::with_capacity(entities.len() * 24);
+            let mut in_title = String::new();
+            for e in entities {
+                entity_terms::push_line(&mut terms, e.kind, &e.name, e.mentions);
+                if e.in_title {
+                    entity_terms::push_line(&mut in_title, e.kind, &e.name, 1);
+                }
             }
-            if e.in_title {
-                doc.add_text(f.entity_title, &term);
+            doc.add_text(f.entity, &terms);
+            if !in_title.is_empty() {
+                doc.add_text(f.entity_title, &in_title);
             }
         }
         if !entities.is_empty() {
@@ -305,15 +314,10 @@ const OVERRIDES_FILE: &str = "entity-overrides.tsv";
 
 /// The indexed term of an entity: `person:kim jong un`.
 pub fn entity_term(kind: Kind, name: &str) -> String {
-    let kind = kind.as_str();
-    let mut term = String::with_capacity(kind.len() + 1 + name.len());
-    term.push_str(kind);
-    term.push(':');
-    crate::entities::dictionary::key_into(name, &mut term);
+    let mut term = String::with_capacity(kind.as_str().len() + 1 + name.len());
+    entity_terms::push_term(&mut term, kind, name);
     term
 }
-
-const MAX_MENTIONS_COUNTED: u32 = 1000;
 
 /// An article read back from the index.
 #[derive(Debug, Clone, Serialize)]

@@ -11,6 +11,7 @@ use tantivy::schema::{
 
 use crate::analysis::{KEYWORD_CI_TOKENIZER, TEXT_TOKENIZER};
 use crate::error::{Error, Result};
+use crate::index::ENTITY_TOKENIZER;
 
 /// The mapping compiled into the binary.
 pub const DEFAULT_MAPPING: &str = include_str!("../schema/newsidx.toml");
@@ -341,16 +342,23 @@ impl Mapping {
         }
         // The entity fields are not the mapping's to change: search and the
         // `entities` command depend on exactly this indexing.
-        let raw = |record| {
+        let untokenized = |tokenizer, record| {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("raw")
+                    .set_tokenizer(tokenizer)
                     .set_index_option(record)
                     .set_fieldnorms(false),
             )
         };
-        let entity = builder.add_text_field("entity", raw(IndexRecordOption::WithFreqs));
-        let entity_title = builder.add_text_field("entity_title", raw(IndexRecordOption::Basic));
+        let raw = |record| untokenized("raw", record);
+        let entity = builder.add_text_field(
+            "entity",
+            untokenized(ENTITY_TOKENIZER, IndexRecordOption::WithFreqs),
+        );
+        let entity_title = builder.add_text_field(
+            "entity_title",
+            untokenized(ENTITY_TOKENIZER, IndexRecordOption::Basic),
+        );
         let entities = builder.add_bytes_field("entities", STORED);
         // The catalog's view from inside the index: which file each document
         // came from (to replace or delete a file's documents in one term) and
