@@ -247,8 +247,6 @@ impl NewsIndex {
             if !in_title.is_empty() {
                 doc.add_text(f.entity_title, &in_title);
             }
-        }
-        if !entities.is_empty() {
             doc.add_bytes(f.entities, &entity_list::encode(entities));
         }
         doc
