@@ -372,19 +372,24 @@ impl Memo {
     }
 }
 
+/// Every token `stream` gives: text, position, start and end offsets.
+#[cfg(test)]
+pub(crate) fn all_tokens(mut stream: impl TokenStream) -> Vec<(String, usize, usize, usize)> {
+    let mut out = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use tantivy::tokenizer::{Language, RemoveLongFilter, SimpleTokenizer, Stemmer};
 
     fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            let t = stream.token();
-            out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
-        }
-        out
+        all_tokens(analyzer.token_stream(text))
     }
 
     #[test]

@@ -127,16 +127,11 @@ impl TokenStream for EntityTermsStream<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::all_tokens;
 
+    /// (text, position, start, end) of each token of `text`.
     fn tokens(text: &str) -> Vec<(String, usize, usize, usize)> {
-        let mut tokenizer = EntityTermsTokenizer::default();
-        let mut stream = tokenizer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            let t = stream.token();
-            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
-        }
-        out
+        all_tokens(EntityTermsTokenizer::default().token_stream(text))
     }
 
     #[test]
@@ -156,16 +151,16 @@ mod tests {
         want.extend(["org:société générale"; 10]);
         assert_eq!(texts, want);
         // Positions go up by one; offsets are the term's in the value.
-        assert!(got.iter().enumerate().all(|(i, t)| t.3 == i));
-        assert_eq!((got[3].1, got[3].2), (16, 34));
-        assert_eq!(&value[got[3].1..got[3].2], "person:kim jong un");
+        assert!(got.iter().enumerate().all(|(i, t)| t.1 == i));
+        assert_eq!((got[3].2, got[3].3), (16, 34));
+        assert_eq!(&value[got[3].2..got[3].3], "person:kim jong un");
     }
 
     #[test]
     fn a_term_as_typed_is_one_token_and_odd_lines_do_no_harm() {
         assert_eq!(
             tokens("person:kim jong un"),
-            [("person:kim jong un".into(), 0, 18, 0)]
+            [("person:kim jong un".into(), 0, 0, 18)]
         );
         let texts = |v: &str| tokens(v).into_iter().map(|t| t.0).collect::<Vec<_>>();
         // Empty lines and zero counts give nothing; a tab not followed by
