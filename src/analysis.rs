@@ -226,30 +226,62 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
         MemoStemmerStream {
             tail: self.inner.token_stream(text),
             memo: &mut self.memo,
+            token: Token::default(),
+            started: false,
+            ahead: None,
         }
     }
 }
 
+/// Stems a token while the tail already holds the next one, whose memo
+/// slot is on its way to the cache: a lookup that waited for memory was
+/// three quarters of the memo's time (perf, Reuters 2006-2009).
 pub struct MemoStemmerStream<'a, S> {
     tail: S,
     memo: &'a mut Memo,
+    /// The token handed out, stemmed.
+    token: Token,
+    started: bool,
+    /// Whether the tail holds a token not yet handed out, and its memo key
+    /// if the memo will be asked about it.
+    ahead: Option<Option<u64>>,
+}
+
+impl<S: TokenStream> MemoStemmerStream<'_, S> {
+    fn pull(&mut self) -> Option<Option<u64>> {
+        self.tail
+            .advance()
+            .then(|| self.memo.prefetch(&self.tail.token().text))
+    }
 }
 
 impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
     fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
+        if !self.started {
+            self.started = true;
+            self.ahead = self.pull();
         }
-        self.memo.stem(&mut self.tail.token_mut().text);
+        let Some(key) = self.ahead else {
+            return false;
+        };
+        let next = self.tail.token();
+        self.token.text.clear();
+        self.token.text.push_str(&next.text);
+        self.token.offset_from = next.offset_from;
+        self.token.offset_to = next.offset_to;
+        self.token.position = next.position;
+        self.token.position_length = next.position_length;
+        self.ahead = self.pull();
+        self.memo.stem_keyed(&mut self.token.text, key);
         true
     }
 
     fn token(&self) -> &Token {
-        self.tail.token()
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
+        &mut self.token
     }
 }
 
@@ -302,18 +334,52 @@ impl Memo {
     }
 
     /// Replaces `word` with its stem.
+    #[cfg(test)]
     fn stem(&mut self, word: &mut String) {
+        let key = Memo::key(word);
+        self.stem_keyed(word, key);
+    }
+
+    /// The hash the memo files `word` under; `None` for a word it does not
+    /// hold.
+    #[inline]
+    fn key(word: &str) -> Option<u64> {
         let key = word.as_bytes();
         // Snowball's English stemmer leaves a word of two letters or fewer
         // as it is, and a quarter of news words are that short ("of", "to",
         // "a"): they cost no lookup in a table larger than the cache.
-        if key.len() <= SHORT && key.is_ascii() {
-            return;
+        let own_stem = key.len() <= SHORT && key.is_ascii();
+        (!own_stem && !key.is_empty() && key.len() <= MAX_KEY).then(|| xxhash_rust::xxh3::xxh3_64(key))
+    }
+
+    /// Asks for the slot of `word` ahead of `stem_keyed`, and gives its key.
+    #[inline]
+    fn prefetch(&self, word: &str) -> Option<u64> {
+        let key = Memo::key(word)?;
+        #[cfg(target_arch = "x86_64")]
+        if !self.slots.is_empty() {
+            let at = (key as usize & (self.slots.len() / SLOT - 1)) * SLOT;
+            // SAFETY: a prefetch is a hint that never faults; `at` is a slot
+            // of the table.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(
+                    self.slots.as_ptr().add(at) as *const i8,
+                    std::arch::x86_64::_MM_HINT_T0,
+                );
+            }
         }
-        if key.is_empty() || key.len() > MAX_KEY {
-            *word = self.stem_uncached(word);
+        Some(key)
+    }
+
+    /// Replaces `word` with its stem; `hash` is `Memo::key(word)`.
+    fn stem_keyed(&mut self, word: &mut String, hash: Option<u64>) {
+        let Some(hash) = hash else {
+            if !(word.len() <= SHORT && word.is_ascii()) {
+                *word = self.stem_uncached(word);
+            }
             return;
-        }
+        };
+        let key = word.as_bytes();
         let slots = self.slots.len() / SLOT;
         if slots == 0 || (self.misses > 2 * slots && slots < MEMO_SLOTS) {
             // Zeroed by the allocator (calloc): no page is touched before use.
@@ -326,7 +392,7 @@ impl Memo {
             self.misses = 0;
         }
         let mask = self.slots.len() / SLOT - 1;
-        let at = ((xxhash_rust::xxh3::xxh3_64(key) as usize) & mask) * SLOT;
+        let at = ((hash as usize) & mask) * SLOT;
         let slot = &self.slots[at..at + SLOT];
         if usize::from(slot[0]) == key.len() && &slot[KEY_AT..KEY_AT + key.len()] == key {
             let stem = &slot[STEM_AT..STEM_AT + usize::from(slot[1])];
