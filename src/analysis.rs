@@ -11,6 +11,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
+use crate::word_run::{ascii_word_run, Underscore};
+
 /// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
 pub const TEXT_TOKENIZER: &str = "newsidx_text";
 /// Tokenizer of `keyword_ci` fields: the whole value, lower-cased.
@@ -125,8 +127,8 @@ impl WordStream<'_> {
         let start = at;
         let mut all_ascii = true;
         loop {
+            at += ascii_word_run(&bytes[at..], Underscore::Ends);
             match class(at) {
-                Some(CLASS_WORD) => at += 1,
                 Some(CLASS_BEYOND_ASCII) => match self.char_at(at) {
                     Some((true, len)) => {
                         all_ascii = false;

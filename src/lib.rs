@@ -17,5 +17,6 @@ pub mod schema;
 pub mod search;
 #[cfg(test)]
 mod testutil;
+mod word_run;
 
 pub use error::{Error, Result};

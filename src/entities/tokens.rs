@@ -5,6 +5,8 @@
 //! stay whole, abbreviations keep their period ("U.S.", "Inc.", "N."), and
 //! every other punctuation mark stands alone.
 
+use crate::word_run::{self, Underscore};
+
 /// One token: a byte range of the text and where it sits in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
@@ -160,14 +162,10 @@ const BYTE_CLASS: [u8; 256] = {
 };
 
 /// How many bytes from the start of `bytes` are ASCII word bytes (`WORD`
-/// in `BYTE_CLASS`). Every byte of every word is looked at here: a table
-/// answers in one load where the range tests took several branches.
+/// in `BYTE_CLASS`).
 #[inline]
 fn ascii_word_run(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|&b| BYTE_CLASS[usize::from(b)] != WORD)
-        .unwrap_or(bytes.len())
+    word_run::ascii_word_run(bytes, Underscore::Joins)
 }
 
 /// `rest` (after an apostrophe) is a possessive s: "s" and no more letters.
@@ -310,6 +308,7 @@ mod tests {
         for b in 0u8..=255 {
             let word = b.is_ascii() && is_word_char(char::from(b));
             assert_eq!(BYTE_CLASS[usize::from(b)] == WORD, word, "byte {b:#x}");
+            assert_eq!(word_run::is_word_byte(b, Underscore::Joins), word, "byte {b:#x}");
         }
         assert_eq!(ascii_word_run(b"ab_9-x"), 4);
         assert_eq!(ascii_word_run("aé".as_bytes()), 1);

@@ -1,0 +1,111 @@
+//! How far a run of ASCII word bytes goes, sixteen bytes at a time: the inner loop of both tokenizers.
+//!
+//! Both tokenizers (the index's words and the tagger's) step over every
+//! byte of every word. A byte-at-a-time loop ends at a branch whose outcome
+//! depends on each word's length, which the processor mispredicts once a
+//! word; one comparison of sixteen bytes answers for most words at once.
+
+/// Which ASCII bytes count as word bytes. Letters and digits always.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Underscore {
+    /// `_` joins a word (the tagger's tokens, as in CoNLL).
+    Joins,
+    /// `_` ends a word (tantivy's `SimpleTokenizer`).
+    Ends,
+}
+
+/// Whether `b` is an ASCII word byte.
+#[inline]
+pub fn is_word_byte(b: u8, underscore: Underscore) -> bool {
+    b.is_ascii_alphanumeric() || (b == b'_' && underscore == Underscore::Joins)
+}
+
+/// How many bytes from the start of `bytes` are ASCII word bytes. A byte
+/// beyond ASCII ends the run: the callers decode it and ask about it.
+#[inline]
+pub fn ascii_word_run(bytes: &[u8], underscore: Underscore) -> usize {
+    let mut at = 0;
+    #[cfg(target_arch = "x86_64")]
+    while at + 16 <= bytes.len() {
+        // SAFETY: sixteen bytes from `at` lie in `bytes`; SSE2 is part of
+        // every x86_64 processor.
+        let words = unsafe { word_mask(bytes.as_ptr().add(at), underscore) };
+        if words != 0xffff {
+            return at + (!words).trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    at + bytes[at..]
+        .iter()
+        .position(|&b| !is_word_byte(b, underscore))
+        .unwrap_or(bytes.len() - at)
+}
+
+/// One bit per byte of the sixteen at `p`: set for a word byte.
+///
+/// # Safety
+/// Sixteen bytes from `p` must be readable.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn word_mask(p: *const u8, underscore: Underscore) -> u32 {
+    use std::arch::x86_64::*;
+    let v = _mm_loadu_si128(p as *const __m128i);
+    let between = |v: __m128i, lo: u8, hi: u8| {
+        // Signed comparisons: bytes beyond ASCII are negative, below `lo`.
+        _mm_and_si128(
+            _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+            _mm_cmpgt_epi8(_mm_set1_epi8(hi as i8 + 1), v),
+        )
+    };
+    // Setting 0x20 maps 'A'..='Z' onto 'a'..='z' and no other byte there.
+    let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    let mut words = _mm_or_si128(between(folded, b'a', b'z'), between(v, b'0', b'9'));
+    if underscore == Underscore::Joins {
+        words = _mm_or_si128(words, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8)));
+    }
+    _mm_movemask_epi8(words) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(bytes: &[u8], underscore: Underscore) -> usize {
+        bytes
+            .iter()
+            .position(|&b| !is_word_byte(b, underscore))
+            .unwrap_or(bytes.len())
+    }
+
+    #[test]
+    fn runs_are_what_a_byte_at_a_time_finds() {
+        for underscore in [Underscore::Joins, Underscore::Ends] {
+            // Every byte value at every place of runs across one, two and
+            // three blocks of sixteen, and the lengths around them.
+            for len in 0..50 {
+                let word: Vec<u8> = (0..len).map(|i| b"aZ09mQ_x"[i % 8]).collect();
+                assert_eq!(ascii_word_run(&word, underscore), plain(&word, underscore));
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut bytes = word.clone();
+                        bytes[at] = b;
+                        assert_eq!(
+                            ascii_word_run(&bytes, underscore),
+                            plain(&bytes, underscore),
+                            "{underscore:?} len {len} byte {b:#x} at {at}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            ascii_word_run(b"snake_case_and_more words", Underscore::Joins),
+            19
+        );
+        assert_eq!(ascii_word_run(b"snake_case_and_more words", Underscore::Ends), 5);
+        assert_eq!(
+            ascii_word_run("Zürich and Zürich again".as_bytes(), Underscore::Ends),
+            1
+        );
+    }
+}
