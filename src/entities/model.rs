@@ -48,10 +48,12 @@ fn best<T: PartialOrd + Copy>(scores: &[T; CLASSES], prev: u8) -> u8 {
 /// the floats would.
 ///
 /// Most features the tagger asks about were never seen in training, and a
-/// miss walks the probe run to its end (at load 3/4 some eight slots). So
-/// the keys live apart from the weights, as 32-bit fingerprints: sixteen to
-/// a cache line, the whole key table small enough to stay in a core's L2
-/// cache, and only a hit reads a weight row.
+/// miss walks the probe run to its end: at load 3/4 some eight slots, each
+/// a compare and a branch, where at 3/8 it is about two. So the table is
+/// kept at most 3/8 full, and the keys live apart from the weights, as
+/// 32-bit fingerprints: sixteen to a cache line, the whole key table (512
+/// KiB for the built-in model) small enough to stay in a core's L2 cache,
+/// and only a hit reads a weight row.
 pub struct Model {
     /// Fingerprint of each slot's feature, 0 for an empty slot.
     keys: Vec<u32>,
@@ -146,8 +148,8 @@ impl Model {
         weights: impl ExactSizeIterator<Item = (u64, [i16; CLASSES])>,
         trained_with: u64,
     ) -> Model {
-        // Load factor at most 3/4: short probe runs, a table that fits in cache.
-        let capacity = (weights.len() * 4 / 3 + 1).next_power_of_two().max(16);
+        // Load factor at most 3/8 (see above).
+        let capacity = (weights.len() * 8 / 3 + 1).next_power_of_two().max(16);
         let shift = 64 - capacity.trailing_zeros();
         let mut keys = vec![0u32; capacity];
         let mut rows = vec![[0i16; CLASSES]; capacity];
