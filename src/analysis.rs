@@ -160,8 +160,7 @@ impl TokenStream for WordStream<'_> {
             self.token.offset_to = to;
             let word = &self.text[from..to];
             if ascii {
-                self.token.text.push_str(word);
-                self.token.text.make_ascii_lowercase();
+                push_lower_ascii(&mut self.token.text, word.as_bytes());
             } else {
                 let mut stream = self.beyond_ascii.token_stream(word);
                 if stream.advance() {
@@ -178,6 +177,37 @@ impl TokenStream for WordStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.token
+    }
+}
+
+/// Appends `word`, all ASCII, lower-cased eight bytes at a time. Copying it
+/// and lower-casing it in place wrote a byte at a time, and the stem memo's
+/// reads of the word right after (its hash, its compare) waited for those
+/// stores to land: a load spanning several smaller stores is not forwarded
+/// from them.
+#[inline]
+fn push_lower_ascii(out: &mut String, word: &[u8]) {
+    debug_assert!(word.is_ascii());
+    // Bytes under 0x80: adding never carries into the next byte. A byte
+    // reaches 0x80 plus 0x3f when it is at least 'A', and plus 0x25 when it
+    // is past 'Z'; 0x80 >> 2 is the case bit.
+    let lower = |x: u64| {
+        let upper = x.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !x.wrapping_add(0x2525_2525_2525_2525);
+        x | (upper & 0x8080_8080_8080_8080) >> 2
+    };
+    // SAFETY: ASCII bytes in, ASCII bytes out: the string stays UTF-8.
+    let out = unsafe { out.as_mut_vec() };
+    let mut chunks = word.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        out.extend_from_slice(&lower(x).to_le_bytes());
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        // All eight bytes, then the length cut back: a copy of fewer is a
+        // call to `memcpy`, whose masked stores are not forwarded either.
+        out.extend_from_slice(&lower(crate::word_run::tail(rest)).to_le_bytes());
+        out.truncate(out.len() - (8 - rest.len()));
     }
 }
 
@@ -266,9 +296,11 @@ impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
         let Some(key) = self.ahead else {
             return false;
         };
+        // The text changes hands, not copied (see `push_lower_ascii`); the
+        // tail gets an empty string to write its next token into.
+        std::mem::swap(&mut self.token.text, &mut self.tail.token_mut().text);
+        self.tail.token_mut().text.clear();
         let next = self.tail.token();
-        self.token.text.clear();
-        self.token.text.push_str(&next.text);
         self.token.offset_from = next.offset_from;
         self.token.offset_to = next.offset_to;
         self.token.position = next.position;
@@ -525,6 +557,25 @@ mod tests {
         texts.extend(crate::testutil::every_string(&alphabet, 5));
         for text in &texts {
             assert_eq!(terms(&mut fused, text), terms(&mut chain, text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_is_lower_cased_as_std_does() {
+        for len in 0..=24 {
+            for at in 0..len.max(1) {
+                for b in 0u8..128 {
+                    let mut word: Vec<u8> = (0..len).map(|i| b"QwErTy@[`{Zaz9"[i % 14]).collect();
+                    if len > 0 {
+                        word[at] = b;
+                    }
+                    let mut out = String::from("x");
+                    push_lower_ascii(&mut out, &word);
+                    let mut want = word.clone();
+                    want.make_ascii_lowercase();
+                    assert_eq!(out.as_bytes()[1..], want, "{word:?}");
+                }
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! How far a run of ASCII word bytes goes, sixteen bytes at a time: the inner loop of both tokenizers.
+//! Reading words many bytes at a time: how far a run of ASCII word bytes goes, and a word's last bytes as one number.
 //!
 //! Both tokenizers (the index's words and the tagger's) step over every
 //! byte of every word. A byte-at-a-time loop ends at a branch whose outcome
@@ -66,6 +66,32 @@ unsafe fn word_mask(p: *const u8, underscore: Underscore) -> u32 {
     _mm_movemask_epi8(words) as u32
 }
 
+/// The last 0 to 7 bytes of a word as a zero-padded little-endian
+/// u64, read in at most two loads: copying them into a buffer first was a
+/// call to `memmove` per word.
+#[inline]
+pub fn tail(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes([
+            rest[at],
+            rest[at + 1],
+            rest[at + 2],
+            rest[at + 3],
+        ]))
+    };
+    match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(rest[0])
+                | u64::from(rest[n / 2]) << (8 * (n / 2))
+                | u64::from(rest[n - 1]) << (8 * (n - 1))
+        }
+        // Two overlapping loads; the bytes they share are the same.
+        _ => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +133,15 @@ mod tests {
             ascii_word_run("Zürich and Zürich again".as_bytes(), Underscore::Ends),
             1
         );
+    }
+
+    #[test]
+    fn tails_are_the_zero_padded_bytes() {
+        let bytes: Vec<u8> = (1..=7u8).map(|b| b.wrapping_mul(0x9d) | 0x80).collect();
+        for n in 0..8 {
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(tail(&bytes[..n]), u64::from_le_bytes(padded), "{n} bytes");
+        }
     }
 }

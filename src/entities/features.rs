@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
 use super::gazetteer;
 use super::tokens::Token;
+use crate::word_run::tail;
 
 pub const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 const K: u64 = 0x517c_c1b7_2722_0a95;
@@ -26,32 +27,6 @@ pub fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
         );
     }
     mix(mix(h, tail(chunks.remainder())), bytes.len() as u64)
-}
-
-/// The last 0 to 7 bytes of a hashed string as a zero-padded little-endian
-/// u64, read in at most two loads: copying them into a buffer first was a
-/// call to `memmove` per word.
-#[inline]
-fn tail(rest: &[u8]) -> u64 {
-    let n = rest.len();
-    let u32_at = |at: usize| {
-        u64::from(u32::from_le_bytes([
-            rest[at],
-            rest[at + 1],
-            rest[at + 2],
-            rest[at + 3],
-        ]))
-    };
-    match n {
-        0 => 0,
-        1..=3 => {
-            u64::from(rest[0])
-                | u64::from(rest[n / 2]) << (8 * (n / 2))
-                | u64::from(rest[n - 1]) << (8 * (n - 1))
-        }
-        // Two overlapping loads; the bytes they share are the same.
-        _ => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
-    }
 }
 
 /// Hasher for keys that are already hashes: one multiply instead of SipHash.
@@ -583,16 +558,6 @@ fn prefix(l: &[u8], k: usize) -> &[u8] {
 mod tests {
     use super::*;
     use crate::entities::tokens::tokenize;
-
-    #[test]
-    fn tails_are_the_zero_padded_bytes() {
-        let bytes: Vec<u8> = (1..=7u8).map(|b| b.wrapping_mul(0x9d) | 0x80).collect();
-        for n in 0..8 {
-            let mut padded = [0u8; 8];
-            padded[..n].copy_from_slice(&bytes[..n]);
-            assert_eq!(tail(&bytes[..n]), u64::from_le_bytes(padded), "{n} bytes");
-        }
-    }
 
     #[test]
     fn lower_forms_are_the_words_in_lower_case() {
