@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-use crate::word_run::{ascii_word_run, Underscore};
+use crate::word_run::{ascii_word_run, push_lower_ascii, Underscore};
 
 /// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
 pub const TEXT_TOKENIZER: &str = "newsidx_text";
@@ -177,37 +177,6 @@ impl TokenStream for WordStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.token
-    }
-}
-
-/// Appends `word`, all ASCII, lower-cased eight bytes at a time. Copying it
-/// and lower-casing it in place wrote a byte at a time, and the stem memo's
-/// reads of the word right after (its hash, its compare) waited for those
-/// stores to land: a load spanning several smaller stores is not forwarded
-/// from them.
-#[inline]
-fn push_lower_ascii(out: &mut String, word: &[u8]) {
-    debug_assert!(word.is_ascii());
-    // Bytes under 0x80: adding never carries into the next byte. A byte
-    // reaches 0x80 plus 0x3f when it is at least 'A', and plus 0x25 when it
-    // is past 'Z'; 0x80 >> 2 is the case bit.
-    let lower = |x: u64| {
-        let upper = x.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !x.wrapping_add(0x2525_2525_2525_2525);
-        x | (upper & 0x8080_8080_8080_8080) >> 2
-    };
-    // SAFETY: ASCII bytes in, ASCII bytes out: the string stays UTF-8.
-    let out = unsafe { out.as_mut_vec() };
-    let mut chunks = word.chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        out.extend_from_slice(&lower(x).to_le_bytes());
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        // All eight bytes, then the length cut back: a copy of fewer is a
-        // call to `memcpy`, whose masked stores are not forwarded either.
-        out.extend_from_slice(&lower(crate::word_run::tail(rest)).to_le_bytes());
-        out.truncate(out.len() - (8 - rest.len()));
     }
 }
 
@@ -557,25 +526,6 @@ mod tests {
         texts.extend(crate::testutil::every_string(&alphabet, 5));
         for text in &texts {
             assert_eq!(terms(&mut fused, text), terms(&mut chain, text), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn ascii_is_lower_cased_as_std_does() {
-        for len in 0..=24 {
-            for at in 0..len.max(1) {
-                for b in 0u8..128 {
-                    let mut word: Vec<u8> = (0..len).map(|i| b"QwErTy@[`{Zaz9"[i % 14]).collect();
-                    if len > 0 {
-                        word[at] = b;
-                    }
-                    let mut out = String::from("x");
-                    push_lower_ascii(&mut out, &word);
-                    let mut want = word.clone();
-                    want.make_ascii_lowercase();
-                    assert_eq!(out.as_bytes()[1..], want, "{word:?}");
-                }
-            }
         }
     }
 

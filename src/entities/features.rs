@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
 use super::gazetteer;
 use super::tokens::Token;
-use crate::word_run::tail;
+use crate::word_run::{push_lower_ascii, tail};
 
 pub const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 const K: u64 = 0x517c_c1b7_2722_0a95;
@@ -159,8 +159,7 @@ impl<'a> Doc<'a> {
                 let from = lower.len();
                 if ascii {
                     first.push(First::of_ascii(word.as_bytes()));
-                    lower.push_str(word);
-                    lower[from..].make_ascii_lowercase();
+                    push_lower_ascii(&mut lower, word.as_bytes());
                 } else {
                     first.push(First::of(word));
                     lower.extend(word.chars().flat_map(char::to_lowercase));
