@@ -1,4 +1,4 @@
-//! Words many bytes at a time: how far a run of ASCII word bytes goes, a word's last bytes as one number, lower-casing ASCII.
+//! Text many bytes at a time: how far a run of ASCII word bytes goes, or of words one space apart; a word's last bytes as one number; lower-casing ASCII.
 //!
 //! Both tokenizers (the index's words and the tagger's) step over every
 //! byte of every word. A byte-at-a-time loop ends at a branch whose outcome
@@ -122,6 +122,66 @@ pub fn push_lower_ascii(out: &mut String, word: &[u8]) {
     }
 }
 
+/// ASCII white space as `collapse_ws` knows it: what `split_whitespace`
+/// splits at among ASCII bytes.
+#[inline]
+pub fn is_ascii_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0b
+}
+
+/// Where the stretch of ASCII text starting at `at` stops being words one
+/// space apart: the first white space byte that is not a single ' ' between
+/// two other bytes, or the end. Sixteen bytes at a time: a byte loop ended
+/// at every space with a mispredicted branch.
+#[inline]
+pub fn single_spaced_run(bytes: &[u8], mut at: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    while at + 16 <= bytes.len() {
+        // The byte after the block; the end counts as white space.
+        let next_space = bytes.get(at + 16).is_none_or(|&b| is_ascii_space(b));
+        // SAFETY: sixteen bytes from `at` lie in `bytes`; SSE2 is part of
+        // every x86_64 processor.
+        let (spaces, white) = unsafe { space_masks(bytes.as_ptr().add(at)) };
+        let white_after = white >> 1 | u32::from(next_space) << 15;
+        let stop = (white & !spaces) | (spaces & white_after);
+        if stop != 0 {
+            return at + stop.trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    while at < bytes.len() {
+        if is_ascii_space(bytes[at])
+            && !(bytes[at] == b' ' && bytes.get(at + 1).is_some_and(|&b| !is_ascii_space(b)))
+        {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// One bit per byte of the sixteen at `p`: which are ' ', and which are
+/// `is_ascii_space`.
+///
+/// # Safety
+/// Sixteen bytes from `p` must be readable.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn space_masks(p: *const u8) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    let v = _mm_loadu_si128(p as *const __m128i);
+    let spaces = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
+    // '\t' '\n' 0x0b 0x0c '\r' are 0x09..=0x0d.
+    let controls = _mm_and_si128(
+        _mm_cmpgt_epi8(v, _mm_set1_epi8(0x08)),
+        _mm_cmpgt_epi8(_mm_set1_epi8(0x0e), v),
+    );
+    (
+        _mm_movemask_epi8(spaces) as u32,
+        _mm_movemask_epi8(_mm_or_si128(spaces, controls)) as u32,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +250,58 @@ mod tests {
                     want.make_ascii_lowercase();
                     assert_eq!(out.as_bytes()[1..], want, "{word:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn single_spaced_runs_are_what_a_byte_at_a_time_finds() {
+        let plain = |bytes: &[u8], mut at: usize| {
+            while at < bytes.len() {
+                let single = bytes[at] == b' ' && bytes.get(at + 1).is_some_and(|&b| !is_ascii_space(b));
+                if is_ascii_space(bytes[at]) && !single {
+                    break;
+                }
+                at += 1;
+            }
+            at
+        };
+        for b in 0u8..0x80 {
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "{b:#x}");
+        }
+        // Words one space apart across blocks of sixteen, with each kind of
+        // white space (and a double space) at every place and the end.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..60 {
+            let text: Vec<u8> = (0..len)
+                .map(|i| if i % 5 == 4 { b' ' } else { b'a' + (i % 26) as u8 })
+                .collect();
+            for at in 0..len {
+                for odd in [b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, b'x'] {
+                    let mut bytes = text.clone();
+                    bytes[at] = odd;
+                    for from in [0, 1, 15, 16, 17] {
+                        let from = from.min(bytes.len());
+                        assert_eq!(
+                            single_spaced_run(&bytes, from),
+                            plain(&bytes, from),
+                            "{bytes:?} from {from}"
+                        );
+                    }
+                }
+            }
+            // And random mixes.
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        let pool = b"ab  c\t\n x";
+                        pool[(state % pool.len() as u64) as usize]
+                    })
+                    .collect();
+                assert_eq!(single_spaced_run(&bytes, 0), plain(&bytes, 0), "{bytes:?}");
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use super::rules::Rules;
 use super::{Article, Layout};
+use crate::word_run::{is_ascii_space, single_spaced_run};
 
 /// Parses decoded text in whichever text layout it is in. The article may
 /// come out without title and body (a file of boilerplate only).
@@ -126,25 +127,15 @@ fn collapse_into(out: &mut String, s: &str, from: usize) {
         // same). Text is mostly words one space apart, which need no
         // change: stretches of them are copied whole, so only a leading or
         // doubled space, a tab or a line break costs a step of its own.
-        let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
         let bytes = s.as_bytes();
         let mut at = 0;
         while at < bytes.len() {
-            if ws(bytes[at]) {
+            if is_ascii_space(bytes[at]) {
                 at += 1;
                 continue;
             }
             let start = at;
-            loop {
-                while at < bytes.len() && !ws(bytes[at]) {
-                    at += 1;
-                }
-                if at + 1 < bytes.len() && bytes[at] == b' ' && !ws(bytes[at + 1]) {
-                    at += 1;
-                } else {
-                    break;
-                }
-            }
+            at = single_spaced_run(bytes, at);
             if out.len() > from {
                 out.push(' ');
             }
