@@ -110,7 +110,8 @@ pub struct IndexArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub commit_interval: u64,
 
-    /// Parser and indexing threads [default: the number of cores].
+    /// Cores to use: N indexing threads and N/2 (rounded up) parser threads
+    /// [default: the number of cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 

@@ -32,7 +32,8 @@ use crate::index::{NewsIndex, Snapshot};
 pub struct IngestRequest {
     /// Archive folders as given; checked (and given id prefixes) by the run.
     pub archives: Vec<std::path::PathBuf>,
-    /// Parser workers and tantivy indexing threads, each.
+    /// Cores to use: as many tantivy indexing threads, and half as many
+    /// parser workers (see `workers`).
     pub threads: usize,
     /// The tantivy writer's memory budget, shared by its threads.
     pub writer_memory: usize,
@@ -165,6 +166,18 @@ impl Seen {
 const JOB_QUEUE: usize = 4096;
 const DOC_QUEUE: usize = 512;
 
+/// Parser workers for a run on `threads` cores, beside as many indexing
+/// threads: half as many, rounded up. Parsing with entity extraction and
+/// tantivy's indexing take about equal CPU, so one worker per two cores
+/// keeps them all busy; a worker per core put four busy threads on two
+/// cores, and each core switching between a worker and an indexing thread
+/// kept neither's tables in its cache. On two cores (index --full of
+/// Reuters, alternated): one worker took 0.6 s less CPU than two, and
+/// 0.25 s less wall time, with entities and without.
+fn workers(threads: usize) -> usize {
+    threads.div_ceil(2).max(1)
+}
+
 /// Runs one index run over `req.archives`. The caller holds the run lock.
 pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
@@ -262,7 +275,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             progress.walk_done();
             report
         });
-        for _ in 0..threads {
+        for _ in 0..workers(threads) {
             let jobs = job_rx.clone();
             let out = out_tx.clone();
             let rules = &rules;
@@ -849,5 +862,16 @@ impl Committer<'_> {
         self.last = Instant::now();
         self.commits += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workers;
+
+    #[test]
+    fn a_parser_worker_per_two_cores_and_never_none() {
+        let counts: Vec<usize> = [0, 1, 2, 3, 4, 8, 9].into_iter().map(workers).collect();
+        assert_eq!(counts, [1, 1, 1, 2, 2, 4, 5]);
     }
 }
