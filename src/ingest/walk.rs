@@ -242,7 +242,15 @@ fn distinct_suffixes(paths: Vec<&Path>) -> Vec<String> {
 pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl FnMut(Walked) -> bool) {
     let walker = WalkDir::new(&archive.given)
         .follow_links(false)
-        .sort_by_file_name()
+        // Siblings share their parent, so their paths compare as their names
+        // do: byte for byte, where `sort_by_file_name` took each name apart
+        // from its path at every comparison (5% of a no-op run).
+        .sort_by(|a, b| {
+            a.path()
+                .as_os_str()
+                .as_bytes()
+                .cmp(b.path().as_os_str().as_bytes())
+        })
         .into_iter()
         .filter_entry(|e| {
             if e.depth() == 0 {
@@ -376,6 +384,35 @@ mod tests {
     fn invalid_utf8_names_are_escaped() {
         assert_eq!(escape(b"caf\xe9.txt"), "caf%E9.txt");
         assert_eq!(escape("café.txt".as_bytes()), "café.txt");
+    }
+
+    #[test]
+    fn files_come_in_byte_order_of_their_names_folder_by_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("arch");
+        // Names whose byte order differs from creation order and from case
+        // folding; a folder's files come where its name sorts ("a" before
+        // "a b").
+        let names = [
+            "b.txt", "a.txt", "B.txt", "a b", "a-b", "é.txt", "a/z.txt", "a/y.txt", "a0/x.txt",
+        ];
+        for name in names {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let archive = plan(std::slice::from_ref(&root), &[]).unwrap().remove(0);
+        let mut seen = Vec::new();
+        walk(&archive, None, |w| {
+            if let Walked::File(task) = w {
+                seen.push(task.rel);
+            }
+            true
+        });
+        assert_eq!(
+            seen,
+            ["B.txt", "a/y.txt", "a/z.txt", "a b", "a-b", "a.txt", "a0/x.txt", "b.txt", "é.txt"]
+        );
     }
 
     #[test]
