@@ -302,6 +302,12 @@ fn a_second_writer_gets_exit_75() {
     // SAFETY: a valid open descriptor; flock has no other preconditions.
     let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
     assert_eq!(rc, 0);
+    // A run with nothing to write never opens the writer: it is not refused.
+    let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A run with an article to add needs the writer, and is refused before
+    // it commits anything.
+    env.copy_sample("headline/politics/001.txt", "headline/politics/001.txt");
     let out = env.cmd().arg("index").arg(&env.archive).output().expect("run");
     one_line_error(
         &out,
@@ -311,10 +317,10 @@ fn a_second_writer_gets_exit_75() {
             env.index.display()
         ),
     );
-    // Readers are not blocked by the writer.
+    // Readers are not blocked by the writer, and see the index as it was.
     assert_eq!(env.search("quantum", &[]).total, 1);
     drop(lock);
-    assert_eq!(env.index().docs_total, 1);
+    assert_eq!(env.index().docs_total, 2);
 }
 
 #[test]

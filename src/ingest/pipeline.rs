@@ -205,9 +205,15 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
 
     let exclude = std::fs::metadata(index.dir()).ok().map(|m| (m.dev(), m.ino()));
     let threads = req.threads.max(1);
-    let mut writer = index.writer(threads, req.writer_memory)?;
+    let mut writer = LazyWriter {
+        index,
+        threads,
+        heap: req.writer_memory,
+        writer: None,
+    };
     if req.full {
         writer
+            .get()?
             .delete_all_documents()
             .map_err(|e| Error::tantivy(index.dir(), "cannot start the rebuild", e))?;
     }
@@ -375,9 +381,11 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if !nothing_to_commit {
         committer.commit(&mut writer, &changes, complete)?;
-        writer
-            .wait_merging_threads()
-            .map_err(|e| Error::tantivy(index.dir(), "cannot finish merging segments", e))?;
+        if let Some(writer) = writer.writer.take() {
+            writer
+                .wait_merging_threads()
+                .map_err(|e| Error::tantivy(index.dir(), "cannot finish merging segments", e))?;
+        }
     }
     summary.commits = committer.commits;
     summary.docs_total = index.reader()?.searcher().num_docs();
@@ -699,7 +707,7 @@ fn release_free_memory() {
 #[allow(clippy::too_many_arguments)]
 fn apply(
     index: &NewsIndex,
-    writer: &mut IndexWriter,
+    writer: &mut LazyWriter,
     msg: Out,
     summary: &mut IngestSummary,
     changes: &mut Changes,
@@ -715,6 +723,7 @@ fn apply(
                 Was::Same => summary.unchanged += 1,
             }
             if let Some(doc) = doc {
+                let writer = writer.get()?;
                 if was != Was::New && !full {
                     writer.delete_term(index.id_term(&id));
                 }
@@ -730,7 +739,7 @@ fn apply(
             }
         }
         Out::Delete(id) => {
-            writer.delete_term(index.id_term(&id));
+            writer.get()?.delete_term(index.id_term(&id));
             summary.deleted += 1;
             committer.pending += 1;
         }
@@ -770,7 +779,7 @@ fn apply(
 fn delete_vanished(
     index: &NewsIndex,
     snapshot: &Snapshot,
-    writer: &mut IndexWriter,
+    writer: &mut LazyWriter,
     archives: &[Arc<Archive>],
     report: &WalkReport,
     base: &Catalog,
@@ -809,7 +818,7 @@ fn delete_vanished(
     for source in gone {
         let n = snapshot.count_of(&source)?;
         if n > 0 {
-            writer.delete_term(index.source_term(&source));
+            writer.get()?.delete_term(index.source_term(&source));
             summary.deleted += n;
             deletes += 1;
             crashtest::point("delete");
@@ -821,6 +830,27 @@ fn delete_vanished(
         }
     }
     Ok(deletes)
+}
+
+/// The index writer, opened when a run first changes something: a run that
+/// finds nothing to do starts none of tantivy's threads (two indexing
+/// threads, four merge threads and their memory: a sixth of a no-op
+/// re-run of Reuters went to clearing the pages they touched).
+struct LazyWriter<'a> {
+    index: &'a NewsIndex,
+    threads: usize,
+    heap: usize,
+    writer: Option<IndexWriter>,
+}
+
+impl LazyWriter<'_> {
+    fn get(&mut self) -> Result<&mut IndexWriter> {
+        let writer = match self.writer.take() {
+            Some(writer) => writer,
+            None => self.index.writer(self.threads, self.heap)?,
+        };
+        Ok(self.writer.insert(writer))
+    }
 }
 
 /// When to commit, and how.
@@ -849,15 +879,15 @@ impl Committer<'_> {
     /// Commits if enough has changed or enough time has passed. Only whole
     /// files are in the catalog it writes; documents of a file still being
     /// read are committed without it, so the next run reads that file again.
-    fn maybe(&mut self, writer: &mut IndexWriter, changes: &Changes) -> Result<()> {
+    fn maybe(&mut self, writer: &mut LazyWriter, changes: &Changes) -> Result<()> {
         if self.pending > 0 && (self.pending >= self.every || self.last.elapsed() >= self.interval) {
             self.commit(writer, changes, false)?;
         }
         Ok(())
     }
 
-    fn commit(&mut self, writer: &mut IndexWriter, changes: &Changes, complete: bool) -> Result<()> {
-        self.index.commit(writer, self.base, changes, complete)?;
+    fn commit(&mut self, writer: &mut LazyWriter, changes: &Changes, complete: bool) -> Result<()> {
+        self.index.commit(writer.get()?, self.base, changes, complete)?;
         self.pending = 0;
         self.last = Instant::now();
         self.commits += 1;
