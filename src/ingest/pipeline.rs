@@ -1,9 +1,9 @@
-//! One index run: a walker that sorts unchanged files from the rest, parser workers on every core, and the single writer that commits index and catalog together.
+//! One index run: a walker that lists the files, parser workers (one per two cores, beside tantivy's indexing threads) that sort unchanged files from the rest and parse the others, and the single writer that commits index and catalog together.
 //!
-//! The walker stats every file and compares it with the catalog: an
-//! unchanged file costs nothing more. Other files go to the workers, which
-//! hash them (a file whose bytes did not change is not parsed), read what
-//! the index holds for them, parse, and send the writer only what differs.
+//! The workers stat every file the walk lists and compare it with the
+//! catalog: an unchanged file costs nothing more. Other files they hash (a
+//! file whose bytes did not change is not parsed), read what the index
+//! holds for them, parse, and send the writer only what differs.
 //! The writer applies it, commits every so often, and at the end deletes the
 //! documents of files that are gone.
 
