@@ -224,13 +224,14 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
     type TokenStream<'a> = MemoStemmerStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        MemoStemmerStream {
+        let mut stream = MemoStemmerStream {
             tail: self.inner.token_stream(text),
             memo: &mut self.memo,
             token: Token::default(),
-            started: false,
             ahead: None,
-        }
+        };
+        stream.ahead = stream.pull();
+        stream
     }
 }
 
@@ -242,7 +243,6 @@ pub struct MemoStemmerStream<'a, S> {
     memo: &'a mut Memo,
     /// The token handed out, stemmed.
     token: Token,
-    started: bool,
     /// Whether the tail holds a token not yet handed out, and its memo key
     /// if the memo will be asked about it.
     ahead: Option<Option<u64>>,
@@ -258,10 +258,6 @@ impl<S: TokenStream> MemoStemmerStream<'_, S> {
 
 impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
     fn advance(&mut self) -> bool {
-        if !self.started {
-            self.started = true;
-            self.ahead = self.pull();
-        }
         let Some(key) = self.ahead else {
             return false;
         };
@@ -343,16 +339,19 @@ impl Memo {
         self.stem_keyed(word, key);
     }
 
+    /// Snowball's English stemmer leaves a word of two letters or fewer as
+    /// it is, and a quarter of news words are that short ("of", "to", "a"):
+    /// they cost no lookup in a table larger than the cache.
+    #[inline]
+    fn own_stem(word: &str) -> bool {
+        word.len() <= SHORT && word.is_ascii()
+    }
+
     /// The hash the memo files `word` under; `None` for a word it does not
-    /// hold.
+    /// hold (its own stem, or too long for a slot).
     #[inline]
     fn key(word: &str) -> Option<u64> {
-        let key = word.as_bytes();
-        // Snowball's English stemmer leaves a word of two letters or fewer
-        // as it is, and a quarter of news words are that short ("of", "to",
-        // "a"): they cost no lookup in a table larger than the cache.
-        let own_stem = key.len() <= SHORT && key.is_ascii();
-        (!own_stem && !key.is_empty() && key.len() <= MAX_KEY).then(|| xxhash_rust::xxh3::xxh3_64(key))
+        (!Memo::own_stem(word) && word.len() <= MAX_KEY).then(|| xxhash_rust::xxh3::xxh3_64(word.as_bytes()))
     }
 
     /// Asks for the slot of `word` ahead of `stem_keyed`, and gives its key.
@@ -377,7 +376,7 @@ impl Memo {
     /// Replaces `word` with its stem; `hash` is `Memo::key(word)`.
     fn stem_keyed(&mut self, word: &mut String, hash: Option<u64>) {
         let Some(hash) = hash else {
-            if !(word.len() <= SHORT && word.is_ascii()) {
+            if !Memo::own_stem(word) {
                 *word = self.stem_uncached(word);
             }
             return;
