@@ -122,10 +122,10 @@ pub fn push_lower_ascii(out: &mut String, word: &[u8]) {
     }
 }
 
-/// ASCII white space as `collapse_ws` knows it: what `split_whitespace`
-/// splits at among ASCII bytes.
+/// ASCII white space as `collapse_ws` and the tagger's tokenizer know it:
+/// what `split_whitespace` splits at among ASCII bytes.
 #[inline]
-pub fn is_ascii_space(b: u8) -> bool {
+pub const fn is_ascii_space(b: u8) -> bool {
     b.is_ascii_whitespace() || b == 0x0b
 }
 

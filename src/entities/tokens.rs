@@ -147,7 +147,7 @@ const BYTE_CLASS: [u8; 256] = {
         let c = b as u8;
         t[b] = if c == b'\n' {
             NEWLINE
-        } else if c.is_ascii_whitespace() || c == 0x0b {
+        } else if word_run::is_ascii_space(c) {
             SPACE
         } else if c.is_ascii_alphanumeric() || c == b'_' {
             WORD
