@@ -160,7 +160,8 @@ impl TokenStream for WordStream<'_> {
             self.token.offset_to = to;
             let word = &self.text[from..to];
             if ascii {
-                push_lower_ascii(&mut self.token.text, word.as_bytes());
+                // SAFETY: `next_word` found every character of it ASCII.
+                unsafe { push_lower_ascii(&mut self.token.text, word.as_bytes()) };
             } else {
                 let mut stream = self.beyond_ascii.token_stream(word);
                 if stream.advance() {

@@ -96,8 +96,13 @@ pub fn tail(rest: &[u8]) -> u64 {
 /// and lower-casing it in place wrote a byte at a time, and reads of the
 /// word right after (its hash, a compare) waited for those stores to land:
 /// a load spanning several smaller stores is not forwarded from them.
+///
+/// # Safety
+/// `word` must be all ASCII: other bytes are not left as they are, and the
+/// string would no longer be UTF-8. The callers know it already, from the
+/// scan that found the word, so it is not checked again here.
 #[inline]
-pub fn push_lower_ascii(out: &mut String, word: &[u8]) {
+pub unsafe fn push_lower_ascii(out: &mut String, word: &[u8]) {
     debug_assert!(word.is_ascii());
     // Bytes under 0x80: adding never carries into the next byte. A byte
     // reaches 0x80 plus 0x3f when it is at least 'A', and plus 0x25 when it
@@ -106,7 +111,8 @@ pub fn push_lower_ascii(out: &mut String, word: &[u8]) {
         let upper = x.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !x.wrapping_add(0x2525_2525_2525_2525);
         x | (upper & 0x8080_8080_8080_8080) >> 2
     };
-    // SAFETY: ASCII bytes in, ASCII bytes out: the string stays UTF-8.
+    // SAFETY: ASCII bytes in (the caller's promise), ASCII bytes out: the
+    // string stays UTF-8.
     let out = unsafe { out.as_mut_vec() };
     let mut chunks = word.chunks_exact(8);
     for c in &mut chunks {
@@ -245,7 +251,8 @@ mod tests {
                         word[at] = b;
                     }
                     let mut out = String::from("x");
-                    push_lower_ascii(&mut out, &word);
+                    // SAFETY: every byte of `word` is under 0x80.
+                    unsafe { push_lower_ascii(&mut out, &word) };
                     let mut want = word.clone();
                     want.make_ascii_lowercase();
                     assert_eq!(out.as_bytes()[1..], want, "{word:?}");

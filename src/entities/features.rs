@@ -159,7 +159,9 @@ impl<'a> Doc<'a> {
                 let from = lower.len();
                 if ascii {
                     first.push(First::of_ascii(word.as_bytes()));
-                    push_lower_ascii(&mut lower, word.as_bytes());
+                    // SAFETY: `ascii` says the shape scan found no byte past
+                    // 0x7f.
+                    unsafe { push_lower_ascii(&mut lower, word.as_bytes()) };
                 } else {
                     first.push(First::of(word));
                     lower.extend(word.chars().flat_map(char::to_lowercase));
