@@ -139,8 +139,55 @@ pub struct Dictionary {
     forced: Vec<(Vec<String>, usize)>,
     /// Fingerprint of the dictionaries (and overrides) in force.
     fingerprint: u64,
+    /// Entries of countries that are not also cities ("Hong Kong"): a
+    /// country's name before an organisation's is no part of it.
+    countries: HashSet<usize, PremixedState>,
     /// Loaded for resolving names only: no gazetteer.
     names_only: bool,
+}
+
+/// Whether `k` (a `key()`) is one common English word ("internet",
+/// "the"): not a name when it stands alone.
+pub fn is_common_word(k: &str) -> bool {
+    static WORDS: std::sync::LazyLock<HashSet<&'static str>> = std::sync::LazyLock::new(|| {
+        COMMON_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+    WORDS.contains(k)
+}
+
+/// Whether `k` (a `key()` of one word) is a word organisations' names are
+/// made of ("bank", "exchange"), by the shipped lists: alone, it is no
+/// short form of one of them.
+pub fn is_org_word(k: &str) -> bool {
+    static WORDS: std::sync::LazyLock<HashSet<String>> = std::sync::LazyLock::new(|| {
+        [ORG_WORDS, ORG_WORDS_NEWS]
+            .iter()
+            .flat_map(|text| text.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(key)
+            .collect()
+    });
+    WORDS.contains(k)
+}
+
+/// Whether `k` (a `key()` of one word) is a title or honorific that may
+/// stand before a name ("president", "sen", "mr"), by the shipped lists.
+pub fn is_title_word(k: &str) -> bool {
+    static WORDS: std::sync::LazyLock<HashSet<String>> = std::sync::LazyLock::new(|| {
+        [HONORIFICS, TITLES_NEWS]
+            .iter()
+            .flat_map(|text| text.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .flat_map(|l| l.split_whitespace().map(key).collect::<Vec<_>>())
+            .collect()
+    });
+    WORDS.contains(k)
 }
 
 /// The lookup form of a name: lower-cased, periods dropped, hyphens as
@@ -387,6 +434,24 @@ impl Dictionary {
         &self.forced
     }
 
+    /// Whether `k` (a `key()`) names a country ("U.S.", "Japan").
+    pub fn is_country_key(&self, k: &str) -> bool {
+        self.aliases.get(k).is_some_and(|&i| self.is_country(i))
+    }
+
+    /// Whether entry `i` is a country that is not also a city.
+    pub fn is_country(&self, i: usize) -> bool {
+        self.countries.contains(&i)
+    }
+
+    /// Whether the user's override file names this `key()`, as a name or
+    /// as one of its aliases: the archive's own grouping leaves it alone.
+    pub fn is_user_key(&self, k: &str) -> bool {
+        self.forced
+            .iter()
+            .any(|(tokens, e)| self.entries[*e].key == k || key(&tokens.join(" ")) == k)
+    }
+
     fn add_entry(&mut self, name: &str, kind: Kind) -> usize {
         let k = key(name);
         if let Some(&i) = self.aliases.get(&k) {
@@ -444,6 +509,9 @@ impl Dictionary {
             };
             let case_sensitive = list(4).contains(&"cs");
             let entry = self.add_entry(name, kind);
+            if list(4).contains(&"country") && !list(4).contains(&"city") {
+                self.countries.insert(entry);
+            }
             self.add_gaz(name, kind.gaz_bit());
             for alias in list(2) {
                 if case_sensitive {

@@ -84,9 +84,13 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
         let demonym = (r.kind != Kind::Person && ex.settings.demonyms_as_country)
             .then(|| dict.demonym_key(&sk))
             .flatten();
+        // A person or organisation is no town that shares the name: "Bush"
+        // is not Būsh, Egypt. A town's entry names only what the tagger
+        // read as a place; a country's, whatever the tagger read.
         let found = demonym
             .or_else(|| dict.lookup_mention(surface, &sk))
-            .or_else(|| dict.lookup_compass(&sk, &ex.settings.compass));
+            .or_else(|| dict.lookup_compass(&sk, &ex.settings.compass))
+            .filter(|&i| r.kind == Kind::Place || dict.entry(i).kind != Kind::Place || dict.is_country(i));
         let name = match found {
             Some(i) => {
                 let entry = dict.entry(i);
