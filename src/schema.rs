@@ -148,12 +148,28 @@ pub struct SectionRules {
     pub not_sections: Vec<String>,
 }
 
+/// `[wire]`: news-agency furniture kept in the text but left out of
+/// entity extraction (`ingest::rules`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireRules {
+    #[serde(default)]
+    pub instrument_patterns: Vec<String>,
+    #[serde(default)]
+    pub dateline_patterns: Vec<String>,
+    #[serde(default)]
+    pub heading_patterns: Vec<String>,
+    #[serde(default)]
+    pub credit_patterns: Vec<String>,
+}
+
 /// The text rules: parsing only, no effect on the index structure.
 #[derive(Debug, Clone)]
 pub struct TextRules {
     pub layout: LayoutRules,
     pub captions: CaptionRules,
     pub boilerplate: BoilerplateRules,
+    pub wire: WireRules,
     pub dates: DateRules,
     pub sections: SectionRules,
     pub entities: EntityRules,
@@ -167,10 +183,26 @@ pub struct EntityRules {
     pub demonyms_as_country: bool,
     #[serde(default)]
     pub compass: BTreeMap<String, String>,
+    /// Words that end a company's name without naming it ("Inc", "Corp"):
+    /// "General Motors Corp." is General Motors (`index::entity_table`).
+    #[serde(default)]
+    pub legal_suffixes: Vec<String>,
+    /// The share of the articles naming a full name with a surname (or an
+    /// organisation with a first word) that one of them must have for the
+    /// surname alone to be that one, archive-wide.
+    #[serde(default = "default_short_form_share")]
+    pub short_form_share: f64,
+    /// Words never listed as a name when found alone ("The").
+    #[serde(default)]
+    pub not_names: Vec<String>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_short_form_share() -> f64 {
+    0.8
 }
 
 impl Default for EntityRules {
@@ -178,6 +210,9 @@ impl Default for EntityRules {
         EntityRules {
             demonyms_as_country: true,
             compass: BTreeMap::new(),
+            legal_suffixes: Vec::new(),
+            short_form_share: default_short_form_share(),
+            not_names: Vec::new(),
         }
     }
 }
@@ -208,6 +243,8 @@ struct MappingFile {
     layout: LayoutRules,
     captions: CaptionRules,
     boilerplate: BoilerplateRules,
+    #[serde(default)]
+    wire: WireRules,
     dates: DateRules,
     sections: SectionRules,
     #[serde(default)]
@@ -301,6 +338,7 @@ impl Mapping {
                 layout: file.layout,
                 captions: file.captions,
                 boilerplate: file.boilerplate,
+                wire: file.wire,
                 dates: file.dates,
                 sections: file.sections,
                 entities: file.entities,

@@ -128,7 +128,8 @@ fn wire_header_lines_and_zone() {
         a.title.as_deref(),
         Some("N.Korea sends 12,000 troops to help Russia in Ukraine war, Seoul says")
     );
-    assert_eq!(a.byline.as_deref(), Some("Soo-min Cha"));
+    // The credit line's editor joins the byline; its reporter is there.
+    assert_eq!(a.byline.as_deref(), Some("Soo-min Cha; Editing by Simon Redfern"));
     // "Fri Oct 18, 2024 4:41am EDT" is 08:41 UTC.
     assert_eq!(a.published.as_deref(), Some("2024-10-18T08:41:00Z"));
     assert_eq!(
@@ -161,7 +162,7 @@ fn wire_dates_in_winter_and_gmt() {
     );
     assert_eq!(
         env.show(ids[0]).byline.as_deref(),
-        Some("Ethan Calloway and Mei Lin Tan")
+        Some("Ethan Calloway and Mei Lin Tan; Editing by Ann Roe")
     );
     assert_eq!(
         env.show(ids[1]).published.as_deref(),

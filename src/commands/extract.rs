@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
         let mut failure = None;
         ingest::read_file(&FileTask::single(path), &rules, &limits, &mut |item| {
             match item {
-                Item::Article(article) => collect(&extractor, &article.entity_texts(), &mut mentions),
+                Item::Article(article) => collect(&extractor, &article.entity_texts().parts(), &mut mentions),
                 Item::Skipped(skip) => failure = Some(format!("{}: {}", skip.path, skip.reason)),
             }
             true

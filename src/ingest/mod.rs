@@ -8,7 +8,9 @@ mod rules;
 mod text;
 pub mod walk;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -60,25 +62,85 @@ pub struct Article {
     pub url: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub layout: Layout,
+    /// Byte ranges of title, captions and body that entity extraction
+    /// skips (`[wire]` furniture: instrument codes, datelines, credits),
+    /// found when the article is read, in order within each part.
+    pub entity_skip: Vec<(TextPart, Range<usize>)>,
+}
+
+/// A text of an article that entities are found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextPart {
+    Title,
+    /// The caption with this index in `Article::captions`.
+    Caption(usize),
+    Body,
+}
+
+/// The texts entities are found in, with `entity_skip` blanked out.
+#[derive(Debug)]
+pub struct EntityTexts<'a> {
+    parts: Vec<(&'static str, Cow<'a, str>)>,
+}
+
+impl EntityTexts<'_> {
+    /// Each text named by its field: title, each caption, body.
+    pub fn parts(&self) -> Vec<(&'static str, &str)> {
+        self.parts.iter().map(|(f, t)| (*f, t.as_ref())).collect()
+    }
 }
 
 impl Article {
     /// The texts entities are found in, named by field: title, each
-    /// caption, body.
-    pub fn entity_texts(&self) -> Vec<(&'static str, &str)> {
+    /// caption, body. The spans of `entity_skip` read as spaces of the same
+    /// byte length, so the offsets of every mention are those of the
+    /// article's own text; a part with nothing to skip is not copied.
+    pub fn entity_texts(&self) -> EntityTexts<'_> {
         let mut parts = Vec::with_capacity(2 + self.captions.len());
         if let Some(title) = &self.title {
-            parts.push(("title", title.as_str()));
+            parts.push(("title", self.masked(TextPart::Title, title)));
         }
-        parts.extend(self.captions.iter().map(|c| ("captions", c.as_str())));
-        parts.push(("body", self.body.as_str()));
-        parts
+        parts.extend(
+            self.captions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ("captions", self.masked(TextPart::Caption(i), c))),
+        );
+        parts.push(("body", self.masked(TextPart::Body, &self.body)));
+        EntityTexts { parts }
+    }
+
+    /// `text` (the article's `part`) with the spans to skip blanked out.
+    fn masked<'a>(&self, part: TextPart, text: &'a str) -> Cow<'a, str> {
+        let mut spans = self
+            .entity_skip
+            .iter()
+            .filter(|(p, _)| *p == part)
+            .map(|(_, r)| r.clone())
+            .peekable();
+        if spans.peek().is_none() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for span in spans {
+            // A span that does not fit the text (fields edited after
+            // reading) is left alone rather than cut a character in two.
+            let (Some(before), Some(_)) = (text.get(at..span.start), text.get(span.clone())) else {
+                continue;
+            };
+            out.push_str(before);
+            out.extend(std::iter::repeat_n(' ', span.len()));
+            at = span.end;
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
     }
 
     /// The article's entities with mention counts.
     pub fn entities(&self, extractor: &crate::entities::Extractor) -> Vec<crate::entities::EntityCount> {
         let named = self.entity_texts();
-        let texts: Vec<&str> = named.iter().map(|(_, t)| *t).collect();
+        let texts: Vec<&str> = named.parts.iter().map(|(_, t)| t.as_ref()).collect();
         let title = self.title.as_ref().map(|_| 0);
         crate::entities::count(&extractor.extract(&texts), title)
     }
@@ -130,6 +192,7 @@ impl Article {
             url: None,
             published: None,
             layout,
+            entity_skip: Vec::new(),
         }
     }
 }
@@ -431,7 +494,77 @@ fn finish(task: &FileTask, id: String, mut article: Article, rules: &Rules) -> A
     if article.published.is_none() {
         article.published = date::date_from_path(&task.rel);
     }
+    skip_furniture(&mut article, rules);
     article
+}
+
+/// Marks the `[wire]` furniture of every layout's text for entity
+/// extraction to skip, and adds the body's credit lines to the byline. The
+/// text itself is kept as it is: it stays searchable, and this is a pure
+/// function of it, so re-reading a file gives the same article.
+fn skip_furniture(article: &mut Article, rules: &Rules) {
+    let mut spans = Vec::new();
+    let mut skip = Vec::new();
+    if let Some(title) = &article.title {
+        rules.furniture(title, &mut spans);
+        skip.extend(spans.drain(..).map(|r| (TextPart::Title, r)));
+    }
+    for (i, caption) in article.captions.iter().enumerate() {
+        rules.furniture(caption, &mut spans);
+        skip.extend(spans.drain(..).map(|r| (TextPart::Caption(i), r)));
+    }
+    rules.furniture(&article.body, &mut spans);
+    let credits = rules.credits(&article.body);
+    let mut names: Vec<String> = Vec::new();
+    let byline = article.byline.as_deref().unwrap_or("");
+    for credit in &credits {
+        // Each part of a credit line once, and not the byline's own
+        // reporters again ("By Soo-min Cha" ... "(Reporting by Soo-min Cha;
+        // Editing by Simon Redfern)" adds only the editor).
+        for part in credit_text(&article.body[credit.clone()]).split("; ") {
+            let who = part.split_once(" by ").map_or(part, |(_, who)| who);
+            if !part.is_empty() && !byline.contains(who) && !names.iter().any(|n| n == part) {
+                names.push(part.to_string());
+            }
+        }
+    }
+    spans.extend(credits);
+    skip.extend(merged(spans).into_iter().map(|r| (TextPart::Body, r)));
+    article.entity_skip = skip;
+    if !names.is_empty() {
+        let credits = names.join("; ");
+        article.byline = Some(match article.byline.take() {
+            Some(byline) => format!("{byline}; {credits}"),
+            None => credits,
+        });
+    }
+}
+
+/// Ranges sorted, overlapping and touching ones made one.
+fn merged(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    spans.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match out.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+/// "(Reporting by  Sinead Carew ; Editing by  Gary Hill )" -> "Reporting by
+/// Sinead Carew; Editing by Gary Hill": brackets and stray space dropped.
+fn credit_text(credit: &str) -> String {
+    let inner = credit.trim_matches(|c: char| c.is_whitespace() || c == '(' || c == ')');
+    let mut out = String::with_capacity(inner.len());
+    for word in inner.split_whitespace() {
+        if !out.is_empty() && !word.starts_with([',', ';', ':']) {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.trim_end_matches('.').to_string()
 }
 
 fn section_from_folders(task: &FileTask, rules: &Rules) -> Option<String> {
@@ -446,4 +579,42 @@ fn is_date_folder(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_digit() || c == '-' || c == '_' || c == '.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn furniture_is_blanked_for_entities_and_credits_join_the_byline() {
+        let rules = rules::test_rules();
+        let text = "-- Acme ( ACME.N ) grows\n-- By Ann Lee\n\nNEW YORK  (Reuters) - Acme Corp ( ACME.N ) \
+                    grew.\n\n(Reporting by  Bo Li ; Editing by Cy Roe )\n";
+        let mut article = text::parse(text, &rules);
+        skip_furniture(&mut article, &rules);
+        assert_eq!(
+            article.byline.as_deref(),
+            Some("Ann Lee; Reporting by Bo Li; Editing by Cy Roe")
+        );
+        let texts = article.entity_texts();
+        let parts = texts.parts();
+        assert_eq!(parts[0], ("title", "Acme            grows"));
+        let (field, body) = parts[1];
+        assert_eq!(field, "body");
+        assert_eq!(body.len(), article.body.len(), "offsets stay valid");
+        assert!(article
+            .body
+            .starts_with("NEW YORK (Reuters) - Acme Corp ( ACME.N )"));
+        assert_eq!(
+            body.split_whitespace().collect::<Vec<_>>(),
+            ["Acme", "Corp", "grew."]
+        );
+        // Nothing to skip: the text is lent, not copied.
+        let plain = text::parse("Plain headline\n\nNothing to skip here.\n", &rules);
+        assert!(plain
+            .entity_texts()
+            .parts
+            .iter()
+            .all(|(_, t)| matches!(t, Cow::Borrowed(_))));
+    }
 }

@@ -1,6 +1,7 @@
-//! The mapping's text rules compiled once per run: boilerplate and caption patterns, layout thresholds, JSON keys.
+//! The mapping's text rules compiled once per run: boilerplate and caption patterns, wire furniture, layout thresholds, JSON keys.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use regex::{Regex, RegexSet};
 
@@ -23,6 +24,11 @@ pub struct Rules {
     /// Lines longer than this (as `collapsed_len` counts) are no boilerplate line.
     boilerplate_max: usize,
     boilerplate: RegexSet,
+    /// `[wire]` instrument codes, datelines and headings as one alternation:
+    /// one pass over a text finds them all. `None` when there are none.
+    furniture: Option<Regex>,
+    /// `[wire]` credit lines, likewise.
+    credits: Option<Regex>,
     not_sections: HashSet<String>,
     keys: Vec<(Role, Vec<String>)>,
 }
@@ -56,6 +62,14 @@ impl Rules {
                 .unwrap_or(0),
             boilerplate: RegexSet::new(&rules.boilerplate.patterns)
                 .map_err(|e| bad("[boilerplate] patterns", e))?,
+            furniture: alternation(&[
+                ("[wire] instrument_patterns", &rules.wire.instrument_patterns),
+                ("[wire] dateline_patterns", &rules.wire.dateline_patterns),
+                ("[wire] heading_patterns", &rules.wire.heading_patterns),
+            ])
+            .map_err(|(what, e)| bad(&what, e))?,
+            credits: alternation(&[("[wire] credit_patterns", &rules.wire.credit_patterns)])
+                .map_err(|(what, e)| bad(&what, e))?,
             not_sections: lower(&rules.sections.not_sections),
             keys: Role::ALL
                 .into_iter()
@@ -76,6 +90,26 @@ impl Rules {
     /// A photo caption: a line ending in a photo credit.
     pub fn is_caption(&self, line: &str) -> bool {
         self.captions.is_match(line.trim())
+    }
+
+    /// The spans of `text` that name no one: instrument codes, datelines,
+    /// headings (`[wire]`), whitespace at their ends left out. Appended to
+    /// `out` in order, without overlaps.
+    pub fn furniture(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        if let Some(re) = &self.furniture {
+            out.extend(re.find_iter(text).filter_map(|m| trimmed(text, m.range())));
+        }
+    }
+
+    /// The credit lines of `text` (`[wire] credit_patterns`), in order.
+    pub fn credits(&self, text: &str) -> Vec<Range<usize>> {
+        match &self.credits {
+            Some(re) => re
+                .find_iter(text)
+                .filter_map(|m| trimmed(text, m.range()))
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     pub fn is_byline(&self, line: &str) -> bool {
@@ -117,6 +151,35 @@ fn collapsed_len_at_most(s: &str, max: usize) -> bool {
         }
     }
     true
+}
+
+/// One regex matching any of the patterns of these lists, each checked on
+/// its own first so a bad one is reported with its list and number.
+fn alternation(lists: &[(&str, &Vec<String>)]) -> std::result::Result<Option<Regex>, (String, regex::Error)> {
+    let mut all = Vec::new();
+    for (what, patterns) in lists {
+        for (i, pattern) in patterns.iter().enumerate() {
+            Regex::new(pattern).map_err(|e| (format!("{what} #{}", i + 1), e))?;
+            // A group of its own keeps a pattern's flags and `|` to itself.
+            all.push(format!("(?:{pattern})"));
+        }
+    }
+    if all.is_empty() {
+        return Ok(None);
+    }
+    let names = lists.iter().map(|(what, _)| *what).collect::<Vec<_>>().join(", ");
+    Regex::new(&all.join("|"))
+        .map(Some)
+        .map_err(|e| (format!("{names} (taken together)"), e))
+}
+
+/// `range` of `text` without the white space at its ends; `None` if that
+/// leaves nothing.
+fn trimmed(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let span = text.get(range.clone())?;
+    let start = range.start + (span.len() - span.trim_start().len());
+    let end = range.end - (span.len() - span.trim_end().len());
+    (start < end).then_some(start..end)
 }
 
 fn normalise_key(s: &str) -> String {
@@ -179,6 +242,148 @@ mod tests {
         }
         // Spaces count once: a line padded past the bound is still boilerplate.
         assert!(rules().is_boilerplate("Sign      up      for      our      newsletter"));
+    }
+
+    /// The texts of the `[wire]` furniture spans the built-in rules find.
+    fn furniture(text: &str) -> Vec<&str> {
+        let mut spans = Vec::new();
+        rules().furniture(text, &mut spans);
+        spans.into_iter().map(|r| &text[r]).collect()
+    }
+
+    fn credits(text: &str) -> Vec<&str> {
+        rules().credits(text).into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn instrument_codes_in_brackets_and_bare() {
+        for (text, code) in [
+            ("Netflix Inc ( NFLX.O ) rose", "( NFLX.O )"),
+            ("General Electric Co. ( GE.N ) and", "( GE.N )"),
+            ("Citigroup Inc (C.N) said", "(C.N)"),
+            ("Pall Corp ( PA.N ) fell", "( PA.N )"),
+            ("Deere & Co ( DE.N ) rose", "( DE.N )"),
+            ("Barclays <BARC.L> said", "<BARC.L>"),
+            ("Volkswagen ( VOWG_p.DE ) shares", "( VOWG_p.DE )"),
+            ("Berkshire ( BRKa.N ) said", "( BRKa.N )"),
+            ("acquire PXRE Group PXT.N in a deal", "PXT.N"),
+            ("Thomson Reuters TRI.TO rose", "TRI.TO"),
+            ("the unlisted LOL.UL unit", "LOL.UL"),
+            ("Toyota 7203.T fell", "7203.T"),
+            ("HSBC 0005.HK rose", "0005.HK"),
+            ("Volkswagen VOWG.DE rose", "VOWG.DE"),
+            ("Cadbury CBRY.L caving in", "CBRY.L"),
+            ("the Standard & Poor's 500 index .SPX fell", ".SPX"),
+            ("the Nikkei average .N225 rose", ".N225"),
+            ("the Dow ( .DJI ) rose", "( .DJI )"),
+        ] {
+            assert_eq!(furniture(text), [code], "{text:?}");
+        }
+        // Both codes of a pair, and one ending a sentence.
+        assert_eq!(
+            furniture("Bear Stearns Cos. Inc. BSC.N, the No. 1 U.S. underwriter, and Ford F.N. ( TRIL.L )"),
+            ["BSC.N", "( TRIL.L )"]
+        );
+    }
+
+    #[test]
+    fn ordinary_text_is_no_furniture() {
+        for text in [
+            "The U.S. economy grew 3.5 percent in St. Louis, Mo., said J.P. Morgan Chase & Co.",
+            "Acme Inc. is the No. 2 maker; E.ON and U.K. regulators agreed at 10 a.m. on Jan. 3.",
+            "Shares rose 2.5% to $13.50 in version 2.0 of the U.S.A. index (U.S.) and N.Y.",
+            "The company told Reuters in an interview that Thomson Reuters Corp. was a rival.",
+            "NEW YORK is a city. PARIS - no agency here. (Photo) - a caption.",
+            "Reporting by the Financial Times suggested the sale, editing by hand.",
+            "Mr. Smith (R-Texas) and Dr. No. spoke.",
+        ] {
+            assert_eq!(furniture(text), Vec::<&str>::new(), "{text:?}");
+            assert_eq!(credits(text), Vec::<&str>::new(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn datelines_open_a_paragraph() {
+        for (text, dateline) in [
+            ("NEW YORK (Reuters) - General Electric", "NEW YORK (Reuters) -"),
+            ("NEW YORK  (Reuters) - General Electric", "NEW YORK  (Reuters) -"),
+            (
+                "BANGALORE, India (Reuters) - Shares",
+                "BANGALORE, India (Reuters) -",
+            ),
+            ("WASHINGTON (AP) — The Senate", "WASHINGTON (AP) —"),
+            ("PARIS (AFP) - France", "PARIS (AFP) -"),
+            ("LONDON, June 3 (Reuters) - Oil", "LONDON, June 3 (Reuters) -"),
+            ("BOCA CHICA, Texas (Wire) - SpaceX", "BOCA CHICA, Texas (Wire) -"),
+            ("(Reuters) - Williams-Sonoma Inc", "(Reuters) -"),
+            ("First.\n\nST. LOUIS (Reuters) - Second", "ST. LOUIS (Reuters) -"),
+        ] {
+            assert_eq!(furniture(text), [dateline], "{text:?}");
+        }
+        // Inside a paragraph the agency is running text.
+        assert_eq!(furniture("He told Reuters (Reuters) - no."), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn headings_of_the_agency_data() {
+        assert_eq!(
+            furniture(
+                "according to Reuters Estimates. Thomson Reuters I/B/E/S data (Bangalore Equities Newsroom)"
+            ),
+            [
+                "Reuters Estimates",
+                "Thomson Reuters I/B/E/S",
+                "(Bangalore Equities Newsroom)"
+            ]
+        );
+        assert_eq!(
+            furniture("Reuters Estimates Q3 share view"),
+            ["Reuters Estimates"]
+        );
+    }
+
+    #[test]
+    fn credit_lines_in_brackets_or_alone() {
+        for (text, credit) in [
+            (
+                "said. (Reporting by Kevin Krolicki; Editing by Maureen Bavdek and Andre Grenon)",
+                "(Reporting by Kevin Krolicki; Editing by Maureen Bavdek and Andre Grenon)",
+            ),
+            (
+                "(Additional reporting by Ed Leefeldt and Deena Beasley)",
+                "(Additional reporting by Ed Leefeldt and Deena Beasley)",
+            ),
+            ("end. (Editing by  Andre Grenon )", "(Editing by  Andre Grenon )"),
+            (
+                "(Reporting by X in Tokyo; Writing by Y; Editing by Z)",
+                "(Reporting by X in Tokyo; Writing by Y; Editing by Z)",
+            ),
+            ("(Reporting by X, editing by Y)", "(Reporting by X, editing by Y)"),
+            ("(Compiled by Phil Wahba)", "(Compiled by Phil Wahba)"),
+            (
+                "(Writing and editing by Ann Lee)",
+                "(Writing and editing by Ann Lee)",
+            ),
+            ("Text.\n\nCompiled by Jane Doe", "Compiled by Jane Doe"),
+            (
+                "Text.\n\nWriting by Jane Doe; Editing by Steve C. Johnson",
+                "Writing by Jane Doe; Editing by Steve C. Johnson",
+            ),
+            ("Editing by John Roe\n\nText.", "Editing by John Roe"),
+        ] {
+            assert_eq!(credits(text), [credit], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_wire_pattern_is_named() {
+        let text = crate::schema::DEFAULT_MAPPING
+            .replace("heading_patterns = [\n", "heading_patterns = [\n  '(unclosed',\n");
+        let mapping = crate::schema::Mapping::parse(&text, "test").expect("mapping");
+        let err = super::Rules::compile(&mapping)
+            .expect_err("bad pattern")
+            .to_string();
+        assert!(err.contains("[wire] heading_patterns #1"), "{err}");
     }
 
     #[test]
