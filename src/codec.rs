@@ -37,6 +37,11 @@ impl<'a> Reader<'a> {
         String::from_utf8(self.take(len)?.to_vec()).ok()
     }
 
+    /// Bytes left to read.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Every byte was read.
     pub(crate) fn is_done(&self) -> bool {
         self.bytes.is_empty()

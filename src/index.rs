@@ -17,6 +17,7 @@ use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod entity_list;
+pub mod entity_table;
 mod entity_terms;
 mod lock;
 mod merge;

@@ -68,6 +68,8 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         // Searches resolve --entity with the overrides the articles were indexed with.
         index.save_entity_overrides(overrides.as_ref().map(|o| o.text.as_str()))?;
     }
+    // The archive-wide entity names follow the committed index.
+    index.refresh_entity_table()?;
 
     if args.json {
         print_json(&summary)?;

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use newsidx::index::entity_table::canonical_entities;
 use newsidx::index::NewsIndex;
 use newsidx::output;
 
@@ -11,11 +12,20 @@ use crate::cli::ShowArgs;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
-    let reader = index.reader()?;
-    let Some(article) = index.get(&reader.searcher(), &args.id)? else {
+    let searcher = index.reader()?.searcher();
+    let Some(mut article) = index.get(&searcher, &args.id)? else {
         eprintln!("newsidx: no document with id {}", args.id);
         return Ok(ExitCode::from(1));
     };
+    // The archive's names for the article's entities.
+    let table = index.entity_table(&searcher)?;
+    article.entities = canonical_entities(
+        &index,
+        &searcher,
+        &table,
+        std::mem::take(&mut article.entities),
+        &mut Default::default(),
+    )?;
     if args.json {
         print_json(&article)?;
     } else {

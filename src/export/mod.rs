@@ -243,8 +243,10 @@ fn export_all(snapshot: &Snapshot, req: &ExportRequest, output: Output) -> Resul
     let mut sink = Sink::open(output, &stem, false)?;
     let mut summary = ExportSummary::default();
     let mut line = Vec::new();
+    let table = snapshot.entity_table()?;
+    let mut spellings = HashMap::new();
     snapshot.for_each_document(|address, id, hash| {
-        let doc = FlatDoc::new(snapshot.article(address)?, hash);
+        let doc = FlatDoc::new(snapshot.canonical_article(address, &table, &mut spellings)?, hash);
         unit(&mut line, req, Action::Index(&doc))?;
         if put(&mut sink, &line, id, req.format, &mut summary.skipped)? {
             summary.documents += 1;
@@ -271,6 +273,8 @@ fn export_changes(
     let mut line = Vec::new();
     let mut last: HashMap<String, u64> = before.documents.into_iter().collect();
     let mut after = Vec::with_capacity(snapshot.num_docs() as usize);
+    let table = snapshot.entity_table()?;
+    let mut spellings = HashMap::new();
     snapshot.for_each_document(|address, id, hash| {
         let was = last.remove(id);
         if was == Some(hash) {
@@ -278,7 +282,7 @@ fn export_changes(
             after.push((id.to_string(), hash));
             return Ok(());
         }
-        let doc = FlatDoc::new(snapshot.article(address)?, hash);
+        let doc = FlatDoc::new(snapshot.canonical_article(address, &table, &mut spellings)?, hash);
         unit(&mut line, req, Action::Index(&doc))?;
         if put(&mut sink, &line, id, req.format, &mut summary.skipped)? {
             summary.documents += 1;

@@ -188,6 +188,30 @@ impl<'a> Snapshot<'a> {
         Ok(self.index.stored(&doc))
     }
 
+    /// The archive's entity table as this snapshot sees it.
+    pub fn entity_table(&self) -> Result<super::entity_table::EntityTable> {
+        self.index.entity_table(&self.searcher)
+    }
+
+    /// The stored article at `address`, its entities under the archive's
+    /// names (`spellings` keeps the names looked up so far).
+    pub fn canonical_article(
+        &self,
+        address: DocAddress,
+        table: &super::entity_table::EntityTable,
+        spellings: &mut std::collections::HashMap<String, String>,
+    ) -> Result<StoredArticle> {
+        let mut article = self.article(address)?;
+        article.entities = super::entity_table::canonical_entities(
+            self.index,
+            &self.searcher,
+            table,
+            std::mem::take(&mut article.entities),
+            spellings,
+        )?;
+        Ok(article)
+    }
+
     /// How many documents came from one file.
     pub fn count_of(&self, source: &str) -> Result<u64> {
         let mut n = 0;

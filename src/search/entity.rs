@@ -7,11 +7,12 @@ use tantivy::collector::DocSetCollector;
 use tantivy::postings::Postings;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
+use tantivy::{DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
 use crate::entities::dictionary::{key, Dictionary, Overrides};
 use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
+use crate::index::entity_table::{canonical_counts, spelling_of, EntityTable};
 use crate::index::{entity_term, NewsIndex};
 
 /// Weight of a headline mention against the body's term-frequency score.
@@ -26,27 +27,35 @@ pub enum Resolved {
 }
 
 /// Resolves NAME through the dictionaries and the overrides the index was
-/// built with, then keeps the types the index actually holds it under.
+/// built with, then through the archive's entity table (one entity for
+/// every name the archive uses for it), and keeps the terms the index
+/// actually holds.
 pub struct EntityResolver {
     dict: Dictionary,
     settings: Settings,
+    table: EntityTable,
+    suffixes: Vec<String>,
 }
 
 impl EntityResolver {
-    pub fn new(index: &NewsIndex) -> Result<EntityResolver> {
+    pub fn new(index: &NewsIndex, searcher: &Searcher) -> Result<EntityResolver> {
         let overrides = index
             .entity_overrides()
             .map(|p| Overrides::read(&p))
             .transpose()?;
+        let rules = &index.mapping().rules.entities;
         Ok(EntityResolver {
             dict: Dictionary::names(overrides.as_ref())?,
-            settings: index.mapping().rules.entities.settings(),
+            settings: rules.settings(),
+            table: index.entity_table(searcher)?,
+            suffixes: rules.legal_suffixes.iter().map(|s| key(s)).collect(),
         })
     }
 
-    /// The canonical name NAME stands for: a dictionary name or alias,
-    /// "N. Korea" style abbreviations, a demonym's country, else NAME itself.
-    pub fn canonical(&self, name: &str) -> String {
+    /// The dictionaries' canonical name for NAME: a dictionary name or
+    /// alias, "N. Korea" style abbreviations, a demonym's country, else
+    /// NAME itself.
+    fn dictionary_name(&self, name: &str) -> String {
         let k = key(name);
         let found = self
             .dict
@@ -64,23 +73,63 @@ impl EntityResolver {
         }
     }
 
-    pub fn resolve(&self, index: &NewsIndex, searcher: &Searcher, name: &str) -> Result<Resolved> {
-        let canonical = self.canonical(name);
-        let mut terms = Vec::new();
-        for kind in Kind::ALL {
-            let term = Term::from_field_text(index.fields().entity, &entity_term(kind, &canonical));
-            let n = searcher
-                .doc_freq(&term)
-                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
-            if n > 0 {
-                terms.push(term);
+    /// The `key()` of the entity NAME stands for in this archive, and the
+    /// terms that find its articles.
+    pub fn resolve(&self, index: &NewsIndex, searcher: &Searcher, name: &str) -> Result<(String, Resolved)> {
+        let k = key(&self.dictionary_name(name));
+        // As typed, without a legal suffix, without a country before it
+        // ("U.S. Securities and Exchange Commission").
+        let mut tries = vec![k.clone(), crate::index::entity_table::normal(&k, &self.suffixes)];
+        let words: Vec<&str> = k.split(' ').collect();
+        for p in 1..=2.min(words.len().saturating_sub(1)) {
+            let prefix = words[..p].join(" ");
+            if self.dict.is_country_key(&prefix) {
+                tries.push(words[p..].join(" "));
             }
         }
-        Ok(if terms.is_empty() {
-            Resolved::Unknown
-        } else {
-            Resolved::Terms(terms)
-        })
+        // "President Bush", "Sen. John McCain": the name after its titles;
+        // "Warren E. Buffett": the name without its middle initials.
+        let untitled: Vec<&str> = words
+            .iter()
+            .copied()
+            .skip_while(|w| crate::entities::dictionary::is_title_word(w))
+            .collect();
+        if !untitled.is_empty() && untitled.len() < words.len() {
+            tries.push(untitled.join(" "));
+        }
+        if untitled.len() > 2 {
+            let inner = &untitled[1..untitled.len() - 1];
+            if inner.iter().any(|w| w.chars().count() == 1) {
+                let mut short = vec![untitled[0]];
+                short.extend(inner.iter().filter(|w| w.chars().count() > 1));
+                short.push(untitled[untitled.len() - 1]);
+                tries.push(short.join(" "));
+            }
+        }
+        for t in &tries {
+            if let Some(g) = self.table.find_typed(t, &self.suffixes) {
+                let terms = g
+                    .terms
+                    .iter()
+                    .map(|t| Term::from_field_text(index.fields().entity, t))
+                    .collect();
+                return Ok((g.key.clone(), Resolved::Terms(terms)));
+            }
+            let mut terms = Vec::new();
+            for kind in Kind::ALL {
+                let term = Term::from_field_text(index.fields().entity, &entity_term(kind, t));
+                let n = searcher
+                    .doc_freq(&term)
+                    .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
+                if n > 0 {
+                    terms.push(term);
+                }
+            }
+            if !terms.is_empty() {
+                return Ok((t.clone(), Resolved::Terms(terms)));
+            }
+        }
+        Ok((k, Resolved::Unknown))
     }
 }
 
@@ -134,8 +183,10 @@ pub struct EntityRow {
 
 /// Entities of the articles `query` matches (all articles for `None`), by
 /// number of articles, then mentions, then name; at most `limit`, leaving
-/// out the names in `exclude` (`key()` form). Returns the number of
-/// articles, the number of distinct entities before the cut, and the rows.
+/// out the names in `exclude` (`key()` form). Every name is counted under
+/// the archive's entity it is (`index::entity_table`). Returns the number
+/// of articles, the number of distinct entities before the cut, and the
+/// rows.
 pub fn list(
     index: &NewsIndex,
     searcher: &Searcher,
@@ -145,75 +196,68 @@ pub fn list(
     limit: usize,
 ) -> Result<(usize, usize, Vec<EntityRow>)> {
     let failed = |e| Error::tantivy(index.dir(), "cannot list entities", e);
+    let table = index.entity_table(searcher)?;
     let mut tally = Tally::default();
     let articles = match query {
         Some(q) => {
             let docs = searcher.search(q, &DocSetCollector).map_err(failed)?;
             for address in &docs {
                 let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
-                for e in index.stored_entities(&doc) {
-                    tally.add(
-                        key(&e.name),
-                        Some(e.name),
-                        e.kind,
-                        1,
-                        u64::from(e.mentions),
-                        Vec::new(),
-                    );
+                for e in canonical_counts(&table, index.stored_entities(&doc)) {
+                    tally.add(e.key, e.spelling, e.kind, 1, u64::from(e.mentions));
                 }
             }
             docs.len()
         }
         None => {
-            tally_index(index, searcher, &mut tally)?;
+            tally_index(index, searcher, &table, &mut tally)?;
             searcher.num_docs() as usize
         }
     };
-    let mut rows = tally.rows(kind, exclude);
+    let rules = &index.mapping().rules;
+    let not_a_name = |row: &EntityRow| {
+        let k = row.name.as_str();
+        k.chars().count() < 2
+            || !k.chars().any(char::is_alphabetic)
+            || rules.entities.not_names.iter().any(|w| w == k)
+            || (!k.contains(' ')
+                && matches!(row.kind, Kind::Person | Kind::Misc)
+                && crate::entities::dictionary::is_common_word(k))
+            || rules.entities.legal_suffixes.iter().any(|s| key(s) == k)
+            || rules.dates.zones.keys().any(|z| z.eq_ignore_ascii_case(k))
+    };
+    let rows: Vec<_> = tally
+        .rows(kind, exclude)
+        .into_iter()
+        .filter(|(_, row)| !not_a_name(row))
+        .collect();
     let distinct = rows.len();
-    rows.truncate(limit);
-    // The index holds names lower-cased; the spelling comes from one
-    // article that has it.
-    for (row, samples) in &mut rows {
-        if row.0.is_some() {
+    // The index holds names lower-cased; the spelling comes from an
+    // article that has it. A name of two letters is one only in capitals
+    // ("EU", "GM"), not a fragment ("Mr", "St").
+    let mut out = Vec::with_capacity(limit.min(rows.len()));
+    for (spelling, mut row) in rows {
+        if out.len() >= limit {
+            break;
+        }
+        row.name = match spelling {
+            Some(name) => name,
+            None => spelling_of(index, searcher, &row.name)?.unwrap_or(row.name),
+        };
+        if row.name.chars().count() == 2 && !row.name.chars().all(char::is_uppercase) {
             continue;
         }
-        for address in samples.iter() {
-            let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
-            let k = key(&row.1.name);
-            if let Some(e) = index
-                .stored_entities(&doc)
-                .into_iter()
-                .find(|e| key(&e.name) == k)
-            {
-                // Small letters beat a headline's capitals.
-                let better = e.name.chars().any(char::is_lowercase);
-                row.0 = Some(e.name);
-                if better {
-                    break;
-                }
-            }
-        }
+        out.push(row);
     }
-    Ok((
-        articles,
-        distinct,
-        rows.into_iter()
-            .map(|((spelling, mut row), _)| {
-                if let Some(name) = spelling {
-                    row.name = name;
-                }
-                row
-            })
-            .collect(),
-    ))
+    Ok((articles, distinct, out))
 }
 
 /// Every entity term of the index with its live articles and mentions,
-/// read from the postings: no stored document is opened.
-fn tally_index(index: &NewsIndex, searcher: &Searcher, tally: &mut Tally) -> Result<()> {
+/// read from the postings: no stored document is opened. Names of the
+/// archive's groups are counted by their group.
+fn tally_index(index: &NewsIndex, searcher: &Searcher, table: &EntityTable, tally: &mut Tally) -> Result<()> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot list entities", e.into());
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+    for segment in searcher.segment_readers() {
         let inverted = segment
             .inverted_index(index.fields().entity)
             .map_err(|e| Error::tantivy(index.dir(), "cannot list entities", e))?;
@@ -227,25 +271,29 @@ fn tally_index(index: &NewsIndex, searcher: &Searcher, tally: &mut Tally) -> Res
                 continue;
             };
             let Some(kind) = Kind::parse(kind) else { continue };
+            if table.is_grouped(name) {
+                continue;
+            }
             let mut postings = inverted
                 .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
                 .map_err(failed)?;
             let (mut articles, mut mentions) = (0u64, 0u64);
-            let mut samples = Vec::new();
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 if alive.is_none_or(|a| a.is_alive(doc)) {
                     articles += 1;
                     mentions += u64::from(postings.term_freq());
-                    if samples.len() < SPELLING_SAMPLES {
-                        samples.push(DocAddress::new(ord as u32, doc));
-                    }
                 }
                 doc = postings.advance();
             }
             if articles > 0 {
-                tally.add(name.to_string(), None, kind, articles, mentions, samples);
+                tally.add(name.to_string(), None, kind, articles, mentions);
             }
+        }
+    }
+    for g in &table.groups {
+        if g.articles > 0 {
+            tally.add(g.key.clone(), None, g.kind, g.articles, g.mentions);
         }
     }
     Ok(())
@@ -264,28 +312,15 @@ struct Counted {
     articles: u64,
     mentions: u64,
     by_kind: [u64; 4],
-    samples: Vec<DocAddress>,
 }
 
-/// Articles read per listed name to find how it is spelled.
-const SPELLING_SAMPLES: usize = 3;
-
 impl Tally {
-    fn add(
-        &mut self,
-        k: String,
-        spelling: Option<String>,
-        kind: Kind,
-        articles: u64,
-        mentions: u64,
-        samples: Vec<DocAddress>,
-    ) {
+    fn add(&mut self, k: String, spelling: Option<String>, kind: Kind, articles: u64, mentions: u64) {
         let c = self.rows.entry(k).or_insert(Counted {
             spelling: None,
             articles: 0,
             mentions: 0,
             by_kind: [0; 4],
-            samples: Vec::new(),
         });
         let lowercase = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(char::is_lowercase));
         // Small letters beat a headline's capitals.
@@ -295,19 +330,10 @@ impl Tally {
         c.articles += articles;
         c.mentions += mentions;
         c.by_kind[kind as usize] += mentions;
-        if c.samples.len() < SPELLING_SAMPLES {
-            c.samples
-                .extend(samples.into_iter().take(SPELLING_SAMPLES - c.samples.len()));
-        }
     }
 
     /// Sorted rows; `name` is the key until a spelling is known.
-    #[allow(clippy::type_complexity)]
-    fn rows(
-        self,
-        kind: Option<Kind>,
-        exclude: &[String],
-    ) -> Vec<((Option<String>, EntityRow), Vec<DocAddress>)> {
+    fn rows(self, kind: Option<Kind>, exclude: &[String]) -> Vec<(Option<String>, EntityRow)> {
         let mut rows: Vec<_> = self
             .rows
             .into_iter()
@@ -325,11 +351,11 @@ impl Tally {
                         articles: c.articles,
                         mentions: c.mentions,
                     };
-                    ((c.spelling, row), c.samples)
+                    (c.spelling, row)
                 })
             })
             .collect();
-        rows.sort_by(|((_, a), _), ((_, b), _)| {
+        rows.sort_by(|(_, a), (_, b)| {
             b.articles
                 .cmp(&a.articles)
                 .then(b.mentions.cmp(&a.mentions))

@@ -298,14 +298,13 @@ impl<'a> Builder<'a> {
         let resolver = match self.resolver.get() {
             Some(r) => r,
             None => {
-                let r = entity::EntityResolver::new(self.index)?;
+                let r = entity::EntityResolver::new(self.index, self.searcher)?;
                 self.resolver.get_or_init(|| r)
             }
         };
-        self.keys
-            .borrow_mut()
-            .push(crate::entities::dictionary::key(&resolver.canonical(name)));
-        match resolver.resolve(self.index, self.searcher, name)? {
+        let (canonical, resolved) = resolver.resolve(self.index, self.searcher, name)?;
+        self.keys.borrow_mut().push(canonical);
+        match resolved {
             entity::Resolved::Terms(terms) => Ok(Some(entity::entity_query(self.index, &terms))),
             entity::Resolved::Unknown => {
                 self.notes.borrow_mut().push(format!(

@@ -1,0 +1,1243 @@
+//! The archive's entity table: every name the articles used, grouped into one entity across the whole index.
+//!
+//! An article's names are settled inside the article (`entities::resolve`):
+//! "Paulson" after "Henry Paulson" is Henry Paulson there. An article that
+//! only says "Paulson", "GM" or "General Motors Corp." keeps that name in
+//! the index. The table says, for the whole archive, which indexed names
+//! are one entity:
+//!
+//! 1. names equal once a legal suffix ("Inc", "Corp.") or a possessive is
+//!    dropped ("Citigroup Inc." and "Citigroup");
+//! 2. an organisation's name behind a country's ("U.S. Treasury" and
+//!    "Treasury"), when the archive has the name without it;
+//! 3. a short form: a surname (or a person's name without the middle
+//!    initial) is the person, a first word the organisation, an acronym the
+//!    organisation with those initials, when the candidate named in most
+//!    articles has at least `short_form_share` of the articles of the two
+//!    most named (and at least a quarter of the short form's own). Below
+//!    that, a surname stays its own entity and stands for every person with
+//!    that surname.
+//!
+//! The table is derived from the index alone (its entity terms and their
+//! live postings) and the rules, so it is the same after an incremental
+//! run as after a clean build of the same files. It is written after each
+//! run's last commit as `entities-<opstamp>.bin`; a reader whose commit has
+//! none (a run killed between commit and table) works it out in memory.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
+
+use crate::codec::{self, put_str, put_varint, Reader};
+use crate::entities::dictionary::{key, Dictionary};
+use crate::entities::{EntityCount, Kind};
+use crate::error::{Error, Result};
+
+use super::{entity_term, NewsIndex};
+
+/// One indexed name (a `key()`) under one kind, with its live articles
+/// and mentions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameStat {
+    pub kind: Kind,
+    pub key: String,
+    pub articles: u64,
+    pub mentions: u64,
+}
+
+/// What the grouping rules need besides the names.
+pub struct Rules<'a> {
+    /// `key()`s of the legal suffixes.
+    pub suffixes: &'a [String],
+    pub share: f64,
+    /// Whether a `key()` names a country (country prefixes).
+    pub is_place: &'a dyn Fn(&str) -> bool,
+    /// Whether a `key()` of one word is a title ("president", "sen"):
+    /// "Senator Brannigan" is Brannigan.
+    pub is_title: &'a dyn Fn(&str) -> bool,
+    /// Whether a `key()` of one word is too general to stand for one name
+    /// ("bank", "exchange").
+    pub is_generic: &'a dyn Fn(&str) -> bool,
+    /// Names the user settled in the override file: never a short form of
+    /// another name.
+    pub pinned: &'a dyn Fn(&str) -> bool,
+}
+
+/// One entity of the archive that more than one indexed name stands for
+/// (or whose name a user may type otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// `key()` of the canonical name.
+    pub key: String,
+    pub kind: Kind,
+    /// Live articles naming it by any of its names.
+    pub articles: u64,
+    pub mentions: u64,
+    /// The indexed names that are this entity (`key()`s, sorted).
+    pub names: Vec<String>,
+    /// The indexed terms (`kind:key`) `--entity` searches: its names under
+    /// every kind they are indexed with, and for a surname that stays its
+    /// own entity, the full names of everyone with that surname.
+    pub terms: Vec<String>,
+}
+
+/// The archive's groups and the `key()`s that find them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntityTable {
+    /// `NewsIndex::table_fingerprint` of what it was worked out with.
+    pub fingerprint: u64,
+    pub groups: Vec<Group>,
+    /// (`key()`, group), sorted: every name of a group, and each name with
+    /// its suffix dropped.
+    lookup: Vec<(String, u32)>,
+}
+
+impl EntityTable {
+    /// The group a `key()` is a name of, if it belongs to one.
+    pub fn find(&self, k: &str) -> Option<&Group> {
+        let i = self.lookup.binary_search_by(|(n, _)| n.as_str().cmp(k)).ok()?;
+        self.groups.get(self.lookup[i].1 as usize)
+    }
+
+    /// The group of a name as a user typed it (`k`, its `key()`): as it
+    /// is, or without its suffixes ("General Motors Corporation").
+    pub fn find_typed(&self, k: &str, suffixes: &[String]) -> Option<&Group> {
+        self.find(k).or_else(|| self.find(&normal(k, suffixes)))
+    }
+
+    /// Whether the indexed name `k` is counted by a group (and so is not a
+    /// row of its own in a listing).
+    pub fn is_grouped(&self, k: &str) -> bool {
+        self.find(k)
+            .is_some_and(|g| g.names.binary_search_by(|n| n.as_str().cmp(k)).is_ok())
+    }
+
+    fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
+        let mut lookup = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            for name in &g.names {
+                lookup.push((name.clone(), i as u32));
+                let n = normal(name, suffixes);
+                if n != *name {
+                    lookup.push((n, i as u32));
+                }
+            }
+        }
+        // A name is in one group; a normal form shared by two groups (it
+        // cannot be: names with one normal form are grouped) keeps the first.
+        lookup.sort();
+        lookup.dedup_by(|a, b| a.0 == b.0);
+        EntityTable {
+            fingerprint: 0,
+            groups,
+            lookup,
+        }
+    }
+}
+
+/// `k` (a `key()`) without a trailing possessive and legal suffixes; at
+/// least one word is kept.
+pub fn normal(k: &str, suffixes: &[String]) -> String {
+    let k = k.strip_suffix("'s").unwrap_or(k);
+    let mut words: Vec<&str> = k.split(' ').filter(|w| !w.is_empty()).collect();
+    // "JPMorgan Chase & Co.": the suffix, then the "&" before it.
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| *w == "&" || *w == "and" || suffixes.iter().any(|s| s == w))
+    {
+        words.pop();
+    }
+    if let Some(last) = words.last_mut() {
+        *last = last.strip_suffix("'s").unwrap_or(last);
+    }
+    words.join(" ")
+}
+
+/// Words that do not give an initial to an acronym.
+const NOT_INITIALS: [&str; 12] = [
+    "and", "of", "the", "for", "de", "du", "des", "la", "le", "on", "in", "et",
+];
+
+/// The acronym of a name's words ("securities and exchange commission" ->
+/// "sec", "standard & poor" -> "s&p").
+fn initials(words: &[&str]) -> String {
+    words
+        .iter()
+        .filter(|w| !NOT_INITIALS.contains(w))
+        .filter_map(|w| w.chars().next())
+        .collect()
+}
+
+/// How a name came into its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// One of the entity's own spellings (suffixes aside).
+    Own,
+    /// Behind a country's name, or a short form or acronym.
+    Other,
+}
+
+struct Node {
+    key: String,
+    norm: String,
+    articles: [u64; 4],
+    mentions: [u64; 4],
+    /// Written with a legal suffix as an organisation: an organisation.
+    suffixed_org: bool,
+}
+
+impl Node {
+    fn total(&self) -> u64 {
+        self.articles.iter().sum()
+    }
+}
+
+/// Sets of names, each with its members listed.
+struct UnionFind {
+    parent: Vec<usize>,
+    members: Vec<Vec<usize>>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n).collect(),
+            members: (0..n).map(|i| vec![i]).collect(),
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    /// The names in `i`'s set.
+    fn members(&mut self, i: usize) -> &[usize] {
+        let root = self.find(i);
+        &self.members[root]
+    }
+
+    /// Joins `from`'s set into `into`'s: `into`'s root stays the root.
+    fn join(&mut self, from: usize, into: usize) {
+        let (a, b) = (self.find(from), self.find(into));
+        if a != b {
+            self.parent[a] = b;
+            let moved = std::mem::take(&mut self.members[a]);
+            self.members[b].extend(moved);
+        }
+    }
+}
+
+/// Per group root: its kind, articles (an upper bound: names are summed)
+/// and the words of its normal form.
+struct Summary {
+    kind: Kind,
+    articles: u64,
+}
+
+fn summaries(nodes: &[Node], uf: &mut UnionFind) -> HashMap<usize, Summary> {
+    let mut by_root: HashMap<usize, ([u64; 4], u64, bool)> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let e = by_root.entry(uf.find(i)).or_insert(([0; 4], 0, false));
+        for k in 0..4 {
+            e.0[k] += n.mentions[k];
+        }
+        e.1 += n.total();
+        e.2 |= n.suffixed_org;
+    }
+    by_root
+        .into_iter()
+        .map(|(root, (mentions, articles, suffixed))| {
+            (
+                root,
+                Summary {
+                    kind: kind_of(&mentions, suffixed),
+                    articles,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The kind most mentions have; a name written with a legal suffix as an
+/// organisation is an organisation ("Chrysler LLC" against the tagger's
+/// "Chrysler" the person).
+fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
+    if suffixed_org {
+        return Kind::Org;
+    }
+    let top = mentions.iter().copied().max().unwrap_or(0);
+    Kind::ALL
+        .into_iter()
+        .find(|k| mentions[*k as usize] == top)
+        .unwrap_or(Kind::Misc)
+}
+
+/// Groups the archive's names (see the module's rules). Pure: the same
+/// names and rules give the same table.
+pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
+    // One node per name, whatever kinds the tagger gave it.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut sorted: Vec<&NameStat> = stats.iter().filter(|s| !s.key.is_empty()).collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
+    for s in sorted {
+        let i = *index.entry(s.key.as_str()).or_insert_with(|| {
+            nodes.push(Node {
+                key: s.key.clone(),
+                norm: normal(&s.key, rules.suffixes),
+                articles: [0; 4],
+                mentions: [0; 4],
+                suffixed_org: false,
+            });
+            nodes.len() - 1
+        });
+        let n = &mut nodes[i];
+        n.articles[s.kind as usize] += s.articles;
+        n.mentions[s.kind as usize] += s.mentions;
+        if s.kind == Kind::Org && n.norm != n.key.strip_suffix("'s").unwrap_or(&n.key) {
+            n.suffixed_org = true;
+        }
+    }
+    // A person's name after the titles the tagger took in with it.
+    for n in &mut nodes {
+        if kind_of(&n.mentions, false) == Kind::Person {
+            let words: Vec<&str> = n.norm.split(' ').collect();
+            let keep = words
+                .iter()
+                .position(|w| !(rules.is_title)(w))
+                .unwrap_or(words.len() - 1);
+            if keep > 0 {
+                n.norm = words[keep..].join(" ");
+            }
+        }
+    }
+    let mut uf = UnionFind::new(nodes.len());
+    let mut role = vec![Role::Own; nodes.len()];
+
+    // 1. One normal form, one entity; also written without its spaces
+    // ("J.P. Morgan", "JPMorgan"), and a person's name with its one
+    // middle initial ("Henry M. Paulson") when no other initial is found
+    // with that name ("George H.W. Bush" beside "George W. Bush").
+    let mut by_norm: HashMap<&str, usize> = HashMap::new();
+    let mut by_compact: HashMap<String, usize> = HashMap::new();
+    let mut initialled: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let first = *by_norm.entry(n.norm.as_str()).or_insert(i);
+        if first != i {
+            uf.join(i, first);
+        }
+        let compact: String = n.norm.chars().filter(|c| *c != ' ').collect();
+        let first = *by_compact.entry(compact).or_insert(i);
+        if first != i {
+            uf.join(i, first);
+        }
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        let is_initial = |w: &&str| w.chars().count() == 1;
+        if words.len() >= 3
+            && kind_of(&n.mentions, false) == Kind::Person
+            && words[1..words.len() - 1].iter().any(is_initial)
+        {
+            let mut base = vec![words[0]];
+            base.extend(words[1..words.len() - 1].iter().filter(|w| !is_initial(w)));
+            base.push(words[words.len() - 1]);
+            initialled.entry(base.join(" ")).or_default().push(i);
+        }
+    }
+    for (base, variants) in &initialled {
+        if let ([one], Some(&b)) = (variants.as_slice(), by_norm.get(base.as_str())) {
+            uf.join(b, *one);
+        }
+    }
+
+    // 2. "U.S. Treasury" is the Treasury when the archive names the
+    // Treasury as an organisation.
+    let sums = summaries(&nodes, &mut uf);
+    let mut prefixed = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if (rules.pinned)(&n.key) {
+            continue;
+        }
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        for p in 1..=2.min(words.len().saturating_sub(1)) {
+            if !(rules.is_place)(&words[..p].join(" ")) {
+                continue;
+            }
+            let rest = words[p..].join(" ");
+            if let Some(&j) = by_norm.get(rest.as_str()) {
+                let root = uf.find(j);
+                if sums.get(&root).is_some_and(|s| s.kind == Kind::Org) {
+                    prefixed.push((i, j));
+                    break;
+                }
+            }
+        }
+    }
+    for (i, j) in prefixed {
+        // Only the names of the prefixed form move: they are its own.
+        for &k in uf.members(i) {
+            role[k] = Role::Other;
+        }
+        uf.join(i, j);
+    }
+
+    // 3. Short forms and acronyms, longest first, so that "George Bush" has
+    // joined "George W. Bush" before "Bush" counts the candidates.
+    let sums = summaries(&nodes, &mut uf);
+    let roots: Vec<usize> = {
+        let mut r: Vec<usize> = sums.keys().copied().collect();
+        r.sort_unstable();
+        r
+    };
+    // Candidates by last word (persons), first word (organisations) and
+    // initials (organisations), over every root's own names.
+    let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut org_by_last: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_initials: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        if words.len() < 2 || role[i] != Role::Own {
+            continue;
+        }
+        let Some(s) = sums.get(&uf.find(i)) else { continue };
+        match s.kind {
+            Kind::Person => by_last.entry(words[words.len() - 1]).or_default().push(i),
+            Kind::Org => {
+                // "Morgan" is the end of "J.P. Morgan" as much as the start
+                // of "Morgan Stanley".
+                org_by_last.entry(words[words.len() - 1]).or_default().push(i);
+                by_first.entry(words[0]).or_default().push(i);
+                // "AIG" is "American International Group", whose name
+                // without its suffix is "American International".
+                let k = n.key.strip_suffix("'s").unwrap_or(&n.key);
+                let mut all: Vec<&str> = k.split(' ').filter(|w| !w.is_empty()).collect();
+                loop {
+                    let acronym = initials(&all);
+                    if acronym.chars().count() >= 2 {
+                        let list = by_initials.entry(acronym).or_default();
+                        if !list.contains(&i) {
+                            list.push(i);
+                        }
+                    }
+                    if all.len() <= words.len() {
+                        break;
+                    }
+                    all.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut shorts: Vec<usize> = roots
+        .iter()
+        .copied()
+        .filter(|&r| !(rules.pinned)(&nodes[r].key))
+        .collect();
+    let words_of: Vec<Vec<&str>> = nodes.iter().map(|n| n.norm.split(' ').collect()).collect();
+    shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
+    let mut expansions: HashMap<usize, Vec<usize>> = HashMap::new();
+    for s in shorts {
+        let Some(summary) = sums.get(&s) else { continue };
+        // A country is itself. Another place may be a surname the tagger
+        // read as a town's name ("Bush", a town in Egypt), but no company's
+        // first word ("Dubai" and "Dubai World"); a big city is no short
+        // form of a person's name, found in far fewer articles.
+        let place = summary.kind == Kind::Place;
+        if summary.kind == Kind::Misc || (place && (rules.is_place)(&nodes[s].key)) {
+            continue;
+        }
+        // Every own name of the set asks: "J.P. Morgan" and "JPMorgan" are
+        // one set, and only the second is the start of "JPMorgan Chase".
+        // (candidate node, a person by the surname rule, by initials)
+        let mut cands: Vec<(usize, bool, bool)> = Vec::new();
+        let own: Vec<usize> = uf
+            .members(s)
+            .iter()
+            .copied()
+            .filter(|&m| role[m] == Role::Own)
+            .collect();
+        let mut one_word = false;
+        for m in own {
+            let words = &words_of[m];
+            if words.len() == 1 && (rules.is_generic)(words[0]) {
+                continue;
+            }
+            one_word |= words.len() == 1;
+            let last = words[words.len() - 1];
+            for &c in by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
+                let full = &words_of[c];
+                if full.len() > words.len() && is_subsequence(words, full) {
+                    cands.push((c, true, false));
+                }
+            }
+            if place {
+                continue;
+            }
+            if words.len() == 1 {
+                for &c in org_by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
+                    cands.push((c, false, false));
+                }
+            }
+            for &c in by_first.get(words[0]).map(Vec::as_slice).unwrap_or_default() {
+                let full = &words_of[c];
+                // "Toyota and Honda" is a list, not a longer name.
+                let list = full.get(words.len()).is_some_and(|w| matches!(*w, "and" | "&"));
+                if full.len() > words.len() && full.starts_with(words) && !list {
+                    cands.push((c, false, false));
+                }
+            }
+            let n = &nodes[m].norm;
+            if words.len() == 1
+                && (2..=6).contains(&n.chars().count())
+                && n.chars().all(|c| c.is_alphabetic() || c == '&')
+            {
+                for &c in by_initials.get(n.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                    cands.push((c, false, true));
+                }
+            }
+        }
+        // The candidates' groups, with their articles.
+        let mut groups: Vec<(usize, u64, bool, bool)> = Vec::new();
+        for (c, surname, acronym) in cands {
+            let root = uf.find(c);
+            if root == uf.find(s) {
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.0 == root) {
+                Some(g) => {
+                    g.2 |= surname;
+                    g.3 |= acronym;
+                }
+                None => groups.push((root, sums.get(&root).map_or(0, |x| x.articles), surname, acronym)),
+            }
+        }
+        groups.sort_by_key(|g| (std::cmp::Reverse(g.1), g.0));
+        let Some(&(top, top_articles, _, by_initials)) = groups.first() else {
+            continue;
+        };
+        let second = groups.get(1).map_or(0, |g| g.1);
+        // News names a person or company in full before it shortens the
+        // name: a full name found in far fewer articles than the short
+        // form is another thing that starts or ends with it ("Commerce
+        // Department told Senate").
+        // An acronym is the name news uses most ("AIG"): its initials are
+        // evidence enough.
+        let attested = by_initials || top_articles.saturating_mul(FULL_NAME_RATIO) >= summary.articles;
+        // The candidate must stand out from the next one: many small
+        // "Toyota Prius"-like names are no rival to Toyota Motor, while two
+        // people named about as often are.
+        let clear = top_articles > 0 && top_articles as f64 >= rules.share * (top_articles + second) as f64;
+        if attested && clear {
+            for &k in uf.members(s) {
+                role[k] = Role::Other;
+            }
+            uf.join(s, top);
+        } else if one_word && groups.iter().filter(|g| g.2).count() >= 2 {
+            // A surname of several people: it finds them all.
+            expansions.insert(s, groups.iter().filter(|g| g.2).map(|g| g.0).collect());
+        }
+    }
+
+    // The groups: every root with more than one name, a name a user may
+    // type otherwise, or a surname of several people.
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..nodes.len() {
+        members.entry(uf.find(i)).or_default().push(i);
+    }
+    let mut roots: Vec<usize> = members.keys().copied().collect();
+    roots.sort_unstable();
+    let mut groups = Vec::new();
+    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    let terms_of = |names: &[usize], out: &mut Vec<String>| {
+        for &i in names {
+            for kind in Kind::ALL {
+                if nodes[i].articles[kind as usize] > 0 {
+                    out.push(super::entity_term(kind, &nodes[i].key));
+                }
+            }
+        }
+    };
+    for root in roots {
+        let names = &members[&root];
+        let expansion = expansions.get(&root);
+        let odd = names.iter().any(|&i| nodes[i].norm != nodes[i].key);
+        if names.len() < 2 && expansion.is_none() && !odd {
+            continue;
+        }
+        let mut mentions = [0u64; 4];
+        let mut suffixed = false;
+        for &i in names {
+            for (sum, m) in mentions.iter_mut().zip(nodes[i].mentions) {
+                *sum += m;
+            }
+            suffixed |= nodes[i].suffixed_org;
+        }
+        // The canonical name: an own spelling without a suffix if there is
+        // one, the most often found.
+        let canonical = names
+            .iter()
+            .copied()
+            .max_by_key(|&i| {
+                let n = &nodes[i];
+                (
+                    role[i] == Role::Own,
+                    n.norm == n.key,
+                    n.total(),
+                    std::cmp::Reverse(i),
+                )
+            })
+            .unwrap_or(root);
+        let mut terms = Vec::new();
+        terms_of(names, &mut terms);
+        if let Some(others) = expansion {
+            // A full name may have joined another since (its own short form
+            // of someone else's name): its set now.
+            let mut sets: Vec<usize> = others
+                .iter()
+                .map(|&o| uf.find(o))
+                .filter(|&o| o != root)
+                .collect();
+            sets.sort_unstable();
+            sets.dedup();
+            for o in sets {
+                if let Some(names) = members.get(&o) {
+                    terms_of(names, &mut terms);
+                }
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        let mut keys: Vec<String> = names.iter().map(|&i| nodes[i].key.clone()).collect();
+        keys.sort();
+        group_of_root.insert(root, groups.len());
+        groups.push(Group {
+            key: nodes[canonical].key.clone(),
+            kind: kind_of(&mentions, suffixed),
+            articles: names.iter().map(|&i| nodes[i].total()).sum(),
+            mentions: mentions.iter().sum(),
+            names: keys,
+            terms,
+        });
+    }
+    EntityTable::from_groups(groups, rules.suffixes)
+}
+
+/// A full name must be found in at least 1/FULL_NAME_RATIO as many
+/// articles as the short form it takes.
+const FULL_NAME_RATIO: u64 = 4;
+
+fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
+    let mut it = full.iter();
+    short.iter().all(|w| it.any(|f| f == w))
+}
+
+/// Every entity term of the index with its live articles and mentions.
+pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
+    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
+    let mut by_term: HashMap<String, (u64, u64)> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment
+            .inverted_index(index.fields().entity)
+            .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
+        let alive = segment.alive_bitset();
+        let mut terms = inverted.terms().stream().map_err(failed)?;
+        while terms.advance() {
+            let Ok(term) = std::str::from_utf8(terms.key()) else {
+                continue;
+            };
+            let mut postings = inverted
+                .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
+                .map_err(failed)?;
+            let (mut articles, mut mentions) = (0u64, 0u64);
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    articles += 1;
+                    mentions += u64::from(postings.term_freq());
+                }
+                doc = postings.advance();
+            }
+            if articles > 0 {
+                let e = by_term.entry(term.to_string()).or_default();
+                e.0 += articles;
+                e.1 += mentions;
+            }
+        }
+    }
+    let mut out: Vec<NameStat> = by_term
+        .into_iter()
+        .filter_map(|(term, (articles, mentions))| {
+            let (kind, name) = term.split_once(':')?;
+            Some(NameStat {
+                kind: Kind::parse(kind)?,
+                key: name.to_string(),
+                articles,
+                mentions,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
+    Ok(out)
+}
+
+/// The table of the index as `searcher` sees it: grouped by `plan`, each
+/// group's articles and mentions counted over its terms' live postings
+/// (an article that names it twice over is one article).
+pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Result<EntityTable> {
+    let rules_data = &index.mapping().rules.entities;
+    let suffixes: Vec<String> = rules_data.legal_suffixes.iter().map(|s| key(s)).collect();
+    let is_place = |k: &str| dict.is_country_key(k);
+    let is_generic = crate::entities::dictionary::is_org_word;
+    let pinned = |k: &str| dict.is_user_key(k);
+    let is_title = crate::entities::dictionary::is_title_word;
+    let rules = Rules {
+        is_title: &is_title,
+        suffixes: &suffixes,
+        share: rules_data.short_form_share,
+        is_place: &is_place,
+        is_generic: &is_generic,
+        pinned: &pinned,
+    };
+    let stats = name_stats(index, searcher)?;
+    let mut table = plan(&stats, &rules);
+    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
+    let field = index.fields().entity;
+    let mut docs: Vec<u32> = Vec::new();
+    for g in &mut table.groups {
+        let (mut articles, mut mentions) = (0u64, 0u64);
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(field)
+                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
+            let alive = segment.alive_bitset();
+            docs.clear();
+            for t in &g.terms {
+                let term = Term::from_field_text(field, t);
+                let Some(mut postings) = inverted
+                    .read_postings(&term, IndexRecordOption::WithFreqs)
+                    .map_err(failed)?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        docs.push(doc);
+                        mentions += u64::from(postings.term_freq());
+                    }
+                    doc = postings.advance();
+                }
+            }
+            docs.sort_unstable();
+            docs.dedup();
+            articles += docs.len() as u64;
+        }
+        g.articles = articles;
+        g.mentions = mentions;
+    }
+    Ok(table)
+}
+
+impl NewsIndex {
+    /// The opstamp of the index's last commit.
+    fn last_opstamp(&self) -> Result<u64> {
+        self.index
+            .load_metas()
+            .map(|m| m.opstamp)
+            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
+    }
+
+    /// The names (without overrides' gazetteer) the table's rules ask.
+    fn table_dictionary(&self) -> Result<Dictionary> {
+        let overrides = self
+            .entity_overrides()
+            .map(|p| crate::entities::dictionary::Overrides::read(&p))
+            .transpose()?;
+        Dictionary::names(overrides.as_ref())
+    }
+
+    /// What the table is worked out from besides the index: its rules, the
+    /// dictionaries and overrides, and this code's version of the rules. A
+    /// table written under others is worked out again.
+    fn table_fingerprint(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(RULES_VERSION);
+        h.update(format!("{:?}", self.mapping().rules.entities).as_bytes());
+        for text in crate::entities::dictionary::BUILTIN_TEXTS {
+            h.update(text.as_bytes());
+        }
+        if let Some(text) = self.entity_overrides().and_then(|p| std::fs::read(p).ok()) {
+            h.update(&text);
+        }
+        h.digest()
+    }
+
+    /// The entity table of the last commit (`searcher` must see it): read
+    /// from its file, or worked out now when that commit has none.
+    pub fn entity_table(&self, searcher: &Searcher) -> Result<EntityTable> {
+        let path = self.dir.join(file_name(self.last_opstamp()?));
+        let fingerprint = self.table_fingerprint();
+        if let Some(table) = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint) {
+            return Ok(table);
+        }
+        let mut table = build(self, searcher, &self.table_dictionary()?)?;
+        table.fingerprint = fingerprint;
+        Ok(table)
+    }
+
+    /// Writes the table of the last commit unless it is there already: a
+    /// run that changed the index ends here, and so does a run after one
+    /// that was killed before its table was written.
+    pub fn refresh_entity_table(&self) -> Result<()> {
+        let name = file_name(self.last_opstamp()?);
+        let fingerprint = self.table_fingerprint();
+        if EntityTable::read(&self.dir.join(&name)).is_some_and(|t| t.fingerprint == fingerprint) {
+            return Ok(());
+        }
+        let searcher = self.reader()?.searcher();
+        let mut table = build(self, &searcher, &self.table_dictionary()?)?;
+        table.fingerprint = fingerprint;
+        crate::crashtest::point("entity-table");
+        table.write(&self.dir, &name)
+    }
+}
+
+/// An article's entity under the archive's name for it.
+pub struct Canonical {
+    /// `key()` of the archive's name.
+    pub key: String,
+    /// The article's own spelling, when it is the archive's name.
+    pub spelling: Option<String>,
+    pub kind: Kind,
+    pub mentions: u32,
+    pub in_title: bool,
+}
+
+/// An article's entities as the archive names them: two names of one
+/// entity ("GM", "General Motors Corp.") are one entity, with their
+/// mentions added.
+pub fn canonical_counts(table: &EntityTable, entities: Vec<EntityCount>) -> Vec<Canonical> {
+    let mut out: Vec<Canonical> = Vec::with_capacity(entities.len());
+    for e in entities {
+        let k = key(&e.name);
+        let (ck, kind, spelling) = match table.find(&k).filter(|_| table.is_grouped(&k)) {
+            Some(g) if g.key == k => (g.key.clone(), g.kind, Some(e.name)),
+            Some(g) => (g.key.clone(), g.kind, None),
+            None => (k, e.kind, Some(e.name)),
+        };
+        match out.iter_mut().find(|c| c.key == ck) {
+            Some(c) => {
+                c.mentions = c.mentions.saturating_add(e.mentions);
+                c.in_title |= e.in_title;
+                if c.spelling.is_none() {
+                    c.spelling = spelling;
+                }
+            }
+            None => out.push(Canonical {
+                key: ck,
+                spelling,
+                kind,
+                mentions: e.mentions,
+                in_title: e.in_title,
+            }),
+        }
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.mentions));
+    out
+}
+
+/// An article's stored entities under the archive's names, spelled as the
+/// archive spells them (for `show` and the export).
+pub fn canonical_entities(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    table: &EntityTable,
+    entities: Vec<EntityCount>,
+    spellings: &mut HashMap<String, String>,
+) -> Result<Vec<EntityCount>> {
+    let mut out = Vec::new();
+    for c in canonical_counts(table, entities) {
+        let name = match c.spelling {
+            Some(name) => name,
+            None => match spellings.get(&c.key) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = spelling_of(index, searcher, &c.key)?.unwrap_or_else(|| c.key.clone());
+                    spellings.insert(c.key.clone(), name.clone());
+                    name
+                }
+            },
+        };
+        out.push(EntityCount {
+            name,
+            kind: c.kind,
+            mentions: c.mentions,
+            in_title: c.in_title,
+        });
+    }
+    Ok(out)
+}
+
+/// Articles read per name to find how it is spelled.
+const SPELLING_SAMPLES: usize = 5;
+
+/// How the articles spell the name whose `key()` is `k`: the spelling most
+/// of a few articles have, small letters beating a headline's capitals.
+pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Option<String>> {
+    let failed = |e| Error::tantivy(index.dir(), "cannot list entities", e);
+    let field = index.fields().entity;
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut read = 0;
+    for kind in Kind::ALL {
+        let term = Term::from_field_text(field, &entity_term(kind, k));
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(field).map_err(failed)?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| failed(e.into()))?
+            else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != TERMINATED && read < SPELLING_SAMPLES {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    read += 1;
+                    let stored: TantivyDocument =
+                        searcher.doc(DocAddress::new(ord as u32, doc)).map_err(failed)?;
+                    if let Some(e) = index
+                        .stored_entities(&stored)
+                        .into_iter()
+                        .find(|e| key(&e.name) == k)
+                    {
+                        match seen.iter_mut().find(|(name, _)| *name == e.name) {
+                            Some(s) => s.1 += 1,
+                            None => seen.push((e.name, 1)),
+                        }
+                    }
+                }
+                doc = postings.advance();
+            }
+        }
+    }
+    Ok(seen
+        .into_iter()
+        .enumerate()
+        .max_by_key(|(i, (name, n))| (name.chars().any(char::is_lowercase), *n, std::cmp::Reverse(*i)))
+        .map(|(_, (name, _))| name))
+}
+
+const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
+/// Changes whenever `plan`'s rules change, so that tables written by an
+/// older newsidx are worked out again.
+const RULES_VERSION: &[u8] = b"entity-table rules 5";
+const PREFIX: &str = "entities-";
+const SUFFIX: &str = ".bin";
+
+/// The table's file name for a commit.
+pub fn file_name(opstamp: u64) -> String {
+    format!("{PREFIX}{opstamp}{SUFFIX}")
+}
+
+impl EntityTable {
+    /// Writes the table beside the index, whole or not at all (written
+    /// under another name, then renamed), and removes older tables.
+    pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
+        let path = dir.join(name);
+        let tmp = dir.join(format!("{name}.tmp"));
+        let bytes = self.encode();
+        let io = |e| Error::io(&tmp, e);
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(io)?;
+            f.write_all(&bytes).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let Some(file) = file.to_str() else { continue };
+                if file != name
+                    && file.starts_with(PREFIX)
+                    && (file.ends_with(SUFFIX) || file.ends_with(".tmp"))
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The table in `path`; `None` when there is none or it is damaged
+    /// (the caller then works it out again).
+    pub fn read(path: &Path) -> Option<EntityTable> {
+        decode(&std::fs::read(path).ok()?)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        put_varint(&mut out, self.groups.len() as u64);
+        for g in &self.groups {
+            put_str(&mut out, &g.key);
+            out.push(g.kind as u8);
+            put_varint(&mut out, g.articles);
+            put_varint(&mut out, g.mentions);
+            put_varint(&mut out, g.names.len() as u64);
+            for n in &g.names {
+                put_str(&mut out, n);
+            }
+            put_varint(&mut out, g.terms.len() as u64);
+            for t in &g.terms {
+                put_str(&mut out, t);
+            }
+        }
+        put_varint(&mut out, self.lookup.len() as u64);
+        for (k, g) in &self.lookup {
+            put_str(&mut out, k);
+            put_varint(&mut out, u64::from(*g));
+        }
+        codec::seal(&mut out);
+        out
+    }
+}
+
+fn decode(bytes: &[u8]) -> Option<EntityTable> {
+    let body = codec::unseal(bytes)?;
+    let mut r = Reader::new(body);
+    if r.take(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    let fingerprint = r.u64_fixed()?;
+    // Every count is bounded by the bytes left: a damaged count cannot ask
+    // for a huge allocation.
+    let bounded = |n: u64, r: &Reader| usize::try_from(n).ok().filter(|&n| n <= r.len());
+    let n = r.varint()?;
+    let n = bounded(n, &r)?;
+    let mut groups = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = r.string()?;
+        let kind = *Kind::ALL.get(usize::from(*r.take(1)?.first()?))?;
+        let articles = r.varint()?;
+        let mentions = r.varint()?;
+        let k = r.varint()?;
+        let names = (0..bounded(k, &r)?)
+            .map(|_| r.string())
+            .collect::<Option<Vec<_>>>()?;
+        let k = r.varint()?;
+        let terms = (0..bounded(k, &r)?)
+            .map(|_| r.string())
+            .collect::<Option<Vec<_>>>()?;
+        groups.push(Group {
+            key,
+            kind,
+            articles,
+            mentions,
+            names,
+            terms,
+        });
+    }
+    let k = r.varint()?;
+    let mut lookup = Vec::with_capacity(bounded(k, &r)?);
+    for _ in 0..k {
+        let name = r.string()?;
+        let g = u32::try_from(r.varint()?)
+            .ok()
+            .filter(|&g| (g as usize) < groups.len())?;
+        lookup.push((name, g));
+    }
+    if !r.is_done() || !lookup.windows(2).all(|w| w[0].0 < w[1].0) {
+        return None;
+    }
+    Some(EntityTable {
+        fingerprint,
+        groups,
+        lookup,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(kind: Kind, name: &str, articles: u64) -> NameStat {
+        NameStat {
+            kind,
+            key: key(name),
+            articles,
+            mentions: articles * 2,
+        }
+    }
+
+    fn suffixes() -> Vec<String> {
+        ["inc", "corp", "corporation", "co", "group", "holdings", "plc"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    fn table(stats: &[NameStat]) -> EntityTable {
+        let suffixes = suffixes();
+        let is_place = |k: &str| matches!(k, "us" | "united states" | "japan");
+        let pinned = |k: &str| k == "pinned";
+        let is_title = |k: &str| matches!(k, "senator" | "president" | "general");
+        plan(
+            stats,
+            &Rules {
+                is_title: &is_title,
+                suffixes: &suffixes,
+                share: 0.8,
+                is_place: &is_place,
+                is_generic: &|k: &str| k == "bank",
+                pinned: &pinned,
+            },
+        )
+    }
+
+    fn canonical(t: &EntityTable, name: &str) -> Option<String> {
+        t.find_typed(&key(name), &suffixes()).map(|g| g.key.clone())
+    }
+
+    #[test]
+    fn suffixes_possessives_and_country_prefixes_are_one_entity() {
+        let t = table(&[
+            stat(Kind::Org, "General Motors Corp.", 2188),
+            stat(Kind::Org, "General Motors", 817),
+            stat(Kind::Org, "Citigroup Inc.", 1521),
+            stat(Kind::Org, "Citigroup", 2480),
+            stat(Kind::Org, "Standard & Poor's", 900),
+            stat(Kind::Org, "Standard & Poor", 1594),
+            stat(Kind::Org, "U.S. Securities and Exchange Commission", 1526),
+            stat(Kind::Org, "Securities and Exchange Commission", 707),
+            stat(Kind::Org, "News Corp", 300),
+        ]);
+        for (name, want) in [
+            ("General Motors Corp.", "general motors"),
+            ("General Motors Corporation", "general motors"),
+            ("general motors", "general motors"),
+            ("Citigroup Inc", "citigroup"),
+            ("Standard & Poor's", "standard & poor"),
+            (
+                "U.S. Securities and Exchange Commission",
+                "securities and exchange commission",
+            ),
+            (
+                "Securities and Exchange Commission",
+                "securities and exchange commission",
+            ),
+            // A suffix is dropped to find a name, not to rename it.
+            ("News", "news corp"),
+        ] {
+            assert_eq!(canonical(&t, name).as_deref(), Some(want), "{name}");
+        }
+        let gm = t.find("general motors").unwrap();
+        assert_eq!(gm.kind, Kind::Org);
+        assert_eq!(gm.terms, ["org:general motors", "org:general motors corp"]);
+    }
+
+    #[test]
+    fn a_short_form_is_the_name_that_has_nearly_all_its_articles() {
+        let t = table(&[
+            stat(Kind::Person, "George W. Bush", 1000),
+            stat(Kind::Person, "George Bush", 40),
+            stat(Kind::Person, "Jeb Bush", 30),
+            stat(Kind::Person, "Bush", 1194),
+            // A title the tagger took in is no part of the name; a title's
+            // word in a company's name is.
+            stat(Kind::Person, "President Bush", 87),
+            stat(Kind::Org, "General Mills Inc", 12),
+            stat(Kind::Org, "Lehman Brothers", 1185),
+            stat(Kind::Org, "Lehman Brothers Holdings Inc", 585),
+            stat(Kind::Person, "Lehman", 300),
+            stat(Kind::Org, "Lehman", 653),
+            stat(Kind::Org, "General Motors Corp", 2188),
+            stat(Kind::Org, "General Mills", 40),
+            stat(Kind::Org, "GM", 2028),
+            // Two people with one surname, close: "Brown" stays itself.
+            stat(Kind::Person, "Gordon Brown", 500),
+            stat(Kind::Person, "James Brown", 300),
+            stat(Kind::Person, "Brown", 400),
+            // A place is no one's short form.
+            stat(Kind::Person, "George Washington", 10),
+            stat(Kind::Place, "Washington", 8000),
+            // A general word is no one's short form; a word that ends one
+            // company's name and starts another's is neither's.
+            stat(Kind::Org, "Bank of America", 2120),
+            stat(Kind::Org, "Bank", 300),
+            stat(Kind::Org, "Morgan Stanley", 2046),
+            stat(Kind::Org, "J.P. Morgan", 471),
+            stat(Kind::Org, "JPMorgan", 1524),
+            stat(Kind::Org, "JPMorgan Chase & Co", 1727),
+            stat(Kind::Org, "Morgan", 350),
+            // An acronym news uses more than the name.
+            stat(Kind::Org, "American International Group Inc", 130),
+            stat(Kind::Org, "AIG", 1083),
+            // The user's own names are left as they are.
+            stat(Kind::Person, "Pinned", 5),
+            stat(Kind::Person, "Ann Pinned", 50),
+        ]);
+        for name in ["Bush", "George Bush", "George W. Bush", "President Bush"] {
+            assert_eq!(canonical(&t, name).as_deref(), Some("george w bush"), "{name}");
+        }
+        assert_eq!(canonical(&t, "Jeb Bush"), None);
+        assert_eq!(canonical(&t, "General Mills").as_deref(), Some("general mills"));
+        for name in ["Lehman", "Lehman Brothers Holdings Inc", "Lehman Brothers"] {
+            assert_eq!(canonical(&t, name).as_deref(), Some("lehman brothers"), "{name}");
+        }
+        assert_eq!(canonical(&t, "GM").as_deref(), Some("general motors corp"));
+        let brown = t.find("brown").unwrap();
+        assert_eq!(brown.key, "brown");
+        assert_eq!(
+            brown.terms,
+            ["person:brown", "person:gordon brown", "person:james brown"]
+        );
+        assert_eq!(canonical(&t, "Gordon Brown"), None);
+        assert_eq!(canonical(&t, "Washington"), None);
+        assert_eq!(canonical(&t, "Bank"), None);
+        assert_eq!(canonical(&t, "Morgan"), None);
+        for name in ["JPMorgan", "J.P. Morgan", "JPMorgan Chase"] {
+            assert_eq!(
+                canonical(&t, name).as_deref(),
+                Some("jpmorgan chase & co"),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            canonical(&t, "AIG").as_deref(),
+            Some("american international group inc")
+        );
+        assert_eq!(canonical(&t, "Pinned"), None);
+        let lehman = t.find("lehman").unwrap();
+        assert!(lehman.terms.contains(&"person:lehman".to_string()));
+        assert!(lehman.terms.contains(&"org:lehman".to_string()));
+        assert_eq!(lehman.kind, Kind::Org);
+    }
+
+    #[test]
+    fn the_table_reads_back_as_written_and_damage_is_no_table() {
+        let t = table(&[
+            stat(Kind::Org, "Citigroup Inc.", 1521),
+            stat(Kind::Org, "Citigroup", 2480),
+            stat(Kind::Person, "Gordon Brown", 500),
+            stat(Kind::Person, "James Brown", 300),
+            stat(Kind::Person, "Brown", 400),
+        ]);
+        let bytes = t.encode();
+        assert_eq!(decode(&bytes).as_ref(), Some(&t));
+        for cut in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..cut]), None);
+        }
+        let mut flipped = bytes.clone();
+        flipped[10] ^= 1;
+        assert_eq!(decode(&flipped), None);
+    }
+}

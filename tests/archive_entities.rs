@@ -1,0 +1,256 @@
+//! One entity across the whole archive: every name a user may type for it
+//! finds the same articles, listings show it once, and an incremental run
+//! agrees with a clean build. Articles of our own in
+//! sample-corpus/.fixtures/entities.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+use common::{stderr, Entities, Env};
+
+const FIXTURES: &str = ".fixtures/entities";
+
+/// The fixture articles, by their file names.
+const GRAIN: &str = "20250303/us-tovald-grain-idUSKBN1A0A120250303";
+const RESULTS: &str = "20250305/us-tovald-results-idUSKBN1A0B220250305";
+const BOARD: &str = "20250307/us-grain-board-rules-idUSKBN1A0C320250307";
+const SENATE: &str = "20250310/us-senate-farm-bill-idUSKBN1A0D420250310";
+const RUNNER: &str = "20250310/us-athletics-brannigan-idUSKBN1A0E520250310";
+const VOTE: &str = "20250312/us-senate-brannigan-vote-idUSKBN1A0F620250312";
+const RECORD: &str = "20250312/us-athletics-record-idUSKBN1A0G720250312";
+const MARKETS: &str = "20250312/us-markets-brannigan-idUSKBN1A0H820250312";
+const ALL: [&str; 8] = [GRAIN, RESULTS, BOARD, SENATE, RUNNER, VOTE, RECORD, MARKETS];
+
+fn fixture_env(files: &[&str]) -> Env {
+    let env = Env::new();
+    for f in files {
+        env.copy_sample(&format!("{FIXTURES}/{f}"), f);
+    }
+    env
+}
+
+/// The ids `--entity NAME` finds, and what it said on stderr (a name the
+/// index does not know is searched as a phrase, with a note).
+fn entity_ids(env: &Env, name: &str) -> (BTreeSet<String>, Vec<String>) {
+    let out = env.run(&["search", "--json", "--limit", "1000", "--entity", name]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let results: common::Results = serde_json::from_slice(&out.stdout).expect("search --json");
+    let notes = stderr(&out).lines().map(str::to_string).collect();
+    (results.hits.into_iter().map(|h| h.id).collect(), notes)
+}
+
+fn ids(files: &[&str]) -> BTreeSet<String> {
+    files.iter().map(|f| f.to_string()).collect()
+}
+
+fn listing(env: &Env) -> Entities {
+    let out = env.run(&["entities", "--json", "--limit", "1000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("entities --json")
+}
+
+#[test]
+fn every_name_of_an_entity_finds_the_same_articles() {
+    let env = fixture_env(&ALL);
+    env.index();
+    let cases: [(&[&str], &[&str]); 5] = [
+        // A surname alone in a later article.
+        (&["Harriet Calloway", "Calloway"], &[GRAIN, RESULTS]),
+        // Legal suffixes, the first word alone.
+        (
+            &[
+                "Tovald Industries",
+                "Tovald Industries Corp.",
+                "Tovald Industries Inc",
+                "Tovald Industries Corporation",
+                "TOVALD INDUSTRIES",
+                "Tovald",
+            ],
+            &[GRAIN, RESULTS, BOARD],
+        ),
+        // An acronym defined in one article and used alone in another; a
+        // country's name before the board's.
+        (
+            &[
+                "Northern Grain Standards Board",
+                "NGSB",
+                "U.S. Northern Grain Standards Board",
+            ],
+            &[GRAIN, RESULTS, BOARD],
+        ),
+        // A possessive.
+        (&["Kestrel & Finch", "Kestrel & Finch's"], &[VOTE, MARKETS]),
+        // A title before the name.
+        (&["Peter Brannigan", "Senator Peter Brannigan"], &[SENATE, VOTE]),
+    ];
+    for (names, want) in cases {
+        for name in names {
+            let (found, notes) = entity_ids(&env, name);
+            assert_eq!(found, ids(want), "--entity {name:?}");
+            assert!(notes.is_empty(), "--entity {name:?}: {notes:?}");
+        }
+    }
+}
+
+#[test]
+fn a_surname_of_two_people_stays_itself_and_finds_them_both() {
+    let env = fixture_env(&ALL);
+    env.index();
+    // Peter and Ruth Brannigan are each named in full in two articles: the
+    // "Brannigan" of the markets story is neither of them for sure.
+    let (peter, _) = entity_ids(&env, "Peter Brannigan");
+    let (ruth, _) = entity_ids(&env, "Ruth Brannigan");
+    assert_eq!(peter, ids(&[SENATE, VOTE]));
+    assert_eq!(ruth, ids(&[RUNNER, RECORD]));
+    let (brannigan, notes) = entity_ids(&env, "Brannigan");
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(brannigan, ids(&[SENATE, VOTE, RUNNER, RECORD, MARKETS]));
+    let list = listing(&env);
+    let row = list
+        .entities
+        .iter()
+        .find(|e| e.name == "Brannigan")
+        .expect("a row for the surname alone");
+    assert_eq!(row.articles, 5);
+}
+
+#[test]
+fn listings_and_articles_name_each_entity_once_by_its_canonical_name() {
+    let env = fixture_env(&ALL);
+    env.index();
+    let list = listing(&env);
+    let rows: BTreeMap<&str, (&str, u64)> = list
+        .entities
+        .iter()
+        .map(|e| (e.name.as_str(), (e.kind.as_str(), e.articles)))
+        .collect();
+    assert_eq!(rows.get("Tovald Industries"), Some(&("org", 3)), "{rows:?}");
+    assert_eq!(
+        rows.get("Northern Grain Standards Board"),
+        Some(&("org", 3)),
+        "{rows:?}"
+    );
+    assert_eq!(rows.get("Harriet Calloway"), Some(&("person", 2)), "{rows:?}");
+    for alias in [
+        "Calloway",
+        "Tovald",
+        "Tovald Industries Corp.",
+        "Tovald Industries Inc",
+        "NGSB",
+        "Kestrel & Finch's",
+        "Senator Peter Brannigan",
+    ] {
+        assert!(
+            !rows.contains_key(alias),
+            "{alias} listed on its own row: {rows:?}"
+        );
+    }
+    // Each row's count is what --entity finds.
+    for e in &list.entities {
+        let (found, _) = entity_ids(&env, &e.name);
+        assert_eq!(found.len() as u64, e.articles, "{}", e.name);
+    }
+    // `show` gives the archive's names too.
+    let shown = env.show(RESULTS);
+    let names: BTreeSet<&str> = shown.entities.iter().map(|e| e.name.as_str()).collect();
+    for name in [
+        "Harriet Calloway",
+        "Tovald Industries",
+        "Northern Grain Standards Board",
+    ] {
+        assert!(names.contains(name), "{name} not in {names:?}");
+    }
+    assert!(
+        !names.contains("Calloway") && !names.contains("NGSB"),
+        "{names:?}"
+    );
+    // Facets of a result set count the entity once per article.
+    let facets = env.search("grain", &["--facets"]);
+    let tovald: Vec<_> = facets
+        .facets
+        .expect("facets")
+        .entities
+        .into_iter()
+        .filter(|e| e.name.starts_with("Tovald"))
+        .collect();
+    assert_eq!(tovald.len(), 1, "{tovald:?}");
+}
+
+/// Every entity of the listing with the ids `--entity` finds for it.
+fn entity_state(env: &Env) -> BTreeMap<String, (String, u64, BTreeSet<String>)> {
+    listing(env)
+        .entities
+        .into_iter()
+        .map(|e| {
+            let (found, _) = entity_ids(env, &e.name);
+            (e.name, (e.kind, e.articles, found))
+        })
+        .collect()
+}
+
+#[test]
+fn an_incremental_run_gives_the_entities_of_a_clean_build() {
+    // First the Tovald stories without the acronym's definition, then the
+    // rest: what "NGSB" and "Brannigan" are changes with the articles added.
+    let env = fixture_env(&[RESULTS, SENATE, MARKETS]);
+    env.index();
+    let (ngsb, _) = entity_ids(&env, "NGSB");
+    assert_eq!(ngsb, ids(&[RESULTS]));
+    for f in [GRAIN, BOARD, RUNNER, VOTE, RECORD] {
+        env.copy_sample(&format!("{FIXTURES}/{f}"), f);
+    }
+    env.index();
+    let clean = |env: &Env| {
+        let fresh = Env::new();
+        common::copy_tree(&env.archive, &fresh.archive);
+        fresh.index();
+        entity_state(&fresh)
+    };
+    assert_eq!(entity_state(&env), clean(&env), "after adding articles");
+    let (ngsb, _) = entity_ids(&env, "NGSB");
+    assert_eq!(ngsb, ids(&[GRAIN, RESULTS, BOARD]));
+
+    // A deletion and an edit: Ruth Brannigan's articles go, so "Brannigan"
+    // alone is Peter Brannigan's surname now.
+    fs::remove_file(env.archive.join(RUNNER)).expect("remove");
+    let record = env.archive.join(RECORD);
+    let text = fs::read_to_string(&record)
+        .expect("read")
+        .replace("Ruth Brannigan", "The runner");
+    fs::write(&record, text).expect("write");
+    env.index();
+    assert_eq!(entity_state(&env), clean(&env), "after a deletion and an edit");
+    let (brannigan, _) = entity_ids(&env, "Brannigan");
+    assert_eq!(brannigan, ids(&[SENATE, VOTE, MARKETS]));
+    assert_eq!(entity_ids(&env, "Peter Brannigan").0, brannigan);
+
+    // A run that changes nothing leaves the table as it was.
+    let tables = |env: &Env| -> Vec<(String, Vec<u8>)> {
+        let mut t: Vec<_> = fs::read_dir(&env.index)
+            .expect("index dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("entities-"))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).expect("read table"),
+                )
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let before = tables(&env);
+    assert_eq!(before.len(), 1, "one table, the last commit's");
+    env.index();
+    assert_eq!(tables(&env), before);
+
+    // A table lost (or damaged) is worked out again: by searches in memory,
+    // by the next run on disk.
+    fs::remove_file(env.index.join(&before[0].0)).expect("remove table");
+    assert_eq!(entity_ids(&env, "Brannigan").0, brannigan);
+    env.index();
+    assert_eq!(tables(&env), before);
+}
