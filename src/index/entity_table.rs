@@ -439,6 +439,19 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             _ => {}
         }
     }
+    // Organisations' one-word names, sorted: "Citi" is the start of
+    // "Citigroup" as "Lehman" is the first word of "Lehman Brothers".
+    let mut one_word_orgs: Vec<(&str, usize)> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| {
+            role[*i] == Role::Own
+                && !n.norm.contains(' ')
+                && sums.get(&uf.find(*i)).is_some_and(|s| s.kind == Kind::Org)
+        })
+        .map(|(i, n)| (n.norm.as_str(), i))
+        .collect();
+    one_word_orgs.sort_unstable();
     let mut shorts: Vec<usize> = roots
         .iter()
         .copied()
@@ -498,6 +511,15 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
                 }
             }
             let n = &nodes[m].norm;
+            if words.len() == 1 && n.chars().count() >= MIN_WORD_START {
+                let from = one_word_orgs.partition_point(|(w, _)| *w <= n.as_str());
+                for &(w, c) in &one_word_orgs[from..] {
+                    if !w.starts_with(n.as_str()) {
+                        break;
+                    }
+                    cands.push((c, false, false));
+                }
+            }
             if words.len() == 1
                 && (2..=6).contains(&n.chars().count())
                 && n.chars().all(|c| c.is_alphabetic() || c == '&')
@@ -633,6 +655,10 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
     }
     EntityTable::from_groups(groups, rules.suffixes)
 }
+
+/// Letters a one-word short form must have to be the start of a longer
+/// one-word name ("Citi", "Citigroup").
+const MIN_WORD_START: usize = 4;
 
 /// A full name must be found in at least 1/FULL_NAME_RATIO as many
 /// articles as the short form it takes.
@@ -907,6 +933,34 @@ pub fn canonical_entities(
     Ok(out)
 }
 
+/// The archive's name and type for a name an article used (`extract`):
+/// itself when the table groups it with no other.
+pub fn archive_name(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    table: &EntityTable,
+    name: &str,
+    kind: Kind,
+    spellings: &mut HashMap<String, String>,
+) -> Result<(String, Kind)> {
+    let k = key(name);
+    let Some(g) = table.find(&k).filter(|_| table.is_grouped(&k)) else {
+        return Ok((name.to_string(), kind));
+    };
+    if g.key == k {
+        return Ok((name.to_string(), g.kind));
+    }
+    let spelling = match spellings.get(&g.key) {
+        Some(s) => s.clone(),
+        None => {
+            let s = spelling_of(index, searcher, &g.key)?.unwrap_or_else(|| g.key.clone());
+            spellings.insert(g.key.clone(), s.clone());
+            s
+        }
+    };
+    Ok((spelling, g.kind))
+}
+
 /// Articles read per name to find how it is spelled.
 const SPELLING_SAMPLES: usize = 5;
 
@@ -959,7 +1013,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 6";
+const RULES_VERSION: &[u8] = b"entity-table rules 7";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1194,6 +1248,9 @@ mod tests {
             // company's name and starts another's is neither's.
             stat(Kind::Org, "Bank of America", 2120),
             stat(Kind::Org, "Bank", 300),
+            stat(Kind::Org, "Citigroup", 3136),
+            stat(Kind::Org, "Citibank", 300),
+            stat(Kind::Org, "Citi", 642),
             stat(Kind::Org, "Morgan Stanley", 2046),
             stat(Kind::Org, "J.P. Morgan", 471),
             stat(Kind::Org, "JPMorgan", 1524),
@@ -1227,6 +1284,8 @@ mod tests {
         assert_eq!(canonical(&t, "Gordon Brown"), None);
         assert_eq!(canonical(&t, "Washington"), None);
         assert_eq!(canonical(&t, "Bank"), None);
+        assert_eq!(canonical(&t, "Citi").as_deref(), Some("citigroup"));
+        assert_eq!(canonical(&t, "Citibank"), None);
         assert_eq!(canonical(&t, "Quārrie").as_deref(), Some("ann quarrie"));
         assert_eq!(canonical(&t, "Morgan"), None);
         for name in ["JPMorgan", "J.P. Morgan", "JPMorgan Chase"] {

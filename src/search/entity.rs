@@ -97,6 +97,11 @@ impl EntityResolver {
         if !untitled.is_empty() && untitled.len() < words.len() {
             tries.push(untitled.join(" "));
         }
+        // "Prime Minister Gordon Brown", "Tory leader Michael Howard": the
+        // name at the end, longest first, when nothing above is known.
+        for from in 1..words.len().saturating_sub(1) {
+            tries.push(words[from..].join(" "));
+        }
         if untitled.len() > 2 {
             let inner = &untitled[1..untitled.len() - 1];
             if inner.iter().any(|w| w.chars().count() == 1) {
