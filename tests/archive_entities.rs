@@ -166,6 +166,33 @@ fn listings_and_articles_name_each_entity_once_by_its_canonical_name() {
         !names.contains("Calloway") && !names.contains("NGSB"),
         "{names:?}"
     );
+    // So does `extract` with the index at hand; without one, the article's.
+    let file = env.archive.join(RESULTS);
+    let extracted = |with_index: bool| -> BTreeSet<(String, String)> {
+        let mut cmd = if with_index { env.cmd() } else { common::bare_cmd() };
+        let out = cmd
+            .args(["extract", "--json"])
+            .arg(&file)
+            .output()
+            .expect("extract");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let found: common::Mentions = serde_json::from_slice(&out.stdout).expect("extract --json");
+        found.mentions.into_iter().map(|m| (m.text, m.name)).collect()
+    };
+    let archive = extracted(true);
+    assert!(
+        archive.contains(&("Calloway".into(), "Harriet Calloway".into())),
+        "{archive:?}"
+    );
+    assert!(
+        archive.contains(&("NGSB".into(), "Northern Grain Standards Board".into())),
+        "{archive:?}"
+    );
+    let alone = extracted(false);
+    assert!(
+        alone.contains(&("Calloway".into(), "Calloway".into())),
+        "{alone:?}"
+    );
     // Facets of a result set count the entity once per article.
     let facets = env.search("grain", &["--facets"]);
     let tovald: Vec<_> = facets

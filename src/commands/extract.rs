@@ -1,10 +1,13 @@
 //! `newsidx extract [FILE|-]`: the entity mentions of one text, for checking dictionaries and for evaluation.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use newsidx::entities::Extractor;
+use newsidx::index::entity_table::archive_name;
+use newsidx::index::NewsIndex;
 use newsidx::ingest::{self, walk::FileTask, Item, Limits, Rules};
 use newsidx::output::{self, MentionJson};
 
@@ -40,6 +43,16 @@ pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
         });
         if let (Some(reason), true) = (failure, mentions.is_empty()) {
             anyhow::bail!("cannot read {reason}");
+        }
+    }
+    // With an index at hand, the names are the archive's ("GM" is General
+    // Motors there); without one, the article's own.
+    if let Ok(index) = NewsIndex::open(&ctx.index_dir, ctx.mapping()?) {
+        let searcher = index.reader()?.searcher();
+        let table = index.entity_table(&searcher)?;
+        let mut spellings = HashMap::new();
+        for m in &mut mentions {
+            (m.name, m.kind) = archive_name(&index, &searcher, &table, &m.name, m.kind, &mut spellings)?;
         }
     }
     if args.json {
