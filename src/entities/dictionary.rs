@@ -146,16 +146,29 @@ pub struct Dictionary {
     names_only: bool,
 }
 
+/// The `key()`s of the words of shipped lists (one entry a line, `#`
+/// comments), each entry whole or, with `by_word`, word by word.
+fn word_set(texts: &[&str], by_word: bool) -> HashSet<String> {
+    texts
+        .iter()
+        .flat_map(|text| text.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(|l| {
+            if by_word {
+                l.split_whitespace().map(key).collect()
+            } else {
+                vec![key(l)]
+            }
+        })
+        .collect()
+}
+
 /// Whether `k` (a `key()`) is one common English word ("internet",
 /// "the"): not a name when it stands alone.
 pub fn is_common_word(k: &str) -> bool {
-    static WORDS: std::sync::LazyLock<HashSet<&'static str>> = std::sync::LazyLock::new(|| {
-        COMMON_WORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    });
+    static WORDS: std::sync::LazyLock<HashSet<String>> =
+        std::sync::LazyLock::new(|| word_set(&[COMMON_WORDS], false));
     WORDS.contains(k)
 }
 
@@ -163,30 +176,16 @@ pub fn is_common_word(k: &str) -> bool {
 /// made of ("bank", "exchange"), by the shipped lists: alone, it is no
 /// short form of one of them.
 pub fn is_org_word(k: &str) -> bool {
-    static WORDS: std::sync::LazyLock<HashSet<String>> = std::sync::LazyLock::new(|| {
-        [ORG_WORDS, ORG_WORDS_NEWS]
-            .iter()
-            .flat_map(|text| text.lines())
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(key)
-            .collect()
-    });
+    static WORDS: std::sync::LazyLock<HashSet<String>> =
+        std::sync::LazyLock::new(|| word_set(&[ORG_WORDS, ORG_WORDS_NEWS], false));
     WORDS.contains(k)
 }
 
 /// Whether `k` (a `key()` of one word) is a title or honorific that may
 /// stand before a name ("president", "sen", "mr"), by the shipped lists.
 pub fn is_title_word(k: &str) -> bool {
-    static WORDS: std::sync::LazyLock<HashSet<String>> = std::sync::LazyLock::new(|| {
-        [HONORIFICS, TITLES_NEWS]
-            .iter()
-            .flat_map(|text| text.lines())
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .flat_map(|l| l.split_whitespace().map(key).collect::<Vec<_>>())
-            .collect()
-    });
+    static WORDS: std::sync::LazyLock<HashSet<String>> =
+        std::sync::LazyLock::new(|| word_set(&[HONORIFICS, TITLES_NEWS], true));
     WORDS.contains(k)
 }
 

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 
 use tantivy::collector::DocSetCollector;
-use tantivy::postings::Postings;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, Searcher, TantivyDocument, Term, TERMINATED};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::entities::dictionary::{key, Dictionary, Overrides};
 use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
-use crate::index::entity_table::{canonical_counts, spelling_of, EntityTable};
+use crate::index::entity_table::{canonical_counts, name_stats, spelling_of, EntityTable};
 use crate::index::{entity_term, NewsIndex};
 
 /// Weight of a headline mention against the body's term-frequency score.
@@ -261,39 +260,9 @@ pub fn list(
 /// read from the postings: no stored document is opened. Names of the
 /// archive's groups are counted by their group.
 fn tally_index(index: &NewsIndex, searcher: &Searcher, table: &EntityTable, tally: &mut Tally) -> Result<()> {
-    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot list entities", e.into());
-    for segment in searcher.segment_readers() {
-        let inverted = segment
-            .inverted_index(index.fields().entity)
-            .map_err(|e| Error::tantivy(index.dir(), "cannot list entities", e))?;
-        let alive = segment.alive_bitset();
-        let mut terms = inverted.terms().stream().map_err(failed)?;
-        while terms.advance() {
-            let Some((kind, name)) = std::str::from_utf8(terms.key())
-                .ok()
-                .and_then(|t| t.split_once(':'))
-            else {
-                continue;
-            };
-            let Some(kind) = Kind::parse(kind) else { continue };
-            if table.is_grouped(name) {
-                continue;
-            }
-            let mut postings = inverted
-                .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
-                .map_err(failed)?;
-            let (mut articles, mut mentions) = (0u64, 0u64);
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    articles += 1;
-                    mentions += u64::from(postings.term_freq());
-                }
-                doc = postings.advance();
-            }
-            if articles > 0 {
-                tally.add(name.to_string(), None, kind, articles, mentions);
-            }
+    for s in name_stats(index, searcher)? {
+        if !table.is_grouped(&s.key) {
+            tally.add(s.key, None, s.kind, s.articles, s.mentions);
         }
     }
     for g in &table.groups {
