@@ -1307,6 +1307,39 @@ mod tests {
     }
 
     #[test]
+    fn any_names_group_without_panicking_and_every_name_finds_its_group() {
+        let words = [
+            "a", "inc", "'s", "&", "and", "bush", "j", "corp", "ü", "us", "george", "w", "x's", "",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut stats = Vec::new();
+        for _ in 0..3000 {
+            let mut name = String::new();
+            for _ in 0..(seed % 5) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                name.push_str(words[(seed % words.len() as u64) as usize]);
+                name.push(' ');
+            }
+            let kind = Kind::ALL[(seed % 4) as usize];
+            stats.push(NameStat {
+                kind,
+                key: key(&name),
+                articles: seed % 50,
+                mentions: seed % 90,
+            });
+        }
+        let t = table(&stats);
+        for g in &t.groups {
+            for name in &g.names {
+                assert_eq!(t.find(name).map(|f| &f.key), Some(&g.key), "{name:?}");
+            }
+        }
+        assert_eq!(decode(&t.encode()).as_ref(), Some(&t));
+    }
+
+    #[test]
     fn the_table_reads_back_as_written_and_damage_is_no_table() {
         let t = table(&[
             stat(Kind::Org, "Citigroup Inc.", 1521),
