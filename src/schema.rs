@@ -218,6 +218,14 @@ impl Default for EntityRules {
 }
 
 impl EntityRules {
+    /// `key()`s of the legal suffixes, as names are compared with them.
+    pub fn suffix_keys(&self) -> Vec<String> {
+        self.legal_suffixes
+            .iter()
+            .map(|s| crate::entities::dictionary::key(s))
+            .collect()
+    }
+
     pub fn settings(&self) -> crate::entities::Settings {
         crate::entities::Settings {
             demonyms_as_country: self.demonyms_as_country,

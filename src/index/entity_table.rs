@@ -110,11 +110,16 @@ impl EntityTable {
             .or_else(|| self.find(&fold(&normal(k, suffixes))))
     }
 
+    /// The group the indexed name `k` is one of the names of.
+    pub fn group_of(&self, k: &str) -> Option<&Group> {
+        self.find(k)
+            .filter(|g| g.names.binary_search_by(|n| n.as_str().cmp(k)).is_ok())
+    }
+
     /// Whether the indexed name `k` is counted by a group (and so is not a
     /// row of its own in a listing).
     pub fn is_grouped(&self, k: &str) -> bool {
-        self.find(k)
-            .is_some_and(|g| g.names.binary_search_by(|n| n.as_str().cmp(k)).is_ok())
+        self.group_of(k).is_some()
     }
 
     fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
@@ -326,9 +331,10 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
 
     // 1. One normal form, one entity; also written without its spaces
     // ("J.P. Morgan", "JPMorgan") or its accents ("Sao Paulo"; "Bush",
-    // which the dictionaries' Būsh, Egypt, took for itself), and a person's name with its one
-    // middle initial ("Henry M. Paulson") when no other initial is found
-    // with that name ("George H.W. Bush" beside "George W. Bush").
+    // which the dictionaries' Būsh, Egypt, took for itself), and a
+    // person's name with its one middle initial ("Henry M. Paulson") when
+    // no other initial is found with that name ("George H.W. Bush" beside
+    // "George W. Bush").
     let mut by_norm: HashMap<&str, usize> = HashMap::new();
     let mut by_compact: HashMap<String, usize> = HashMap::new();
     let mut initialled: HashMap<String, Vec<usize>> = HashMap::new();
@@ -342,16 +348,11 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
         if first != i {
             uf.join(i, first);
         }
-        let words: Vec<&str> = n.norm.split(' ').collect();
-        let is_initial = |w: &&str| w.chars().count() == 1;
-        if words.len() >= 3
-            && kind_of(&n.mentions, false) == Kind::Person
-            && words[1..words.len() - 1].iter().any(is_initial)
-        {
-            let mut base = vec![words[0]];
-            base.extend(words[1..words.len() - 1].iter().filter(|w| !is_initial(w)));
-            base.push(words[words.len() - 1]);
-            initialled.entry(base.join(" ")).or_default().push(i);
+        if kind_of(&n.mentions, false) == Kind::Person {
+            let words: Vec<&str> = n.norm.split(' ').collect();
+            if let Some(base) = without_middle_initials(&words) {
+                initialled.entry(base).or_default().push(i);
+            }
         }
     }
     for (base, variants) in &initialled {
@@ -664,6 +665,20 @@ const MIN_WORD_START: usize = 4;
 /// articles as the short form it takes.
 const FULL_NAME_RATIO: u64 = 4;
 
+/// A name's words without the one-letter words between its first and last
+/// ("warren e buffett" -> "warren buffett"), if it has any.
+pub fn without_middle_initials(words: &[&str]) -> Option<String> {
+    let inner = words.get(1..words.len().checked_sub(1)?)?;
+    let is_initial = |w: &&str| w.chars().count() == 1;
+    if !inner.iter().any(is_initial) {
+        return None;
+    }
+    let mut base = vec![words[0]];
+    base.extend(inner.iter().filter(|w| !is_initial(w)));
+    base.push(words[words.len() - 1]);
+    Some(base.join(" "))
+}
+
 /// `k` with its letters' accents dropped ("būsh" -> "bush").
 fn fold(k: &str) -> std::borrow::Cow<'_, str> {
     use tantivy::tokenizer::{AsciiFoldingFilter, RawTokenizer, TextAnalyzer, TokenStream};
@@ -740,7 +755,7 @@ pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat
 /// (an article that names it twice over is one article).
 pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Result<EntityTable> {
     let rules_data = &index.mapping().rules.entities;
-    let suffixes: Vec<String> = rules_data.legal_suffixes.iter().map(|s| key(s)).collect();
+    let suffixes = rules_data.suffix_keys();
     let is_place = |k: &str| dict.is_country_key(k);
     let is_generic = crate::entities::dictionary::is_org_word;
     let pinned = |k: &str| dict.is_user_key(k);
@@ -875,7 +890,7 @@ pub fn canonical_counts(table: &EntityTable, entities: Vec<EntityCount>) -> Vec<
     let mut out: Vec<Canonical> = Vec::with_capacity(entities.len());
     for e in entities {
         let k = key(&e.name);
-        let (ck, kind, spelling) = match table.find(&k).filter(|_| table.is_grouped(&k)) {
+        let (ck, kind, spelling) = match table.group_of(&k) {
             Some(g) if g.key == k => (g.key.clone(), g.kind, Some(e.name)),
             Some(g) => (g.key.clone(), g.kind, None),
             None => (k, e.kind, Some(e.name)),
@@ -914,14 +929,7 @@ pub fn canonical_entities(
     for c in canonical_counts(table, entities) {
         let name = match c.spelling {
             Some(name) => name,
-            None => match spellings.get(&c.key) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = spelling_of(index, searcher, &c.key)?.unwrap_or_else(|| c.key.clone());
-                    spellings.insert(c.key.clone(), name.clone());
-                    name
-                }
-            },
+            None => cached_spelling(index, searcher, &c.key, spellings)?,
         };
         out.push(EntityCount {
             name,
@@ -944,21 +952,29 @@ pub fn archive_name(
     spellings: &mut HashMap<String, String>,
 ) -> Result<(String, Kind)> {
     let k = key(name);
-    let Some(g) = table.find(&k).filter(|_| table.is_grouped(&k)) else {
+    let Some(g) = table.group_of(&k) else {
         return Ok((name.to_string(), kind));
     };
     if g.key == k {
         return Ok((name.to_string(), g.kind));
     }
-    let spelling = match spellings.get(&g.key) {
-        Some(s) => s.clone(),
-        None => {
-            let s = spelling_of(index, searcher, &g.key)?.unwrap_or_else(|| g.key.clone());
-            spellings.insert(g.key.clone(), s.clone());
-            s
-        }
-    };
-    Ok((spelling, g.kind))
+    Ok((cached_spelling(index, searcher, &g.key, spellings)?, g.kind))
+}
+
+/// `spelling_of(k)` (its key when no article has it), looked up once per
+/// name: `spellings` keeps what was found.
+fn cached_spelling(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    k: &str,
+    spellings: &mut HashMap<String, String>,
+) -> Result<String> {
+    if let Some(name) = spellings.get(k) {
+        return Ok(name.clone());
+    }
+    let name = spelling_of(index, searcher, k)?.unwrap_or_else(|| k.to_string());
+    spellings.insert(k.to_string(), name.clone());
+    Ok(name)
 }
 
 /// Articles read per name to find how it is spelled.

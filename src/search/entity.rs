@@ -47,7 +47,7 @@ impl EntityResolver {
             dict: Dictionary::names(overrides.as_ref())?,
             settings: rules.settings(),
             table: index.entity_table(searcher)?,
-            suffixes: rules.legal_suffixes.iter().map(|s| key(s)).collect(),
+            suffixes: rules.suffix_keys(),
         })
     }
 
@@ -101,15 +101,7 @@ impl EntityResolver {
         for from in 1..words.len().saturating_sub(1) {
             tries.push(words[from..].join(" "));
         }
-        if untitled.len() > 2 {
-            let inner = &untitled[1..untitled.len() - 1];
-            if inner.iter().any(|w| w.chars().count() == 1) {
-                let mut short = vec![untitled[0]];
-                short.extend(inner.iter().filter(|w| w.chars().count() > 1));
-                short.push(untitled[untitled.len() - 1]);
-                tries.push(short.join(" "));
-            }
-        }
+        tries.extend(crate::index::entity_table::without_middle_initials(&untitled));
         for t in &tries {
             if let Some(g) = self.table.find_typed(t, &self.suffixes) {
                 let terms = g
@@ -219,6 +211,7 @@ pub fn list(
         }
     };
     let rules = &index.mapping().rules;
+    let suffixes = rules.entities.suffix_keys();
     let not_a_name = |row: &EntityRow| {
         let k = row.name.as_str();
         k.chars().count() < 2
@@ -227,7 +220,7 @@ pub fn list(
             || (!k.contains(' ')
                 && matches!(row.kind, Kind::Person | Kind::Misc)
                 && crate::entities::dictionary::is_common_word(k))
-            || rules.entities.legal_suffixes.iter().any(|s| key(s) == k)
+            || suffixes.iter().any(|s| s == k)
             || rules.dates.zones.keys().any(|z| z.eq_ignore_ascii_case(k))
     };
     let rows: Vec<_> = tally
