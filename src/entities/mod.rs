@@ -13,6 +13,7 @@ mod features;
 mod gazetteer;
 mod model;
 mod resolve;
+mod spans;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -177,6 +178,11 @@ impl std::fmt::Debug for LazyExtractor {
     }
 }
 
+/// Names the version of the code's rules for reading names (`spans`,
+/// `resolve`): when they change, an index built by an older newsidx reads
+/// every article again on its next run.
+const READING_RULES: &[u8] = b"reading rules 2: span repairs";
+
 impl LazyExtractor {
     pub fn new(overrides: Option<dictionary::Overrides>, settings: Settings) -> LazyExtractor {
         // Changes when anything that decides the entities found changes:
@@ -186,6 +192,7 @@ impl LazyExtractor {
             h.update(text.as_bytes());
         }
         h.update(MODEL);
+        h.update(READING_RULES);
         h.update(overrides.as_ref().map_or("", |o| o.text.as_str()).as_bytes());
         h.update(format!("{settings:?}").as_bytes());
         let fingerprint = h.digest();
@@ -245,8 +252,24 @@ impl Extractor {
             let doc = Doc::new(text, tokens::tokenize(text), &self.dict);
             let tags = self.model.tag(&doc);
             // (first token, last token, kind) of the mention being read.
-            let mut open: Option<(usize, usize, Kind)> = None;
-            let close = |raw: &mut Vec<resolve::Raw>, (first, last, kind): (usize, usize, Kind)| {
+            let mut spans: Vec<spans::Span> = Vec::new();
+            let mut open: Option<spans::Span> = None;
+            for (i, &tag) in tags.iter().enumerate() {
+                match kind_of(tag) {
+                    Some((kind, false)) if matches!(open, Some((_, _, k)) if k == kind) => {
+                        if let Some(o) = open.as_mut() {
+                            o.1 = i;
+                        }
+                    }
+                    Some((kind, _)) => {
+                        spans.extend(open.take());
+                        open = Some((i, i, kind));
+                    }
+                    None => spans.extend(open.take()),
+                }
+            }
+            spans.extend(open.take());
+            for (first, last, kind) in spans::repair(&doc, &self.dict, spans) {
                 let t = doc.tokens[first];
                 // One capitalised word opening a sentence, in no name list:
                 // as likely "Photo" as a name (see `resolve`).
@@ -260,29 +283,6 @@ impl Extractor {
                     kind,
                     weak,
                 });
-            };
-            for (i, &tag) in tags.iter().enumerate() {
-                match kind_of(tag) {
-                    Some((kind, false)) if matches!(open, Some((_, _, k)) if k == kind) => {
-                        if let Some(o) = open.as_mut() {
-                            o.1 = i;
-                        }
-                    }
-                    Some((kind, _)) => {
-                        if let Some(o) = open.take() {
-                            close(&mut raw, o);
-                        }
-                        open = Some((i, i, kind));
-                    }
-                    None => {
-                        if let Some(o) = open.take() {
-                            close(&mut raw, o);
-                        }
-                    }
-                }
-            }
-            if let Some(o) = open.take() {
-                close(&mut raw, o);
             }
             if !self.dict.forced().is_empty() {
                 resolve::add_forced(self, part, &doc, &mut raw);

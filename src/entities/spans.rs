@@ -1,0 +1,355 @@
+//! Repairs of the tagger's spans by rules of how names are written, for what
+//! the tagger cannot learn from CoNLL's 1996 wire: "Republican Sen. John
+//! McCain", "J.P. Morgan", "American International Group", "X met Y".
+
+use super::dictionary::{self, gaz, key, Dictionary};
+use super::features::Doc;
+use super::Kind;
+
+/// A run of tokens the tagger read as one name: first and last token, kind.
+pub type Span = (usize, usize, Kind);
+
+/// The longest name a title may stand before ("Sen. John S. McCain").
+const MAX_NAME_AFTER_TITLE: usize = 4;
+
+/// Small words names are made with ("Bank of America", "Charles de
+/// Gaulle"); any other word written all in small letters ends a name.
+const CONNECTORS: &[&str] = &[
+    "of", "and", "the", "for", "on", "in", "at", "a", "an", "de", "del", "della", "dalla", "dal", "dei",
+    "degli", "delle", "der", "den", "ter", "ten", "het", "op", "van", "von", "auf", "af", "av", "da", "di",
+    "du", "la", "le", "lo", "les", "el", "al", "bin", "bint", "ibn", "abu", "ben", "y", "e", "sans", "upon",
+    "und", "des", "do", "dos", "das", "zu",
+];
+
+/// The spans of one part, repaired. Each rule is local: it reads a span and
+/// its neighbours, never the article as a whole.
+pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
+    let spans = join(doc, dict, spans);
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        for part in split_at_small_words(doc, s) {
+            split_title(doc, dict, part, &mut out);
+        }
+    }
+    out
+}
+
+fn is_upper_word(doc: &Doc, i: usize) -> bool {
+    doc.word(i).chars().next().is_some_and(char::is_uppercase)
+}
+
+/// "J.P.", "A.G.": two or more letters, each with its period, that no
+/// dictionary names ("U.S." is a country, not initials).
+fn is_dotted_initials(dict: &Dictionary, w: &str) -> bool {
+    let b = w.as_bytes();
+    b.len() >= 4
+        && b.len() % 2 == 0
+        && b.chunks(2).all(|c| c[0].is_ascii_uppercase() && c[1] == b'.')
+        && dict.lookup_mention(w, &key(w)).is_none()
+}
+
+/// "JP": two or three capitals that no dictionary names.
+fn is_bare_initials(dict: &Dictionary, w: &str) -> bool {
+    (2..=3).contains(&w.len())
+        && w.bytes().all(|b| b.is_ascii_uppercase())
+        && dict.lookup_mention(w, &key(w)).is_none()
+}
+
+/// Joins what the tagger cut in two:
+/// - initials before a name ("J.P." + "Morgan Chase", "JP" + "Morgan"): the
+///   initials are the name's first word;
+/// - a nationality or country before an organisation of two or more words
+///   that are all generic ("American" + "International Group"): alone
+///   those words name no one, so the country is part of the name. One
+///   generic word ("U.S." + "Senate") stays apart, as CoNLL has it.
+fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for (first, last, kind) in spans {
+        if !matches!(kind, Kind::Org | Kind::Person) {
+            out.push((first, last, kind));
+            continue;
+        }
+        if let Some(&(pf, pl, pk)) = out.last() {
+            if pl + 1 == first {
+                let prev = doc.word(pf);
+                let initials = pf == pl && (is_dotted_initials(dict, prev) || is_bare_initials(dict, prev));
+                let generic = kind == Kind::Org
+                    && last > first
+                    && matches!(pk, Kind::Misc | Kind::Place)
+                    && is_national(dict, doc, pf, pl)
+                    && (first..=last).all(|i| dictionary::is_org_word(&key(doc.word(i))));
+                if initials || generic {
+                    out.pop();
+                    out.push((pf, last, kind));
+                    continue;
+                }
+            }
+        }
+        // Dotted initials the tagger left out.
+        if first > 0
+            && is_dotted_initials(dict, doc.word(first - 1))
+            && !out.last().is_some_and(|p| p.1 + 1 == first)
+        {
+            out.push((first - 1, last, kind));
+            continue;
+        }
+        out.push((first, last, kind));
+    }
+    out
+}
+
+/// Whether tokens `first..=last` are a nationality or a country.
+fn is_national(dict: &Dictionary, doc: &Doc, first: usize, last: usize) -> bool {
+    let text = &doc.text[doc.tokens[first].start..doc.tokens[last].end];
+    let k = key(text);
+    dict.demonym_key(&k).is_some() || dict.lookup_mention(text, &k).is_some_and(|i| dict.is_country(i))
+}
+
+/// Cuts a span at each word written all in small letters that is no
+/// connector ("Hillary Clinton met Bank of America", "Merrill Lynch to Bank
+/// of America"); the pieces keep the kind, lose connectors at their ends,
+/// and are dropped when nothing capitalised is left.
+fn split_at_small_words(doc: &Doc, (first, last, kind): Span) -> Vec<Span> {
+    let is_connector = |i: usize| CONNECTORS.contains(&doc.lower(i)) && doc.word(i) == doc.lower(i);
+    // A word glued to the one before ("U.S.-led", "Ai n't") is part of it.
+    let small = |i: usize| {
+        let w = doc.word(i);
+        w.chars().next().is_some_and(char::is_lowercase)
+            && !w.chars().any(char::is_uppercase)
+            && !is_connector(i)
+            && (i == 0 || doc.tokens[i - 1].end < doc.tokens[i].start)
+    };
+    if !(first..=last).any(small) {
+        return vec![(first, last, kind)];
+    }
+    let mut out = Vec::new();
+    let mut start = first;
+    for end in first..=last + 1 {
+        if end <= last && !small(end) {
+            continue;
+        }
+        // The piece start..end, without connectors at either end.
+        let (mut f, mut l) = (start, end);
+        while f < l && is_connector(f) {
+            f += 1;
+        }
+        while l > f && is_connector(l - 1) {
+            l -= 1;
+        }
+        // A piece that is one common word ("The city") names nothing.
+        let lone_word = l == f + 1 && dictionary::is_common_word(&key(doc.word(f)));
+        if f < l && is_upper_word(doc, f) && !lone_word {
+            out.push((f, l - 1, kind));
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// A person after a title or a party inside a longer span: "Republican Sen.
+/// John McCain", "U.S. Secretary of State Hillary Clinton" (the tagger's
+/// org), "Democrat Barack Obama" (its misc). The person is the words after
+/// the last title ("of State" and the like belong to it), or, in a misc
+/// span, the words from a first name on. What comes before stays when the
+/// span was misc ("Republican") or a dictionary knows it ("U.S."); else
+/// it is dropped ("Arizona Republican" read as an organisation).
+fn split_title(doc: &Doc, dict: &Dictionary, (first, last, kind): Span, out: &mut Vec<Span>) {
+    let person_at = title_end(doc, first, last, kind).or_else(|| party_end(doc, first, last, kind));
+    let Some(p) = person_at else {
+        out.push((first, last, kind));
+        return;
+    };
+    let before = if p.1 > first { Some((first, p.1 - 1)) } else { None };
+    if let Some((f, l)) = before {
+        let text = &doc.text[doc.tokens[f].start..doc.tokens[l].end];
+        let k = key(text);
+        if dict.demonym_key(&k).is_some() || kind == Kind::Misc {
+            out.push((f, l, Kind::Misc));
+        } else if let Some(i) = dict.lookup_mention(text, &k) {
+            out.push((f, l, dict.entry(i).kind));
+        }
+    }
+    out.push((p.0, last, Kind::Person));
+}
+
+/// (first word of the person, first word of the title) when a title stands
+/// inside the span before a name.
+fn title_end(doc: &Doc, first: usize, last: usize, kind: Kind) -> Option<(usize, usize)> {
+    let title = (first..last)
+        .rev()
+        .find(|&i| is_upper_word(doc, i) && dictionary::is_title_word(&key(doc.word(i))))?;
+    // "President Bush" read as a person is already the person; "Prince
+    // William Sound" read as a place is a place.
+    if title == first && matches!(kind, Kind::Person | Kind::Place) {
+        return None;
+    }
+    let mut name = title + 1;
+    // "Secretary of State", "Chancellor of the Exchequer".
+    if name < last && doc.lower(name) == "of" {
+        name += 1;
+        if name < last && doc.lower(name) == "the" {
+            name += 1;
+        }
+        name += 1;
+    }
+    looks_like_person(doc, name, last, kind).then_some((name, title_start(doc, first, title)))
+}
+
+/// Where a title begins: "Prime Minister", "Treasury Secretary" are one.
+fn title_start(doc: &Doc, first: usize, title: usize) -> usize {
+    let mut t = title;
+    while t > first && is_upper_word(doc, t - 1) && dictionary::is_title_word(&key(doc.word(t - 1))) {
+        t -= 1;
+    }
+    t
+}
+
+/// (first word of the person, same) when a misc span reads "Republican
+/// John McCain": a word that is no name, then a first name and more.
+fn party_end(doc: &Doc, first: usize, last: usize, kind: Kind) -> Option<(usize, usize)> {
+    if kind != Kind::Misc || last < first + 2 {
+        return None;
+    }
+    let name_bits = gaz::FIRST_NAME | gaz::LAST_NAME;
+    // From a first name on, or else all but a one-word prefix, so long as
+    // a first or last name is among the words ("Democrats Barack Obama").
+    let p = (first + 1..last)
+        .find(|&i| doc.gaz_bits(i) & gaz::FIRST_NAME != 0)
+        .unwrap_or(first + 1);
+    let prefix_is_no_name = (first..p).all(|i| doc.gaz_bits(i) & name_bits == 0);
+    (prefix_is_no_name && looks_like_person(doc, p, last, Kind::Misc)).then_some((p, p))
+}
+
+/// Whether tokens `name..=last` can be a person's name: one to four
+/// capitalised words, none a title or a word organisations are made of, one
+/// of them a known first or last name unless the tagger read a person.
+fn looks_like_person(doc: &Doc, name: usize, last: usize, kind: Kind) -> bool {
+    if name > last || last - name >= MAX_NAME_AFTER_TITLE {
+        return false;
+    }
+    let words_ok = (name..=last).all(|i| {
+        let k = key(doc.word(i));
+        is_upper_word(doc, i)
+            && !doc.word(i).contains(|c: char| c.is_ascii_digit())
+            && !dictionary::is_title_word(&k)
+            && !dictionary::is_org_word(&k)
+    });
+    let known = kind == Kind::Person
+        || (name..=last).any(|i| doc.gaz_bits(i) & (gaz::FIRST_NAME | gaz::LAST_NAME) != 0);
+    words_ok && known
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::tokens::tokenize;
+
+    /// The spans `repair` makes of `text` when the tagger read each of
+    /// `read` (exact substrings) as one name of its kind.
+    fn repaired(text: &str, read: &[(&str, Kind)]) -> Vec<(String, Kind)> {
+        let dict = Dictionary::builtin().expect("the shipped dictionaries load");
+        let doc = Doc::new(text, tokenize(text), &dict);
+        let spans = read
+            .iter()
+            .map(|(name, kind)| {
+                let start = text.find(name).expect("the name is in the text");
+                let end = start + name.len();
+                let first = doc
+                    .tokens
+                    .iter()
+                    .position(|t| t.start == start)
+                    .expect("a token starts it");
+                let last = doc
+                    .tokens
+                    .iter()
+                    .rposition(|t| t.end == end)
+                    .expect("a token ends it");
+                (first, last, *kind)
+            })
+            .collect();
+        repair(&doc, &dict, spans)
+            .into_iter()
+            .map(|(f, l, k)| (text[doc.tokens[f].start..doc.tokens[l].end].to_string(), k))
+            .collect()
+    }
+
+    fn names(list: &[(&str, Kind)]) -> Vec<(String, Kind)> {
+        list.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+    }
+
+    #[test]
+    fn a_person_after_a_title_or_a_party_is_a_person() {
+        let text = "Arizona Republican Sen. John McCain spoke, and U.S. Secretary of State Hillary Clinton \
+                    listened to Republican John McCain.";
+        let got = repaired(
+            text,
+            &[
+                ("Arizona Republican Sen. John McCain", Kind::Org),
+                ("U.S. Secretary of State Hillary Clinton", Kind::Org),
+                ("Republican John McCain", Kind::Misc),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("John McCain", Kind::Person),
+                ("U.S.", Kind::Place),
+                ("Hillary Clinton", Kind::Person),
+                ("Republican", Kind::Misc),
+                ("John McCain", Kind::Person),
+            ])
+        );
+        // A title that opens a place's name is the place's.
+        let text = "Oil spilled into Prince William Sound.";
+        assert_eq!(
+            repaired(text, &[("Prince William Sound", Kind::Place)]),
+            names(&[("Prince William Sound", Kind::Place)])
+        );
+    }
+
+    #[test]
+    fn a_small_word_ends_a_name_but_connectors_and_glued_words_do_not() {
+        let text = "Hillary Clinton met Bank of America and the U.S.-led talks of Charles de Gaulle.";
+        let got = repaired(
+            text,
+            &[
+                ("Hillary Clinton met Bank of America", Kind::Org),
+                ("U.S.-led", Kind::Misc),
+                ("Charles de Gaulle", Kind::Person),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("Hillary Clinton", Kind::Org),
+                ("Bank of America", Kind::Org),
+                ("U.S.-led", Kind::Misc),
+                ("Charles de Gaulle", Kind::Person),
+            ])
+        );
+    }
+
+    #[test]
+    fn initials_and_a_nationality_before_generic_words_join_the_name() {
+        let text = "J.P. Morgan Chase and American International Group and the U.S. Senate.";
+        let got = repaired(
+            text,
+            &[
+                ("Morgan Chase", Kind::Org),
+                ("American", Kind::Misc),
+                ("International Group", Kind::Org),
+                ("U.S.", Kind::Place),
+                ("Senate", Kind::Org),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("J.P. Morgan Chase", Kind::Org),
+                ("American International Group", Kind::Org),
+                ("U.S.", Kind::Place),
+                ("Senate", Kind::Org),
+            ])
+        );
+    }
+}
