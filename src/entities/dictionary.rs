@@ -24,6 +24,9 @@ const ORG_WORDS: &str = include_str!("../../schema/entities/org-words.txt");
 const ORG_WORDS_NEWS: &str = include_str!("../../schema/entities/org-words-news.txt");
 const COMMON_WORDS: &str = include_str!("../../schema/entities/common-words.txt");
 const TITLES_NEWS: &str = include_str!("../../schema/entities/titles-news.txt");
+/// Read by the entity table only, so not one of `BUILTIN_TEXTS` (which the
+/// tagger was trained with).
+pub const NICKNAMES: &str = include_str!("../../schema/entities/nicknames.txt");
 
 /// Where the user's override file is looked for when `--entities` is not given.
 pub fn default_user_file() -> Option<std::path::PathBuf> {
@@ -187,6 +190,27 @@ pub fn is_title_word(k: &str) -> bool {
     static WORDS: std::sync::LazyLock<HashSet<String>> =
         std::sync::LazyLock::new(|| word_set(&[HONORIFICS, TITLES_NEWS], true));
     WORDS.contains(k)
+}
+
+/// The given names a short form stands for ("hank" -> "henry"; `k` a
+/// `key()` of one word), by the shipped list; empty for any other word.
+pub fn given_names_of(k: &str) -> &'static [String] {
+    static NAMES: std::sync::LazyLock<HashMap<String, Vec<String>>> = std::sync::LazyLock::new(|| {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for line in NICKNAMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let mut words = line.split_whitespace().map(key);
+            let Some(name) = words.next() else { continue };
+            for short in words {
+                map.entry(short).or_default().push(name.clone());
+            }
+        }
+        map
+    });
+    NAMES.get(k).map_or(&[], Vec::as_slice)
 }
 
 /// The lookup form of a name: lower-cased, periods dropped, hyphens as

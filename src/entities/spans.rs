@@ -43,7 +43,7 @@ fn is_upper_word(doc: &Doc, i: usize) -> bool {
 fn is_dotted_initials(dict: &Dictionary, w: &str) -> bool {
     let b = w.as_bytes();
     b.len() >= 4
-        && b.len() % 2 == 0
+        && b.len().is_multiple_of(2)
         && b.chunks(2).all(|c| c[0].is_ascii_uppercase() && c[1] == b'.')
         && dict.lookup_mention(w, &key(w)).is_none()
 }
@@ -56,6 +56,8 @@ fn is_bare_initials(dict: &Dictionary, w: &str) -> bool {
 }
 
 /// Joins what the tagger cut in two:
+/// - two organisations with "of" between them ("Banc" of "America
+///   Securities"): one name;
 /// - initials before a name ("J.P." + "Morgan Chase", "JP" + "Morgan"): the
 ///   initials are the name's first word;
 /// - a nationality or country before an organisation of two or more words
@@ -70,6 +72,12 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
             continue;
         }
         if let Some(&(pf, pl, pk)) = out.last() {
+            // "Banc" of "America Securities": one organisation.
+            if pk == Kind::Org && kind == Kind::Org && pl + 2 == first && doc.word(pl + 1) == "of" {
+                out.pop();
+                out.push((pf, last, kind));
+                continue;
+            }
             if pl + 1 == first {
                 let prev = doc.word(pf);
                 let initials = pf == pl && (is_dotted_initials(dict, prev) || is_bare_initials(dict, prev));
@@ -88,7 +96,7 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
         // Dotted initials the tagger left out.
         if first > 0
             && is_dotted_initials(dict, doc.word(first - 1))
-            && !out.last().is_some_and(|p| p.1 + 1 == first)
+            && out.last().is_none_or(|p| p.1 + 1 != first)
         {
             out.push((first - 1, last, kind));
             continue;
@@ -331,7 +339,8 @@ mod tests {
 
     #[test]
     fn initials_and_a_nationality_before_generic_words_join_the_name() {
-        let text = "J.P. Morgan Chase and American International Group and the U.S. Senate.";
+        let text = "J.P. Morgan Chase and American International Group and the U.S. Senate and Banc of \
+                    America Securities.";
         let got = repaired(
             text,
             &[
@@ -340,6 +349,8 @@ mod tests {
                 ("International Group", Kind::Org),
                 ("U.S.", Kind::Place),
                 ("Senate", Kind::Org),
+                ("Banc", Kind::Org),
+                ("America Securities", Kind::Org),
             ],
         );
         assert_eq!(
@@ -349,6 +360,7 @@ mod tests {
                 ("American International Group", Kind::Org),
                 ("U.S.", Kind::Place),
                 ("Senate", Kind::Org),
+                ("Banc of America Securities", Kind::Org),
             ])
         );
     }

@@ -64,6 +64,11 @@ pub struct Rules<'a> {
     /// Names the user settled in the override file: never a short form of
     /// another name.
     pub pinned: &'a dyn Fn(&str) -> bool,
+    /// The given names a short given name stands for ("hank" -> "henry").
+    pub given_names: &'a dyn Fn(&str) -> Vec<String>,
+    /// Whether a `key()` of one word may stand before a name without being
+    /// part of it ("insurer", "republican"): common words and titles.
+    pub is_prefix: &'a dyn Fn(&str) -> bool,
 }
 
 /// One entity of the archive that more than one indexed name stands for
@@ -177,6 +182,30 @@ fn initials(words: &[&str]) -> String {
         .filter(|w| !NOT_INITIALS.contains(w))
         .filter_map(|w| w.chars().next())
         .collect()
+}
+
+/// The acronyms of a name's words: its initials, and for a name with "of"
+/// in it, the forms that keep it ("bank of japan" -> "boj", "bank of
+/// america" -> "bofa", "department of defense" -> "dod").
+fn acronyms(words: &[&str]) -> Vec<String> {
+    let mut out = vec![initials(words)];
+    if words.contains(&"of") {
+        for of in ["o", "of"] {
+            let keep: String = words
+                .iter()
+                .filter(|w| **w == "of" || !NOT_INITIALS.contains(w))
+                .map(|w| {
+                    if *w == "of" {
+                        of.to_string()
+                    } else {
+                        w.chars().take(1).collect()
+                    }
+                })
+                .collect();
+            out.push(keep);
+        }
+    }
+    out
 }
 
 /// How a name came into its group.
@@ -313,8 +342,14 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             n.suffixed_org = true;
         }
     }
-    // A person's name after the titles the tagger took in with it.
+    // A person's name after the titles the tagger took in with it; an
+    // organisation's without "The" ("The Wall Street Journal").
     for n in &mut nodes {
+        if kind_of(&n.mentions, n.suffixed_org) == Kind::Org {
+            if let Some(rest) = n.norm.strip_prefix("the ").filter(|r| !r.is_empty()) {
+                n.norm = rest.to_string();
+            }
+        }
         if kind_of(&n.mentions, false) == Kind::Person {
             let words: Vec<&str> = n.norm.split(' ').collect();
             let keep = words
@@ -360,6 +395,43 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             uf.join(b, *one);
         }
     }
+    // A person's name with a short given name ("Hank Paulson") is the one
+    // with the full given name ("Henry Paulson") when the archive has
+    // exactly one such; with a middle name ("Hillary Rodham Clinton"), the
+    // name without it when it is the only name of that kind.
+    let is_person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
+    let mut middled: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if !is_person(i) {
+            continue;
+        }
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        if words.len() < 2 {
+            continue;
+        }
+        let rest = words[1..].join(" ");
+        let full: Vec<usize> = (rules.given_names)(words[0])
+            .iter()
+            .filter_map(|g| by_norm.get(format!("{g} {rest}").as_str()).copied())
+            .filter(|&j| is_person(j))
+            .collect();
+        if let [one] = full.as_slice() {
+            uf.join(i, *one);
+        }
+        if (3..=4).contains(&words.len()) && words[1..words.len() - 1].iter().all(|w| w.chars().count() > 1) {
+            middled
+                .entry(format!("{} {}", words[0], words[words.len() - 1]))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (base, variants) in &middled {
+        if let ([one], Some(&b)) = (variants.as_slice(), by_norm.get(base.as_str())) {
+            if is_person(b) && nodes[b].total() >= nodes[*one].total() {
+                uf.join(*one, b);
+            }
+        }
+    }
 
     // 2. "U.S. Treasury" is the Treasury when the archive names the
     // Treasury as an organisation.
@@ -384,12 +456,122 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             }
         }
     }
+    // "Insurer American International Group", "Republican John McCain": a
+    // common word or title before a name found in far more articles; "Apple
+    // Computer", "JPMorgan Securities": an organisation's name and words
+    // any organisation's name may end with, when the name alone is found
+    // in far more articles.
+    let big = |j: usize, i: usize, uf: &mut UnionFind| -> Option<Kind> {
+        let s = sums.get(&uf.find(j))?;
+        (s.articles >= FULL_NAME_RATIO.saturating_mul(nodes[i].total())).then_some(s.kind)
+    };
+    for (i, n) in nodes.iter().enumerate() {
+        if (rules.pinned)(&n.key) || prefixed.iter().any(|p| p.0 == i) {
+            continue;
+        }
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        if words.len() < 2 || words.contains(&"and") {
+            continue;
+        }
+        // The rest must name something by itself: not one word any name
+        // may be made of ("General Motors" is no title before "Motors").
+        let rest_generic = words[1..]
+            .iter()
+            .all(|w| (rules.is_generic)(w) || (rules.is_prefix)(w));
+        // A place keeps its words ("North America"), and a country is no
+        // name a word stands before.
+        let place = kind_of(&n.mentions, n.suffixed_org) == Kind::Place;
+        if (rules.is_prefix)(words[0]) && !rest_generic && !place && !(rules.is_place)(&words[1..].join(" "))
+        {
+            let rest = words[1..].join(" ");
+            if let Some(&j) = by_norm.get(rest.as_str()) {
+                if matches!(big(j, i, &mut uf), Some(Kind::Org | Kind::Person)) {
+                    prefixed.push((i, j));
+                    continue;
+                }
+            }
+        }
+        let generic = |w: &str| (rules.is_generic)(w) || (rules.is_generic)(&format!("{w}s"));
+        for cut in (words.len().saturating_sub(2).max(1)..words.len()).rev() {
+            if !words[cut..].iter().all(|w| generic(w)) {
+                break;
+            }
+            let head = words[..cut].join(" ");
+            if let Some(&j) = by_norm.get(head.as_str()) {
+                if big(j, i, &mut uf) == Some(Kind::Org) {
+                    prefixed.push((i, j));
+                    break;
+                }
+            }
+        }
+    }
+    // Only the names of the prefixed form move: they are its own. Roles
+    // first, as the sets are before any of these joins: a name that takes
+    // one prefixed form in may itself be the prefixed form of another.
+    let moved: Vec<usize> = prefixed
+        .iter()
+        .flat_map(|&(i, _)| uf.members(i).to_vec())
+        .collect();
+    for k in moved {
+        role[k] = Role::Other;
+    }
     for (i, j) in prefixed {
-        // Only the names of the prefixed form move: they are its own.
+        uf.join(i, j);
+    }
+
+    // "Bank of America and JPMorgan Chase", one name to the tagger, is two
+    // entities the archive names far more often on their own: the name is
+    // found with either. It joins the first and adds its terms to the
+    // second's.
+    let sums = summaries(&nodes, &mut uf);
+    let mut compounds: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        let words: Vec<&str> = n.norm.split(' ').collect();
+        let Some(at) = words.iter().position(|w| *w == "and") else {
+            continue;
+        };
+        if at == 0 || at + 1 == words.len() || (rules.pinned)(&n.key) {
+            continue;
+        }
+        // Only a set of such lists moves, not a name joined to one.
+        if uf
+            .members(i)
+            .iter()
+            .any(|&m| !nodes[m].norm.split(' ').any(|w| w == "and"))
+        {
+            continue;
+        }
+        let part = |ws: &[&str], uf: &mut UnionFind| -> Option<usize> {
+            // "Securities and Exchange Commission" is no list: a part made
+            // of words any name may be made of names nothing by itself.
+            if ws.iter().all(|w| (rules.is_generic)(w) || (rules.is_prefix)(w)) {
+                return None;
+            }
+            let j = *by_norm.get(normal(&ws.join(" "), rules.suffixes).as_str())?;
+            let s = sums.get(&uf.find(j))?;
+            let kind_ok = match s.kind {
+                Kind::Org => true,
+                // "Johnson and Johnson": a one-word person is a surname.
+                Kind::Person => ws.len() > 1,
+                _ => false,
+            };
+            (kind_ok && s.articles >= 2 * n.total()).then_some(j)
+        };
+        if let (Some(a), Some(b)) = (part(&words[..at], &mut uf), part(&words[at + 1..], &mut uf)) {
+            if uf.find(a) != uf.find(b) {
+                compounds.push((i, a, b));
+            }
+        }
+    }
+    // Roles first: once one list has joined its first entity, that
+    // entity's set is no list's own.
+    for &(i, _, _) in &compounds {
         for &k in uf.members(i) {
             role[k] = Role::Other;
         }
-        uf.join(i, j);
+    }
+    for &(i, a, _) in &compounds {
+        uf.join(i, a);
     }
 
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
@@ -424,11 +606,12 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
                 let k = n.key.strip_suffix("'s").unwrap_or(&n.key);
                 let mut all: Vec<&str> = k.split(' ').filter(|w| !w.is_empty()).collect();
                 loop {
-                    let acronym = initials(&all);
-                    if acronym.chars().count() >= 2 {
-                        let list = by_initials.entry(acronym).or_default();
-                        if !list.contains(&i) {
-                            list.push(i);
+                    for acronym in acronyms(&all) {
+                        if acronym.chars().count() >= 2 {
+                            let list = by_initials.entry(acronym).or_default();
+                            if !list.contains(&i) {
+                                list.push(i);
+                            }
                         }
                     }
                     if all.len() <= words.len() {
@@ -468,7 +651,10 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
         // first word ("Dubai" and "Dubai World"); a big city is no short
         // form of a person's name, found in far fewer articles.
         let place = summary.kind == Kind::Place;
-        if summary.kind == Kind::Misc || (place && (rules.is_place)(&nodes[s].key)) {
+        // Misc is no short form, but may be an acronym the tagger took for
+        // a product's name ("BofA").
+        let misc = summary.kind == Kind::Misc;
+        if place && (rules.is_place)(&nodes[s].key) {
             continue;
         }
         // Every own name of the set asks: "J.P. Morgan" and "JPMorgan" are
@@ -489,6 +675,18 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             }
             one_word |= words.len() == 1;
             let last = words[words.len() - 1];
+            let n = &nodes[m].norm;
+            let acronym_like = words.len() == 1
+                && (2..=6).contains(&n.chars().count())
+                && n.chars().all(|c| c.is_alphabetic() || c == '&');
+            if misc {
+                if acronym_like && n.chars().count() >= 3 {
+                    for &c in by_initials.get(n.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                        cands.push((c, false, true));
+                    }
+                }
+                continue;
+            }
             for &c in by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
                 let full = &words_of[c];
                 if full.len() > words.len() && is_subsequence(words, full) {
@@ -511,7 +709,6 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
                     cands.push((c, false, false));
                 }
             }
-            let n = &nodes[m].norm;
             if words.len() == 1 && n.chars().count() >= MIN_WORD_START {
                 let from = one_word_orgs.partition_point(|(w, _)| *w <= n.as_str());
                 for &(w, c) in &one_word_orgs[from..] {
@@ -521,10 +718,7 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
                     cands.push((c, false, false));
                 }
             }
-            if words.len() == 1
-                && (2..=6).contains(&n.chars().count())
-                && n.chars().all(|c| c.is_alphabetic() || c == '&')
-            {
+            if acronym_like {
                 for &c in by_initials.get(n.as_str()).map(Vec::as_slice).unwrap_or_default() {
                     cands.push((c, false, true));
                 }
@@ -556,11 +750,15 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
         // Department told Senate").
         // An acronym is the name news uses most ("AIG"): its initials are
         // evidence enough.
-        let attested = by_initials || top_articles.saturating_mul(FULL_NAME_RATIO) >= summary.articles;
+        // (Not so for what the tagger took for something else: "GMT" is no
+        // company's acronym.)
+        let attested =
+            (by_initials && !misc) || top_articles.saturating_mul(FULL_NAME_RATIO) >= summary.articles;
         // The candidate must stand out from the next one: many small
         // "Toyota Prius"-like names are no rival to Toyota Motor, while two
         // people named about as often are.
         let clear = top_articles > 0 && top_articles as f64 >= rules.share * (top_articles + second) as f64;
+
         if attested && clear {
             for &k in uf.members(s) {
                 role[k] = Role::Other;
@@ -591,12 +789,17 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             }
         }
     };
+    let mut also: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &(i, _, b) in &compounds {
+        also.entry(uf.find(b)).or_default().push(i);
+    }
     for root in roots {
         let names = &members[&root];
         let expansion = expansions.get(&root);
+        let compound = also.get(&root);
         let odd = names.iter().any(|&i| nodes[i].norm != nodes[i].key);
 
-        if names.len() < 2 && expansion.is_none() && !odd {
+        if names.len() < 2 && expansion.is_none() && compound.is_none() && !odd {
             continue;
         }
         let mut mentions = [0u64; 4];
@@ -639,6 +842,9 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
                     terms_of(names, &mut terms);
                 }
             }
+        }
+        if let Some(compound) = compound {
+            terms_of(compound, &mut terms);
         }
         terms.sort();
         terms.dedup();
@@ -760,6 +966,10 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
     let is_generic = crate::entities::dictionary::is_org_word;
     let pinned = |k: &str| dict.is_user_key(k);
     let is_title = crate::entities::dictionary::is_title_word;
+    let given_names = |k: &str| crate::entities::dictionary::given_names_of(k).to_vec();
+    let is_prefix = |k: &str| {
+        crate::entities::dictionary::is_common_word(k) || crate::entities::dictionary::is_title_word(k)
+    };
     let rules = Rules {
         is_title: &is_title,
         suffixes: &suffixes,
@@ -767,6 +977,8 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         is_place: &is_place,
         is_generic: &is_generic,
         pinned: &pinned,
+        given_names: &given_names,
+        is_prefix: &is_prefix,
     };
     let stats = name_stats(index, searcher)?;
     let mut table = plan(&stats, &rules);
@@ -836,6 +1048,7 @@ impl NewsIndex {
         for text in crate::entities::dictionary::BUILTIN_TEXTS {
             h.update(text.as_bytes());
         }
+        h.update(crate::entities::dictionary::NICKNAMES.as_bytes());
         if let Some(text) = self.entity_overrides().and_then(|p| std::fs::read(p).ok()) {
             h.update(&text);
         }
@@ -1029,7 +1242,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 7";
+const RULES_VERSION: &[u8] = b"entity-table rules 10";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1178,7 +1391,7 @@ mod tests {
 
     fn table(stats: &[NameStat]) -> EntityTable {
         let suffixes = suffixes();
-        let is_place = |k: &str| matches!(k, "us" | "united states" | "japan");
+        let is_place = |k: &str| matches!(k, "us" | "united states" | "japan" | "america");
         let pinned = |k: &str| k == "pinned";
         let is_title = |k: &str| matches!(k, "senator" | "president" | "general");
         plan(
@@ -1188,8 +1401,24 @@ mod tests {
                 suffixes: &suffixes,
                 share: 0.8,
                 is_place: &is_place,
-                is_generic: &|k: &str| k == "bank",
+                is_generic: &|k: &str| {
+                    matches!(
+                        k,
+                        "bank"
+                            | "securities"
+                            | "computers"
+                            | "assurance"
+                            | "international"
+                            | "exchange"
+                            | "commission"
+                    )
+                },
                 pinned: &pinned,
+                given_names: &|k: &str| match k {
+                    "hank" => vec!["henry".to_string()],
+                    _ => Vec::new(),
+                },
+                is_prefix: &|k: &str| matches!(k, "insurer" | "republican" | "north"),
             },
         )
     }
@@ -1233,6 +1462,119 @@ mod tests {
         let gm = t.find("general motors").unwrap();
         assert_eq!(gm.kind, Kind::Org);
         assert_eq!(gm.terms, ["org:general motors", "org:general motors corp"]);
+    }
+
+    #[test]
+    fn given_names_middle_names_prefixes_descriptors_and_lists() {
+        let t = table(&[
+            stat(Kind::Person, "Henry Paulson", 1100),
+            stat(Kind::Person, "Hank Paulson", 26),
+            stat(Kind::Person, "Hillary Clinton", 80),
+            stat(Kind::Person, "Hillary Rodham Clinton", 3),
+            // Two middle names for one base: neither is settled.
+            stat(Kind::Person, "Gus Ansel Marr", 2),
+            stat(Kind::Person, "Gus Bram Marr", 2),
+            stat(Kind::Person, "Gus Marr", 20),
+            stat(Kind::Person, "John McCain", 300),
+            stat(Kind::Misc, "Republican John McCain", 40),
+            stat(Kind::Org, "American International Group", 1000),
+            stat(Kind::Person, "Insurer American International Group", 4),
+            stat(Kind::Org, "Apple", 1200),
+            stat(Kind::Org, "Apple Computer", 77),
+            stat(Kind::Org, "JPMorgan", 1000),
+            stat(Kind::Org, "JPMorgan Securities", 30),
+            stat(Kind::Org, "JPMorgan Chase", 1500),
+            stat(Kind::Org, "Bank of America", 2000),
+            stat(Kind::Org, "Bank of America Corp and JPMorgan Chase", 30),
+            stat(Kind::Misc, "BofA", 250),
+            stat(Kind::Misc, "GMT", 1500),
+            stat(Kind::Org, "Great Mountain Trust", 5),
+            stat(Kind::Org, "The Wall Street Journal", 500),
+            stat(Kind::Org, "Wall Street Journal", 1800),
+            // A big company and a word any name may end with, but found
+            // about as often as the company: its own.
+            stat(Kind::Org, "Morgan", 100),
+            stat(Kind::Org, "Morgan Securities", 60),
+            // "Johnson and Johnson" is no list of two surnames.
+            stat(Kind::Person, "Johnson", 900),
+            stat(Kind::Org, "Johnson and Johnson", 200),
+            stat(Kind::Org, "Securities and Exchange Commission", 700),
+            stat(Kind::Org, "Securities", 3000),
+            stat(Kind::Org, "Exchange Commission", 2000),
+        ]);
+        for (name, want) in [
+            ("Hank Paulson", "henry paulson"),
+            ("Hillary Rodham Clinton", "hillary clinton"),
+            ("Republican John McCain", "john mccain"),
+            (
+                "Insurer American International Group",
+                "american international group",
+            ),
+            ("Apple Computer", "apple"),
+            ("JPMorgan Securities", "jpmorgan chase"),
+            ("Bank of America Corp and JPMorgan Chase", "bank of america"),
+            ("BofA", "bank of america"),
+            ("The Wall Street Journal", "wall street journal"),
+            // (and "Morgan" its short form, as before)
+            ("Morgan Securities", "morgan securities"),
+        ] {
+            assert_eq!(canonical(&t, name).as_deref(), Some(want), "{name}");
+        }
+        for own in [
+            "Gus Ansel Marr",
+            "Gus Marr",
+            "Johnson and Johnson",
+            "Securities and Exchange Commission",
+        ] {
+            assert!(!t.is_grouped(&key(own)), "{own} is its own entity");
+        }
+        // The list is found with either of its entities.
+        let jpm = t.find("jpmorgan chase").unwrap();
+        assert!(jpm
+            .terms
+            .contains(&"org:bank of america corp and jpmorgan chase".to_string()));
+    }
+
+    #[test]
+    fn a_name_that_takes_in_lists_and_descriptors_keeps_its_short_forms() {
+        let t = table(&[
+            stat(Kind::Org, "General Motors Corp", 2200),
+            stat(Kind::Org, "General Motors", 800),
+            stat(Kind::Org, "GM", 2000),
+            stat(Kind::Org, "Ford Motor", 1500),
+            stat(Kind::Org, "Bank of America", 2000),
+            stat(Kind::Org, "General Motors and Ford Motor", 40),
+            stat(Kind::Org, "General Motors and Ford Motor Co", 20),
+            stat(Kind::Org, "Ford Motor and General Motors", 30),
+            stat(Kind::Org, "General Motors and Bank of America", 5),
+            stat(Kind::Org, "General Motors Securities", 12),
+            stat(Kind::Org, "General Motors Securities Bank", 2),
+            stat(Kind::Person, "Insurer General Motors", 3),
+            // A place keeps its words.
+            stat(Kind::Org, "America", 900),
+            stat(Kind::Place, "North America", 100),
+            stat(Kind::Org, "North Dunmore", 10),
+            stat(Kind::Org, "Dunmore", 900),
+            stat(Kind::Org, "American International Group", 1100),
+            stat(Kind::Org, "American International Assurance Co", 20),
+            stat(Kind::Org, "American International Assurance Corp", 10),
+            stat(Kind::Org, "AIG", 1000),
+        ]);
+        for (name, want) in [
+            ("GM", "general motors"),
+            ("General Motors Securities Bank", "general motors"),
+            ("Insurer General Motors", "general motors"),
+            ("AIG", "american international group"),
+            (
+                "American International Assurance Co",
+                "american international group",
+            ),
+            ("North Dunmore", "dunmore"),
+        ] {
+            assert_eq!(canonical(&t, name).as_deref(), Some(want), "{name}");
+        }
+        assert!(!t.is_grouped("north america"));
+        assert!(!t.is_grouped("gmt"));
     }
 
     #[test]
