@@ -22,6 +22,9 @@ const VOTE: &str = "20250312/us-senate-brannigan-vote-idUSKBN1A0F620250312";
 const RECORD: &str = "20250312/us-athletics-record-idUSKBN1A0G720250312";
 const MARKETS: &str = "20250312/us-markets-brannigan-idUSKBN1A0H820250312";
 const ALL: [&str; 8] = [GRAIN, RESULTS, BOARD, SENATE, RUNNER, VOTE, RECORD, MARKETS];
+/// Names as later wire copy writes them: a party and a title before the
+/// person, "met" between him and two companies.
+const HEARING: &str = "20250314/us-farm-panel-hearing-idUSKBN1A0J920250314";
 
 fn fixture_env(files: &[&str]) -> Env {
     let env = Env::new();
@@ -91,6 +94,24 @@ fn every_name_of_an_entity_finds_the_same_articles() {
             assert_eq!(found, ids(want), "--entity {name:?}");
             assert!(notes.is_empty(), "--entity {name:?}: {notes:?}");
         }
+    }
+}
+
+#[test]
+fn a_person_after_a_party_and_a_title_is_found_by_name() {
+    let mut files = ALL.to_vec();
+    files.push(HEARING);
+    let env = fixture_env(&files);
+    env.index();
+    let cases: [(&str, &[&str]); 3] = [
+        ("Peter Brannigan", &[SENATE, VOTE, HEARING]),
+        ("Tovald Industries", &[GRAIN, RESULTS, BOARD, HEARING]),
+        ("Kestrel & Finch", &[VOTE, MARKETS, HEARING]),
+    ];
+    for (name, want) in cases {
+        let (found, notes) = entity_ids(&env, name);
+        assert_eq!(found, ids(want), "--entity {name:?}");
+        assert!(notes.is_empty(), "--entity {name:?}: {notes:?}");
     }
 }
 
