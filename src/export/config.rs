@@ -97,8 +97,15 @@ fn quickwit(fields: &[ExportField], name: &str) -> String {
             let _ = writeln!(y, "      fast: true");
         }
     }
+    // No timestamp_field: Quickwit drops every document without one (0.6 to
+    // 0.9, doc_processor.rs `extract_timestamp`), and archives hold undated
+    // articles. The date is still a fast field for range queries.
     if let Some(date) = fields.iter().find(|f| f.kind == FieldKind::Date) {
-        let _ = writeln!(y, "  timestamp_field: {}", date.name);
+        let _ = writeln!(
+            y,
+            "  # timestamp_field: {} -- only if every article is dated: Quickwit drops documents without it",
+            date.name
+        );
     }
     let search: Vec<&str> = fields
         .iter()

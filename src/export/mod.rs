@@ -86,7 +86,7 @@ pub fn fields(mapping: &Mapping) -> Vec<ExportField> {
     out
 }
 
-const ENTITY_FIELDS: [&str; 3] = ["persons", "places", "orgs"];
+const ENTITY_FIELDS: [&str; 4] = ["persons", "places", "orgs", "misc"];
 
 /// One exported document: flat, dates in RFC 3339 UTC, entities by their
 /// canonical names. A field the article lacks is left out; arrays are always
@@ -116,6 +116,10 @@ pub struct FlatDoc {
     pub places: Vec<String>,
     #[serde(default)]
     pub orgs: Vec<String>,
+    /// Nationalities, events and other names of no person, place or
+    /// organisation.
+    #[serde(default)]
+    pub misc: Vec<String>,
     /// The content hash newsidx compares to tell a changed article, as 16
     /// hex digits (a u64 does not fit a JSON engine's signed long).
     pub hash: String,
@@ -134,6 +138,7 @@ impl FlatDoc {
             persons: names(Kind::Person),
             places: names(Kind::Place),
             orgs: names(Kind::Org),
+            misc: names(Kind::Misc),
             id: a.id,
             title: a.title,
             section: a.section,
@@ -396,6 +401,7 @@ mod tests {
             persons: vec![],
             places: vec![],
             orgs: vec![],
+            misc: vec![],
             hash: "0".into(),
         };
         let json = serde_json::to_value(&doc).unwrap();

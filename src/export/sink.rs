@@ -37,6 +37,8 @@ enum Inner {
         path: PathBuf,
         partial: PathBuf,
         out: BufWriter<File>,
+        /// Whether a unit was written: an export of nothing leaves no file.
+        any: bool,
     },
     Dir {
         dir: PathBuf,
@@ -63,6 +65,7 @@ impl Sink {
                     path,
                     partial,
                     out: BufWriter::with_capacity(1 << 16, file),
+                    any: false,
                 }
             }
             Output::Dir { dir, limit } => {
@@ -93,7 +96,12 @@ impl Sink {
     pub fn put(&mut self, unit: &[u8]) -> Result<Put> {
         match &mut self.inner {
             Inner::Stream(out) => out.write_all(unit).map_err(|e| Error::io(STDOUT, e))?,
-            Inner::File { partial, out, .. } => out.write_all(unit).map_err(|e| Error::io(&*partial, e))?,
+            Inner::File {
+                partial, out, any, ..
+            } => {
+                out.write_all(unit).map_err(|e| Error::io(&*partial, e))?;
+                *any = true;
+            }
             Inner::Dir {
                 dir,
                 stem,
@@ -122,7 +130,24 @@ impl Sink {
                 out.flush().map_err(|e| Error::io(STDOUT, e))?;
                 Ok(Vec::new())
             }
-            Inner::File { path, partial, out } => {
+            // Nothing to say is no file: `_bulk` refuses an empty body,
+            // and a file left from an earlier export would be posted again.
+            Inner::File {
+                path,
+                partial,
+                out,
+                any: false,
+            } => {
+                drop(out);
+                std::fs::remove_file(&partial).map_err(|e| Error::io(&partial, e))?;
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+                    _ => Ok(Vec::new()),
+                }
+            }
+            Inner::File {
+                path, partial, out, ..
+            } => {
                 let file = out
                     .into_inner()
                     .map_err(|e| Error::io(&partial, e.into_error()))?;
@@ -255,6 +280,21 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(left, ["news-extra-000001.ndjson"]);
+    }
+
+    #[test]
+    fn an_export_of_nothing_leaves_no_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("changes.bulk");
+        std::fs::write(&path, "an earlier export\n").unwrap();
+        let sink = Sink::open(Output::File(path.clone()), "news", false).unwrap();
+        assert_eq!(sink.finish().unwrap(), Vec::<PathBuf>::new());
+        assert!(!path.exists(), "the earlier file would be posted again");
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            0,
+            "no partial file left"
+        );
     }
 
     #[test]

@@ -98,6 +98,10 @@ pub struct EntityTable {
     /// (`key()`, group), sorted: every name of a group, and each name with
     /// its suffix dropped.
     lookup: Vec<(String, u32)>,
+    /// (`key()`, group), sorted: names a group is searched with that are
+    /// not its own (the full names an ambiguous surname stands for, a list
+    /// of two names). Worked out from `groups`, never stored.
+    also: Vec<(String, u32)>,
 }
 
 impl EntityTable {
@@ -113,6 +117,17 @@ impl EntityTable {
         self.find(k)
             .or_else(|| self.find(&normal(k, suffixes)))
             .or_else(|| self.find(&fold(&normal(k, suffixes))))
+    }
+
+    /// The groups other than its own whose `--entity` finds the indexed
+    /// name `k` ("Serena Williams" is found by "Williams" when that
+    /// surname stands for several people).
+    pub fn also_found_by<'a>(&'a self, k: &'a str) -> impl Iterator<Item = &'a Group> + 'a {
+        let from = self.also.partition_point(|(n, _)| n.as_str() < k);
+        self.also[from..]
+            .iter()
+            .take_while(move |(n, _)| n == k)
+            .filter_map(|(_, g)| self.groups.get(*g as usize))
     }
 
     /// The group the indexed name `k` is one of the names of.
@@ -144,6 +159,7 @@ impl EntityTable {
         lookup.dedup_by(|a, b| a.0 == b.0);
         EntityTable {
             fingerprint: 0,
+            also: also_of(&groups),
             groups,
             lookup,
         }
@@ -797,7 +813,11 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
         let names = &members[&root];
         let expansion = expansions.get(&root);
         let compound = also.get(&root);
-        let odd = names.iter().any(|&i| nodes[i].norm != nodes[i].key);
+        // A name the tagger typed two ways is one entity of one type
+        // wherever it is shown or exported.
+        let odd = names.iter().any(|&i| {
+            nodes[i].norm != nodes[i].key || nodes[i].articles.iter().filter(|&&a| a > 0).count() > 1
+        });
 
         if names.len() < 2 && expansion.is_none() && compound.is_none() && !odd {
             continue;
@@ -1106,31 +1126,81 @@ pub fn canonical_counts(table: &EntityTable, entities: Vec<EntityCount>) -> Vec<
         let (ck, kind, spelling) = match table.group_of(&k) {
             Some(g) if g.key == k => (g.key.clone(), g.kind, Some(e.name)),
             Some(g) => (g.key.clone(), g.kind, None),
-            None => (k, e.kind, Some(e.name)),
+            None => (k.clone(), e.kind, Some(e.name)),
         };
-        match out.iter_mut().find(|c| c.key == ck) {
-            Some(c) => {
-                c.mentions = c.mentions.saturating_add(e.mentions);
-                c.in_title |= e.in_title;
-                if c.spelling.is_none() {
-                    c.spelling = spelling;
+        // The entities that find this name besides its own: the article
+        // is theirs too, as `--entity` and the listing count it.
+        let also: Vec<(String, Kind)> = table
+            .also_found_by(&k)
+            .filter(|g| g.key != ck)
+            .map(|g| (g.key.clone(), g.kind))
+            .collect();
+        for (ck, kind, spelling) in
+            std::iter::once((ck, kind, spelling)).chain(also.into_iter().map(|(k, kind)| (k, kind, None)))
+        {
+            match out.iter_mut().find(|c| c.key == ck) {
+                Some(c) => {
+                    c.mentions = c.mentions.saturating_add(e.mentions);
+                    c.in_title |= e.in_title;
+                    if c.spelling.is_none() {
+                        c.spelling = spelling;
+                    }
                 }
+                None => out.push(Canonical {
+                    key: ck,
+                    spelling,
+                    kind,
+                    mentions: e.mentions,
+                    in_title: e.in_title,
+                }),
             }
-            None => out.push(Canonical {
-                key: ck,
-                spelling,
-                kind,
-                mentions: e.mentions,
-                in_title: e.in_title,
-            }),
         }
     }
     out.sort_by_key(|c| std::cmp::Reverse(c.mentions));
     out
 }
 
+/// What listings, `show` and the export leave out as no name: one letter,
+/// no letter, the function words of `[entities] not_names` ("The", "I'm"),
+/// a common English word alone as a person or misc ("Internet"), a legal
+/// suffix alone, a time zone; and, by its spelling, two letters not in
+/// capitals ("Mr", "St"; "EU" and "GM" are names). `--entity` still finds
+/// them.
+pub struct NotNames<'a> {
+    rules: &'a crate::schema::TextRules,
+    suffixes: Vec<String>,
+}
+
+impl<'a> NotNames<'a> {
+    pub fn new(index: &'a NewsIndex) -> NotNames<'a> {
+        let rules = &index.mapping().rules;
+        NotNames {
+            suffixes: rules.entities.suffix_keys(),
+            rules,
+        }
+    }
+
+    /// Whether the name whose `key()` is `k`, of `kind`, is no name.
+    pub fn key(&self, k: &str, kind: Kind) -> bool {
+        k.chars().count() < 2
+            || !k.chars().any(char::is_alphabetic)
+            || self.rules.entities.not_names.iter().any(|w| w == k)
+            || (!k.contains(' ')
+                && matches!(kind, Kind::Person | Kind::Misc)
+                && crate::entities::dictionary::is_common_word(k))
+            || self.suffixes.iter().any(|s| s == k)
+            || self.rules.dates.zones.keys().any(|z| z.eq_ignore_ascii_case(k))
+    }
+
+    /// Whether a name spelled `name` is no name.
+    pub fn spelling(&self, name: &str) -> bool {
+        name.chars().count() == 2 && !name.chars().all(char::is_uppercase)
+    }
+}
+
 /// An article's stored entities under the archive's names, spelled as the
-/// archive spells them (for `show` and the export).
+/// archive spells them, without what is no name (for `show` and the
+/// export).
 pub fn canonical_entities(
     index: &NewsIndex,
     searcher: &Searcher,
@@ -1139,11 +1209,17 @@ pub fn canonical_entities(
     spellings: &mut HashMap<String, String>,
 ) -> Result<Vec<EntityCount>> {
     let mut out = Vec::new();
+    let not_names = NotNames::new(index);
     for c in canonical_counts(table, entities) {
-        let name = match c.spelling {
-            Some(name) => name,
-            None => cached_spelling(index, searcher, &c.key, spellings)?,
-        };
+        if not_names.key(&c.key, c.kind) {
+            continue;
+        }
+        // The archive's spelling, as `entities` lists it, not this
+        // article's ("PlayStation" where one article wrote "Playstation").
+        let name = cached_spelling(index, searcher, &c.key, spellings)?;
+        if not_names.spelling(&name) {
+            continue;
+        }
         out.push(EntityCount {
             name,
             kind: c.kind,
@@ -1242,7 +1318,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 10";
+const RULES_VERSION: &[u8] = b"entity-table rules 11";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1365,9 +1441,28 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
     }
     Some(EntityTable {
         fingerprint,
+        also: also_of(&groups),
         groups,
         lookup,
     })
+}
+
+/// `EntityTable::also`: each group's terms whose name is none of its own.
+fn also_of(groups: &[Group]) -> Vec<(String, u32)> {
+    let mut also = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        for term in &g.terms {
+            let Some((_, k)) = term.split_once(':') else {
+                continue;
+            };
+            if g.names.binary_search_by(|n| n.as_str().cmp(k)).is_err() {
+                also.push((k.to_string(), i as u32));
+            }
+        }
+    }
+    also.sort();
+    also.dedup();
+    also
 }
 
 #[cfg(test)]
@@ -1575,6 +1670,35 @@ mod tests {
         }
         assert!(!t.is_grouped("north america"));
         assert!(!t.is_grouped("gmt"));
+    }
+
+    #[test]
+    fn an_article_naming_one_of_several_with_a_surname_is_the_surname_s_too() {
+        let t = table(&[
+            stat(Kind::Person, "Gordon Brown", 500),
+            stat(Kind::Person, "James Brown", 300),
+            stat(Kind::Person, "Brown", 400),
+            stat(Kind::Person, "Ann Quill", 10),
+        ]);
+        let entity = |name: &str| EntityCount {
+            name: name.to_string(),
+            kind: Kind::Person,
+            mentions: 2,
+            in_title: false,
+        };
+        let keys = |names: &[&str]| -> Vec<String> {
+            let mut k: Vec<String> = canonical_counts(&t, names.iter().map(|n| entity(n)).collect())
+                .into_iter()
+                .map(|c| c.key)
+                .collect();
+            k.sort();
+            k
+        };
+        // `--entity Brown` finds this article, so the listing and the
+        // export count it for Brown as well.
+        assert_eq!(keys(&["Gordon Brown"]), ["brown", "gordon brown"]);
+        assert_eq!(keys(&["Brown", "James Brown"]), ["brown", "james brown"]);
+        assert_eq!(keys(&["Ann Quill"]), ["ann quill"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use crate::entities::dictionary::{key, Dictionary, Overrides};
 use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
-use crate::index::entity_table::{canonical_counts, name_stats, spelling_of, EntityTable};
+use crate::index::entity_table::{canonical_counts, name_stats, spelling_of, EntityTable, NotNames};
 use crate::index::{entity_term, NewsIndex};
 
 /// Weight of a headline mention against the body's term-frequency score.
@@ -210,23 +210,11 @@ pub fn list(
             searcher.num_docs() as usize
         }
     };
-    let rules = &index.mapping().rules;
-    let suffixes = rules.entities.suffix_keys();
-    let not_a_name = |row: &EntityRow| {
-        let k = row.name.as_str();
-        k.chars().count() < 2
-            || !k.chars().any(char::is_alphabetic)
-            || rules.entities.not_names.iter().any(|w| w == k)
-            || (!k.contains(' ')
-                && matches!(row.kind, Kind::Person | Kind::Misc)
-                && crate::entities::dictionary::is_common_word(k))
-            || suffixes.iter().any(|s| s == k)
-            || rules.dates.zones.keys().any(|z| z.eq_ignore_ascii_case(k))
-    };
+    let not_names = NotNames::new(index);
     let rows: Vec<_> = tally
         .rows(kind, exclude)
         .into_iter()
-        .filter(|(_, row)| !not_a_name(row))
+        .filter(|(_, row)| !not_names.key(&row.name, row.kind))
         .collect();
     let distinct = rows.len();
     // The index holds names lower-cased; the spelling comes from an
@@ -241,7 +229,7 @@ pub fn list(
             Some(name) => name,
             None => spelling_of(index, searcher, &row.name)?.unwrap_or(row.name),
         };
-        if row.name.chars().count() == 2 && !row.name.chars().all(char::is_uppercase) {
+        if not_names.spelling(&row.name) {
             continue;
         }
         out.push(row);
