@@ -143,20 +143,24 @@ impl EntityTable {
     }
 
     fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
-        let mut lookup = Vec::new();
+        // (key, is a normal form, group): a group's own name goes before
+        // another group's name without its suffix ("the deal" is the
+        // group of "The Deal", not of "The Deal LLC"), which may differ
+        // from it only in what the rules compare ("The" before an
+        // organisation's name).
+        let mut entries = Vec::new();
         for (i, g) in groups.iter().enumerate() {
             for name in &g.names {
-                lookup.push((name.clone(), i as u32));
+                entries.push((name.clone(), false, i as u32));
                 let n = fold(&normal(name, suffixes)).into_owned();
                 if n != *name {
-                    lookup.push((n, i as u32));
+                    entries.push((n, true, i as u32));
                 }
             }
         }
-        // A name is in one group; a normal form shared by two groups (it
-        // cannot be: names with one normal form are grouped) keeps the first.
-        lookup.sort();
-        lookup.dedup_by(|a, b| a.0 == b.0);
+        entries.sort();
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let lookup: Vec<(String, u32)> = entries.into_iter().map(|(k, _, g)| (k, g)).collect();
         EntityTable {
             fingerprint: 0,
             also: also_of(&groups),
@@ -1318,7 +1322,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 11";
+const RULES_VERSION: &[u8] = b"entity-table rules 12";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1585,6 +1589,12 @@ mod tests {
             stat(Kind::Misc, "GMT", 1500),
             stat(Kind::Org, "Great Mountain Trust", 5),
             stat(Kind::Org, "The Wall Street Journal", 500),
+            // A name of its own is found as typed, before another's name
+            // without its suffix.
+            stat(Kind::Org, "Tallow", 900),
+            stat(Kind::Org, "The Tallow Corp", 3),
+            stat(Kind::Place, "The Tallow", 8),
+            stat(Kind::Org, "The Tallow", 2),
             stat(Kind::Org, "Wall Street Journal", 1800),
             // A big company and a word any name may end with, but found
             // about as often as the company: its own.
@@ -1624,6 +1634,8 @@ mod tests {
             assert!(!t.is_grouped(&key(own)), "{own} is its own entity");
         }
         // The list is found with either of its entities.
+        let own = t.find("the tallow").expect("a group");
+        assert!(own.names.contains(&"the tallow".to_string()), "{own:?}");
         let jpm = t.find("jpmorgan chase").unwrap();
         assert!(jpm
             .terms
