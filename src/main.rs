@@ -2,7 +2,7 @@
 
 // Ingest allocates many small, short-lived values on four busy threads
 // (parsers and tantivy's indexers); mimalloc's per-thread free lists make that
-// 10-15% cheaper in CPU than glibc's malloc (README "Speed").
+// 10-15% cheaper in CPU than glibc's malloc (docs/performance.md "Speed").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -370,7 +370,7 @@ impl<'a> Doc<'a> {
         // shape). Each was a probe per token into a weight table larger
         // than the cache; without them the table halves (2 MB), ingest with
         // entities costs about 9% less CPU, and CoNLL dev F1 goes from 0.898
-        // to 0.892 (README "Entities").
+        // to 0.892 (docs/entities.md).
 
         // The gazetteer, for the token's neighbours.
         let around = |j: Option<usize>, begin_only: bool| {

@@ -28,7 +28,7 @@ use model::{kind_of, Model};
 
 use crate::error::{Error, Result};
 
-/// The weights `examples/train-entities.rs` writes; see README "Entities".
+/// The weights `examples/train-entities.rs` writes; see docs/entities.md "Retraining the tagger".
 const MODEL: &[u8] = include_bytes!("../../schema/entities/tagger.bin.gz");
 
 /// How much of one text the tagger reads. An article is rarely longer;
@@ -230,7 +230,7 @@ impl Extractor {
     }
 
     /// Whether the tagger was trained with the dictionaries built in now; if
-    /// not, it must be retrained (README "Entities").
+    /// not, it must be retrained (docs/entities.md).
     pub fn model_matches_dictionaries(&self) -> bool {
         self.model.trained_with == Dictionary::builtin().map(|d| d.fingerprint()).unwrap_or(0)
     }
