@@ -26,8 +26,11 @@ const CONNECTORS: &[&str] = &[
 pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
     let spans = join(doc, dict, spans);
     let mut out = Vec::with_capacity(spans.len());
+    let mut pieces = Vec::new();
     for s in spans {
-        for part in split_at_small_words(doc, s) {
+        pieces.clear();
+        split_at_small_words(doc, s, &mut pieces);
+        for &part in &pieces {
             split_title(doc, dict, part, &mut out);
         }
     }
@@ -116,8 +119,8 @@ fn is_national(dict: &Dictionary, doc: &Doc, first: usize, last: usize) -> bool 
 /// Cuts a span at each word written all in small letters that is no
 /// connector ("Hillary Clinton met Bank of America", "Merrill Lynch to Bank
 /// of America"); the pieces keep the kind, lose connectors at their ends,
-/// and are dropped when nothing capitalised is left.
-fn split_at_small_words(doc: &Doc, (first, last, kind): Span) -> Vec<Span> {
+/// and are dropped when nothing capitalised is left. Pushes them to `out`.
+fn split_at_small_words(doc: &Doc, (first, last, kind): Span, out: &mut Vec<Span>) {
     let is_connector = |i: usize| CONNECTORS.contains(&doc.lower(i)) && doc.word(i) == doc.lower(i);
     // A word glued to the one before ("U.S.-led", "Ai n't") is part of it.
     let small = |i: usize| {
@@ -128,9 +131,9 @@ fn split_at_small_words(doc: &Doc, (first, last, kind): Span) -> Vec<Span> {
             && (i == 0 || doc.tokens[i - 1].end < doc.tokens[i].start)
     };
     if !(first..=last).any(small) {
-        return vec![(first, last, kind)];
+        out.push((first, last, kind));
+        return;
     }
-    let mut out = Vec::new();
     let mut start = first;
     for end in first..=last + 1 {
         if end <= last && !small(end) {
@@ -151,7 +154,6 @@ fn split_at_small_words(doc: &Doc, (first, last, kind): Span) -> Vec<Span> {
         }
         start = end + 1;
     }
-    out
 }
 
 /// A person after a title or a party inside a longer span: "Republican Sen.

@@ -525,19 +525,8 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             }
         }
     }
-    // Only the names of the prefixed form move: they are its own. Roles
-    // first, as the sets are before any of these joins: a name that takes
-    // one prefixed form in may itself be the prefixed form of another.
-    let moved: Vec<usize> = prefixed
-        .iter()
-        .flat_map(|&(i, _)| uf.members(i).to_vec())
-        .collect();
-    for k in moved {
-        role[k] = Role::Other;
-    }
-    for (i, j) in prefixed {
-        uf.join(i, j);
-    }
+    // Only the names of the prefixed form move: they are its own.
+    move_sets(&mut uf, &mut role, &prefixed);
 
     // "Bank of America and JPMorgan Chase", one name to the tagger, is two
     // entities the archive names far more often on their own: the name is
@@ -583,16 +572,8 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             }
         }
     }
-    // Roles first: once one list has joined its first entity, that
-    // entity's set is no list's own.
-    for &(i, _, _) in &compounds {
-        for &k in uf.members(i) {
-            role[k] = Role::Other;
-        }
-    }
-    for &(i, a, _) in &compounds {
-        uf.join(i, a);
-    }
+    let lists: Vec<(usize, usize)> = compounds.iter().map(|&(i, a, _)| (i, a)).collect();
+    move_sets(&mut uf, &mut role, &lists);
 
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
     // joined "George W. Bush" before "Bush" counts the candidates.
@@ -885,6 +866,20 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
         });
     }
     EntityTable::from_groups(groups, rules.suffixes)
+}
+
+/// Joins the set of each `(name, into)` into `into`'s, the moved names no
+/// longer their set's own. Roles are settled on the sets as they are before
+/// any of these joins: a set that takes one name in may itself move, and
+/// two names of one set may both be moved.
+fn move_sets(uf: &mut UnionFind, role: &mut [Role], moves: &[(usize, usize)]) {
+    let moved: Vec<usize> = moves.iter().flat_map(|&(i, _)| uf.members(i).to_vec()).collect();
+    for k in moved {
+        role[k] = Role::Other;
+    }
+    for &(i, into) in moves {
+        uf.join(i, into);
+    }
 }
 
 /// Letters a one-word short form must have to be the start of a longer
