@@ -11,7 +11,7 @@ use tantivy::{
     Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
-use crate::entities::{EntityCount, Kind};
+use crate::entities::{EntityCount, Found, Kind};
 use crate::error::{Error, Result};
 use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
@@ -210,13 +210,7 @@ impl NewsIndex {
 
     /// The tantivy document for an article of the file `source`, whose
     /// content hash is `hash`.
-    pub fn to_document(
-        &self,
-        a: &Article,
-        entities: &[EntityCount],
-        source: &str,
-        hash: u64,
-    ) -> TantivyDocument {
+    pub fn to_document(&self, a: &Article, found: &Found, source: &str, hash: u64) -> TantivyDocument {
         let f = &self.schema.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &a.id);
@@ -247,6 +241,7 @@ impl NewsIndex {
             );
         }
         doc.add_text(f.layout, a.layout.as_str());
+        let entities = &found.entities;
         if !entities.is_empty() {
             // One value per field, a line per entity: see `entity_terms`.
             let mut terms = String::with_capacity(entities.len() * 24);
@@ -256,6 +251,9 @@ impl NewsIndex {
                 if e.in_title {
                     entity_terms::push_line(&mut in_title, e.kind, &e.name, 1);
                 }
+            }
+            for (a, b) in &found.aliases {
+                entity_terms::push_alias(&mut terms, a, b);
             }
             doc.add_text(f.entity, &terms);
             if !in_title.is_empty() {

@@ -195,6 +195,18 @@ pub struct EntityRules {
     /// Words never listed as a name when found alone ("The").
     #[serde(default)]
     pub not_names: Vec<String>,
+    /// Words between two names that say they are one entity ("also known
+    /// as", "formal name").
+    #[serde(default)]
+    pub alias_cues: Vec<String>,
+    /// The share of the articles naming a name that must say it is
+    /// another for the two to be one entity archive-wide.
+    #[serde(default = "default_alias_share")]
+    pub alias_share: f64,
+}
+
+fn default_alias_share() -> f64 {
+    0.5
 }
 
 fn yes() -> bool {
@@ -213,6 +225,8 @@ impl Default for EntityRules {
             legal_suffixes: Vec::new(),
             short_form_share: default_short_form_share(),
             not_names: Vec::new(),
+            alias_cues: Vec::new(),
+            alias_share: default_alias_share(),
         }
     }
 }
@@ -239,6 +253,7 @@ impl EntityRules {
                     )
                 })
                 .collect(),
+            alias_cues: self.alias_cues.iter().map(|c| c.to_lowercase()).collect(),
         }
     }
 }

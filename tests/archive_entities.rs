@@ -26,6 +26,16 @@ const ALL: [&str; 8] = [GRAIN, RESULTS, BOARD, SENATE, RUNNER, VOTE, RECORD, MAR
 /// person, "met" between him and two companies.
 const HEARING: &str = "20250314/us-farm-panel-hearing-idUSKBN1A0J920250314";
 
+/// A lender the archive names by its nickname and its legal name, which
+/// two articles say are one ("... Corporation (Hattie Lane)", "Hattie
+/// Lane, formally known as ..."); one article has only the legal name,
+/// one only the nickname.
+const LENDER_RATES: &str = "20250317/us-farm-lender-rates-idUSKBN1A0K120250317";
+const LENDER_PROFILE: &str = "20250318/us-farm-lender-profile-idUSKBN1A0L220250318";
+const LENDER_AUDIT: &str = "20250319/us-farm-lender-audit-idUSKBN1A0M320250319";
+const LENDER_BONDS: &str = "20250319/us-farm-lender-shares-idUSKBN1A0N420250319";
+const LENDER: [&str; 4] = [LENDER_RATES, LENDER_PROFILE, LENDER_AUDIT, LENDER_BONDS];
+
 fn fixture_env(files: &[&str]) -> Env {
     let env = Env::new();
     for f in files {
@@ -113,6 +123,53 @@ fn a_person_after_a_party_and_a_title_is_found_by_name() {
         assert_eq!(found, ids(want), "--entity {name:?}");
         assert!(notes.is_empty(), "--entity {name:?}: {notes:?}");
     }
+}
+
+#[test]
+fn a_legal_name_the_archive_defines_finds_the_entity_and_stays_exact_under_reindexing() {
+    let env = fixture_env(&LENDER);
+    env.index();
+    let names = [
+        "Hattie Lane",
+        "Federal Agricultural Lending Corporation",
+        "Federal Agricultural Lending Corp.",
+        "Federal Agricultural Lending",
+    ];
+    for name in names {
+        let (found, notes) = entity_ids(&env, name);
+        assert_eq!(found, ids(&LENDER), "--entity {name:?}");
+        assert!(notes.is_empty(), "--entity {name:?}: {notes:?}");
+    }
+    // One entity, listed once under the name news uses, as a company (the
+    // tagger reads "Hattie Lane" as a person; the archive says it is a
+    // corporation).
+    let rows: Vec<_> = listing(&env)
+        .entities
+        .into_iter()
+        .filter(|e| e.name.contains("Hattie") || e.name.contains("Agricultural"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (rows[0].name.as_str(), rows[0].kind.as_str(), rows[0].articles),
+        ("Hattie Lane", "org", 4)
+    );
+
+    // With one article left that says so, the two names are two entities,
+    // as a clean build of the same files has them.
+    fs::remove_file(env.archive.join(LENDER_PROFILE)).expect("remove");
+    env.index();
+    assert_eq!(
+        entity_ids(&env, "Hattie Lane").0,
+        ids(&[LENDER_RATES, LENDER_BONDS])
+    );
+    assert_eq!(
+        entity_ids(&env, "Federal Agricultural Lending Corp").0,
+        ids(&[LENDER_RATES, LENDER_AUDIT])
+    );
+    let fresh = Env::new();
+    common::copy_tree(&env.archive, &fresh.archive);
+    fresh.index();
+    assert_eq!(entity_state(&env), entity_state(&fresh));
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! canonical name: dictionary aliases, demonyms, short forms of a full name
 //! met earlier, acronyms.
 
+mod aliases;
 pub mod conll;
 pub mod dictionary;
 mod features;
@@ -109,6 +110,9 @@ pub struct Settings {
     pub demonyms_as_country: bool,
     /// Abbreviated first words of place names: "N." -> "North".
     pub compass: Vec<(String, String)>,
+    /// Words between two names that say they are one ("also known as"),
+    /// lower case (`aliases`).
+    pub alias_cues: Vec<String>,
 }
 
 impl Default for Settings {
@@ -119,6 +123,7 @@ impl Default for Settings {
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
+            alias_cues: Vec::new(),
         }
     }
 }
@@ -144,6 +149,14 @@ pub struct EntityCount {
     /// Named in the headline: ranks the article higher for this entity.
     #[serde(rename = "title", default, skip_serializing_if = "std::ops::Not::not")]
     pub in_title: bool,
+}
+
+/// What an article names: its entities, and pairs of names (`key()`s,
+/// sorted) it says are one entity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    pub entities: Vec<EntityCount>,
+    pub aliases: Vec<(String, String)>,
 }
 
 /// The extractor: tagger, dictionaries and settings, shared by all threads.
@@ -181,7 +194,7 @@ impl std::fmt::Debug for LazyExtractor {
 /// Names the version of the code's rules for reading names (`spans`,
 /// `resolve`): when they change, an index built by an older newsidx reads
 /// every article again on its next run.
-const READING_RULES: &[u8] = b"reading rules 2: span repairs";
+const READING_RULES: &[u8] = b"reading rules 3: span repairs, names defined as one";
 
 impl LazyExtractor {
     pub fn new(overrides: Option<dictionary::Overrides>, settings: Settings) -> LazyExtractor {
@@ -243,6 +256,16 @@ impl Extractor {
         let parts: Vec<&str> = parts.iter().map(|p| head(p, MAX_EXTRACT_BYTES)).collect();
         let raw = self.find(&parts);
         resolve::resolve(self, &parts, raw)
+    }
+
+    /// An article's entities (`parts` as for `extract`, `title` the part
+    /// that is its headline) and the names it says are one.
+    pub fn article(&self, parts: &[&str], title: Option<usize>) -> Found {
+        let mentions = self.extract(parts);
+        Found {
+            aliases: aliases::defined(parts, &mentions, &self.settings.alias_cues),
+            entities: count(&mentions, title),
+        }
     }
 
     /// Mentions as the tagger and the user's names find them, unresolved.

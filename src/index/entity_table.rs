@@ -48,6 +48,15 @@ pub struct NameStat {
     pub mentions: u64,
 }
 
+/// Two names (`key()`s, `a` < `b`) that `articles` articles say are one
+/// entity (`entities::aliases`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasStat {
+    pub a: String,
+    pub b: String,
+    pub articles: u64,
+}
+
 /// What the grouping rules need besides the names.
 pub struct Rules<'a> {
     /// `key()`s of the legal suffixes.
@@ -69,6 +78,9 @@ pub struct Rules<'a> {
     /// Whether a `key()` of one word may stand before a name without being
     /// part of it ("insurer", "republican"): common words and titles.
     pub is_prefix: &'a dyn Fn(&str) -> bool,
+    /// The share of a name's articles that must say it is another name
+    /// for the two to be one entity.
+    pub alias_share: f64,
 }
 
 /// One entity of the archive that more than one indexed name stands for
@@ -296,6 +308,8 @@ impl UnionFind {
 struct Summary {
     kind: Kind,
     articles: u64,
+    /// One of its names is an organisation's with a legal suffix.
+    suffixed: bool,
 }
 
 fn summaries(nodes: &[Node], uf: &mut UnionFind) -> HashMap<usize, Summary> {
@@ -316,6 +330,7 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind) -> HashMap<usize, Summary> {
                 Summary {
                     kind: kind_of(&mentions, suffixed),
                     articles,
+                    suffixed,
                 },
             )
         })
@@ -338,7 +353,7 @@ fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
 
 /// Groups the archive's names (see the module's rules). Pure: the same
 /// names and rules give the same table.
-pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
+pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
     // One node per name, whatever kinds the tagger gave it.
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut nodes: Vec<Node> = Vec::new();
@@ -575,6 +590,60 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
     let lists: Vec<(usize, usize)> = compounds.iter().map(|&(i, a, _)| (i, a)).collect();
     move_sets(&mut uf, &mut role, &lists);
 
+    // Two names the articles say are one ("the Federal National Mortgage
+    // Association (Fannie Mae)", "Fannie Mae, originally called the ..."):
+    // the set found in fewer articles joins the other when at least
+    // `alias_share` of its name's articles say so, and at least
+    // `MIN_ALIAS_ARTICLES`, the two of one kind,
+    // neither a place nor a name the user settled (a person and a company
+    // with a legal suffix are one kind here). A legal name is the
+    // entity's own, so it keeps its role (and its initials find it).
+    let sums = summaries(&nodes, &mut uf);
+    for d in aliases {
+        let (Some(&a), Some(&b)) = (index.get(d.a.as_str()), index.get(d.b.as_str())) else {
+            continue;
+        };
+        // Two words or more that name something by themselves: "Holding
+        // Co" is what the tagger left of a longer name.
+        let names_something = |i: usize| {
+            let words: Vec<&str> = nodes[i].norm.split(' ').collect();
+            words.len() >= 2
+                && !words
+                    .iter()
+                    .all(|w| (rules.is_generic)(w) || (rules.is_prefix)(w))
+        };
+        let (ra, rb) = (uf.find(a), uf.find(b));
+        if ra == rb
+            || (rules.pinned)(&nodes[a].key)
+            || (rules.pinned)(&nodes[b].key)
+            || !names_something(a)
+            || !names_something(b)
+        {
+            continue;
+        }
+        let (Some(sa), Some(sb)) = (sums.get(&ra), sums.get(&rb)) else {
+            continue;
+        };
+        // A person the tagger saw in a name defined as a company's legal
+        // name ("Freddie Mac, christened the Federal Home Loan Mortgage
+        // Corp") is that company.
+        let company = |x: &Summary, y: &Summary| x.suffixed && x.kind == Kind::Org && y.kind == Kind::Person;
+        let kinds_agree = sa.kind == sb.kind || company(sa, sb) || company(sb, sa);
+        if !kinds_agree || sa.kind == Kind::Place {
+            continue;
+        }
+        let (small, big) = if (sa.articles, ra) < (sb.articles, rb) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        if d.articles >= MIN_ALIAS_ARTICLES
+            && d.articles as f64 >= rules.alias_share * nodes[small].total() as f64
+        {
+            uf.join(small, big);
+        }
+    }
+
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
     // joined "George W. Bush" before "Bush" counts the candidates.
     let sums = summaries(&nodes, &mut uf);
@@ -599,8 +668,11 @@ pub fn plan(stats: &[NameStat], rules: &Rules) -> EntityTable {
             Kind::Person => by_last.entry(words[words.len() - 1]).or_default().push(i),
             Kind::Org => {
                 // "Morgan" is the end of "J.P. Morgan" as much as the start
-                // of "Morgan Stanley".
-                org_by_last.entry(words[words.len() - 1]).or_default().push(i);
+                // of "Morgan Stanley": a founder's surname after initials.
+                // Not the end of any name ("Mac" is Apple's, not Freddie's).
+                if words[..words.len() - 1].iter().all(|w| w.chars().count() <= 2) {
+                    org_by_last.entry(words[words.len() - 1]).or_default().push(i);
+                }
                 by_first.entry(words[0]).or_default().push(i);
                 // "AIG" is "American International Group", whose name
                 // without its suffix is "American International".
@@ -882,6 +954,10 @@ fn move_sets(uf: &mut UnionFind, role: &mut [Role], moves: &[(usize, usize)]) {
     }
 }
 
+/// Articles that must say two names are one: one article's brackets may
+/// hold an actor's role or a runner's club ("Vera Drake (Phil Davis)").
+const MIN_ALIAS_ARTICLES: u64 = 2;
+
 /// Letters a one-word short form must have to be the start of a longer
 /// one-word name ("Citi", "Citigroup").
 const MIN_WORD_START: usize = 4;
@@ -928,6 +1004,11 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 
 /// Every entity term of the index with its live articles and mentions.
 pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
+    Ok(stats_of(term_stats(index, searcher)?).0)
+}
+
+/// Every term of the entity field with its live articles and mentions.
+fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, (u64, u64)>> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     let mut by_term: HashMap<String, (u64, u64)> = HashMap::new();
     for segment in searcher.segment_readers() {
@@ -959,20 +1040,38 @@ pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat
             }
         }
     }
-    let mut out: Vec<NameStat> = by_term
-        .into_iter()
-        .filter_map(|(term, (articles, mentions))| {
-            let (kind, name) = term.split_once(':')?;
-            Some(NameStat {
-                kind: Kind::parse(kind)?,
+    Ok(by_term)
+}
+
+/// The names and the alias pairs (with the articles that define them)
+/// among the entity field's terms, sorted.
+fn stats_of(by_term: HashMap<String, (u64, u64)>) -> (Vec<NameStat>, Vec<AliasStat>) {
+    let mut names = Vec::new();
+    let mut aliases = Vec::new();
+    for (term, (articles, mentions)) in by_term {
+        let Some((kind, name)) = term.split_once(':') else {
+            continue;
+        };
+        if kind == super::entity_terms::ALIAS {
+            if let Some((a, b)) = name.split_once(super::entity_terms::ALIAS_SEPARATOR) {
+                aliases.push(AliasStat {
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    articles,
+                });
+            }
+        } else if let Some(kind) = Kind::parse(kind) {
+            names.push(NameStat {
+                kind,
                 key: name.to_string(),
                 articles,
                 mentions,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
-    Ok(out)
+            });
+        }
+    }
+    names.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
+    aliases.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+    (names, aliases)
 }
 
 /// The table of the index as `searcher` sees it: grouped by `plan`, each
@@ -998,9 +1097,10 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         pinned: &pinned,
         given_names: &given_names,
         is_prefix: &is_prefix,
+        alias_share: rules_data.alias_share,
     };
-    let stats = name_stats(index, searcher)?;
-    let mut table = plan(&stats, &rules);
+    let (stats, aliases) = stats_of(term_stats(index, searcher)?);
+    let mut table = plan(&stats, &aliases, &rules);
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     let field = index.fields().entity;
     let mut docs: Vec<u32> = Vec::new();
@@ -1317,7 +1417,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 12";
+const RULES_VERSION: &[u8] = b"entity-table rules 13: names the articles define as one";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1484,12 +1584,17 @@ mod tests {
     }
 
     fn table(stats: &[NameStat]) -> EntityTable {
+        table_with(stats, &[])
+    }
+
+    fn table_with(stats: &[NameStat], aliases: &[AliasStat]) -> EntityTable {
         let suffixes = suffixes();
         let is_place = |k: &str| matches!(k, "us" | "united states" | "japan" | "america");
         let pinned = |k: &str| k == "pinned";
         let is_title = |k: &str| matches!(k, "senator" | "president" | "general");
         plan(
             stats,
+            aliases,
             &Rules {
                 is_title: &is_title,
                 suffixes: &suffixes,
@@ -1513,12 +1618,106 @@ mod tests {
                     _ => Vec::new(),
                 },
                 is_prefix: &|k: &str| matches!(k, "insurer" | "republican" | "north"),
+                alias_share: 0.5,
             },
         )
     }
 
     fn canonical(t: &EntityTable, name: &str) -> Option<String> {
         t.find_typed(&key(name), &suffixes()).map(|g| g.key.clone())
+    }
+
+    fn alias(a: &str, b: &str, articles: u64) -> AliasStat {
+        let (a, b) = (key(a), key(b));
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        AliasStat { a, b, articles }
+    }
+
+    #[test]
+    fn names_the_articles_say_are_one_are_one_entity() {
+        let stats = [
+            stat(Kind::Org, "Fannie Mae", 1268),
+            stat(Kind::Org, "Federal National Mortgage Association", 7),
+            stat(Kind::Org, "Maiden Lane", 16),
+            stat(Kind::Org, "Bear Stearns", 900),
+            stat(Kind::Org, "Pinned", 3),
+            stat(Kind::Org, "Tetra Tech", 3),
+            stat(Kind::Person, "Fannie Smith", 4),
+            stat(Kind::Org, "Acme Widgets", 4),
+        ];
+        let t = table_with(
+            &stats,
+            &[
+                alias("Federal National Mortgage Association", "Fannie Mae", 4),
+                // Said in a quarter of Maiden Lane's articles: not enough.
+                alias("Maiden Lane", "Bear Stearns", 4),
+                // The user's names are theirs to settle.
+                alias("Pinned", "Tetra Tech", 3),
+                // A person and a company are not one.
+                alias("Fannie Smith", "Acme Widgets", 4),
+            ],
+        );
+        let fnma = t
+            .find(&key("Federal National Mortgage Association"))
+            .map(|g| g.key.clone());
+        assert_eq!(fnma, Some(key("Fannie Mae")));
+        let g = t.find(&key("Fannie Mae")).expect("a group");
+        assert!(g
+            .terms
+            .contains(&entity_term(Kind::Org, "Federal National Mortgage Association")));
+        for lone in ["Maiden Lane", "Pinned", "Fannie Smith", "Acme Widgets"] {
+            assert!(
+                t.find(&key(lone)).is_none(),
+                "{lone} is its own entity: {:?}",
+                t.find(&key(lone))
+            );
+        }
+        // The tagger's person is the company the archive defines it as.
+        let t = table_with(
+            &[
+                stat(Kind::Person, "Freddie Mac", 1413),
+                stat(Kind::Org, "Federal Home Loan Mortgage Corp", 7),
+            ],
+            &[alias("Federal Home Loan Mortgage Corp", "Freddie Mac", 6)],
+        );
+        let g = t.find(&key("Federal Home Loan Mortgage Corp")).expect("a group");
+        assert_eq!((g.key.as_str(), g.kind), ("freddie mac", Kind::Org));
+        // Words any name may be made of name nothing by themselves.
+        let t = table_with(
+            &[
+                stat(Kind::Org, "Exchange Commission", 2),
+                stat(Kind::Org, "Acme Widgets", 40),
+            ],
+            &[alias("Exchange Commission", "Acme Widgets", 2)],
+        );
+        assert!(t.find(&key("Exchange Commission")).is_none());
+        // One article is no archive's word for it.
+        let t = table_with(
+            &[
+                stat(Kind::Person, "Vera Drake", 22),
+                stat(Kind::Person, "Phil Davis", 1),
+            ],
+            &[alias("Vera Drake", "Phil Davis", 1)],
+        );
+        assert!(t.find(&key("Phil Davis")).is_none());
+        // Under half of the smaller name's articles: two entities.
+        let t = table_with(
+            &stats,
+            &[alias("Federal National Mortgage Association", "Fannie Mae", 3)],
+        );
+        assert!(t.find(&key("Federal National Mortgage Association")).is_none());
+    }
+
+    #[test]
+    fn an_organisations_last_word_is_its_short_form_only_after_initials() {
+        let t = table(&[
+            stat(Kind::Org, "J.P. Morgan", 400),
+            stat(Kind::Org, "Morgan", 90),
+            stat(Kind::Org, "Freddie Mac", 1300),
+            stat(Kind::Org, "Mac", 130),
+        ]);
+        assert_eq!(canonical(&t, "Morgan"), Some(key("J.P. Morgan")));
+        assert_eq!(canonical(&t, "Mac"), None, "Apple's Mac is not Freddie Mac");
     }
 
     #[test]

@@ -23,6 +23,28 @@ pub fn push_term(out: &mut String, kind: Kind, name: &str) {
     dictionary::key_into(name, out);
 }
 
+/// The kind part of the term that says an article defines two names
+/// (`key()`s) as one: `alias:federal national mortgage association|fannie
+/// mae`. No kind is named so: `Kind::parse` finds none in it.
+pub const ALIAS: &str = "alias";
+
+/// The separator of an alias term's two names: no `key()` has it.
+pub const ALIAS_SEPARATOR: char = '\u{1f}';
+
+/// Appends the line of the alias term of the `key()`s `a` and `b` (none
+/// when a name holds the separator or a line break).
+pub fn push_alias(out: &mut String, a: &str, b: &str) {
+    if [a, b].iter().any(|k| k.contains([ALIAS_SEPARATOR, '\n', '\t'])) {
+        return;
+    }
+    out.push_str(ALIAS);
+    out.push(':');
+    out.push_str(a);
+    out.push(ALIAS_SEPARATOR);
+    out.push_str(b);
+    out.push('\n');
+}
+
 /// Mentions counted at most. Term frequency is the mention count; past a
 /// few dozen it says nothing more, and a list-like page must not flood the
 /// index.

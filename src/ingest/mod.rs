@@ -137,12 +137,13 @@ impl Article {
         Cow::Owned(out)
     }
 
-    /// The article's entities with mention counts.
-    pub fn entities(&self, extractor: &crate::entities::Extractor) -> Vec<crate::entities::EntityCount> {
+    /// The article's entities with mention counts, and the names it says
+    /// are one.
+    pub fn entities(&self, extractor: &crate::entities::Extractor) -> crate::entities::Found {
         let named = self.entity_texts();
         let texts: Vec<&str> = named.parts.iter().map(|(_, t)| t.as_ref()).collect();
         let title = self.title.as_ref().map(|_| 0);
-        crate::entities::count(&extractor.extract(&texts), title)
+        extractor.article(&texts, title)
     }
 
     /// xxh3 of everything the index keeps of the article, seeded with the

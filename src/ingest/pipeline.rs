@@ -596,8 +596,8 @@ impl Worker<'_> {
                             };
                             let mut doc = None;
                             if was != Was::Same || self.req.full {
-                                let entities = match self.req.extractor.as_deref().map(LazyExtractor::get) {
-                                    None => Vec::new(),
+                                let found = match self.req.extractor.as_deref().map(LazyExtractor::get) {
+                                    None => Default::default(),
                                     Some(Ok(extractor)) => article.entities(extractor),
                                     Some(Err(e)) => {
                                         open = false;
@@ -605,7 +605,7 @@ impl Worker<'_> {
                                         return false;
                                     }
                                 };
-                                doc = Some(self.index.to_document(&article, &entities, &job.source, hash));
+                                doc = Some(self.index.to_document(&article, &found, &job.source, hash));
                             }
                             Out::Doc {
                                 id: article.id,
