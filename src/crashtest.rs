@@ -5,13 +5,21 @@
 //! commit) that random timing would rarely hit. `EVENT:N:stop` freezes the
 //! process instead (SIGSTOP), holding its lock, for tests of what other
 //! processes see meanwhile and of signals. Unset, it costs one lookup per event.
+//!
+//! Only a build with the `crashtest` feature reads the variable (`cargo
+//! test` turns it on); in any other build `point` does nothing, so a stray
+//! variable can never make a scheduled run kill itself while it holds the
+//! lock.
 
+#[cfg(feature = "crashtest")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "crashtest")]
 use std::sync::OnceLock;
 
 /// The variable's name.
 pub const VAR: &str = "NEWSIDX_CRASH_AT";
 
+#[cfg(feature = "crashtest")]
 struct Target {
     event: String,
     at: u64,
@@ -19,6 +27,7 @@ struct Target {
     seen: AtomicU64,
 }
 
+#[cfg(feature = "crashtest")]
 fn target() -> Option<&'static Target> {
     static TARGET: OnceLock<Option<Target>> = OnceLock::new();
     TARGET
@@ -43,6 +52,7 @@ fn target() -> Option<&'static Target> {
 }
 
 /// Marks that `event` happened ("doc", "catalog", "commit", "delete").
+#[cfg(feature = "crashtest")]
 pub fn point(event: &str) {
     let Some(target) = target() else { return };
     if target.event == event && target.seen.fetch_add(1, Ordering::Relaxed) + 1 == target.at {
@@ -53,3 +63,8 @@ pub fn point(event: &str) {
         }
     }
 }
+
+/// Without the `crashtest` feature: nothing.
+#[cfg(not(feature = "crashtest"))]
+#[inline(always)]
+pub fn point(_event: &str) {}
