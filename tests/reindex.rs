@@ -348,6 +348,48 @@ fn finish(child: Child) -> (ExitStatus, String, String) {
 }
 
 #[test]
+fn a_file_that_changes_after_its_parse_is_read_again() {
+    // The feed is indexed and unchanged: the first file parsed is the new one.
+    let env = Env::with_sample(&[FEED]);
+    env.index();
+    let record = |n: usize| {
+        format!(
+            r#"{{"id": "late-{n}", "title": "Late record {n}", "body": "Written while newsidx was reading the feed.", "published": "2025-03-30"}}"#
+        ) + "\n"
+    };
+    let during_parse = |file: &str, before: &str, after: &str| {
+        env.write(file, before);
+        let mut child = spawn(&env, &[], Some("parsed:1:stop"));
+        wait_stopped(&mut child);
+        env.write(file, after);
+        signal(&child, libc::SIGCONT);
+        let (status, _, err) = finish(child);
+        assert!(status.success(), "{err}");
+    };
+
+    // A new file that grows once its parse is done, before the run records
+    // it: the next run indexes the lines the parse did not see.
+    let two = record(1) + &record(2);
+    during_parse("exports/late.jsonl", &record(1), &two);
+    update(&env, "after lines appended to a new file during its parse");
+
+    // A new file caught mid-rewrite (its first line only), written whole
+    // once the parse is done: the records the parse did not see are read.
+    let three = record(3) + &record(4) + &record(5);
+    during_parse("exports/rewritten.jsonl", &record(3), &three);
+    update(&env, "after a rewrite caught half done");
+
+    // The same for a file read whole.
+    let article = |title: &str| format!("{title}\n\nThe ferry service resumed on Monday.\n");
+    during_parse(
+        "site/ferry.txt",
+        &article("Ferry strike ends"),
+        &article("Ferry strike ends after three days"),
+    );
+    update(&env, "after an article rewritten during its parse");
+}
+
+#[test]
 fn a_second_run_gets_75_while_searches_see_the_last_commit() {
     let env = archive();
     env.index();

@@ -234,17 +234,15 @@ pub fn read_file(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> ReadEnd {
-    read_file_hashing(task, rules, limits, false, emit).0
+    read_file_hashing(task, rules, limits, emit).0
 }
 
-/// `read_file`, also giving `read::hash_file`'s value for the file when
-/// `hash` asks for it and the file was read whole as it is on disk: the
-/// caller then needs not read it twice.
+/// `read_file`, also giving `read::hash_file`'s value for the bytes that
+/// were parsed, when the file was read to its end.
 pub fn read_file_hashing(
     task: &FileTask,
     rules: &Rules,
     limits: &Limits,
-    hash: bool,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> (ReadEnd, Option<u64>) {
     match read::open(&task.path, &task.name, limits) {
@@ -257,16 +255,25 @@ pub fn read_file_hashing(
             };
             (end, None)
         }
-        Ok(read::Opened::Lines(mut stream)) => {
-            (read_json_lines(task, &mut *stream, rules, limits, emit), None)
+        Ok(read::Opened::Lines(mut stream, hash)) => {
+            let end = read_json_lines(task, &mut *stream, rules, limits, emit);
+            if end != ReadEnd::Complete {
+                return (end, None);
+            }
+            match hash.finish(&mut *stream) {
+                Ok(h) => (end, Some(h)),
+                // The end of the file could not be read: what was read
+                // stands, and the file is read again next run.
+                Err(_) => (ReadEnd::Failed, None),
+            }
         }
         Ok(read::Opened::Whole {
             bytes,
             name,
-            as_on_disk,
+            file_hash,
         }) => {
-            let file_hash = (hash && as_on_disk).then(|| xxhash_rust::xxh3::xxh3_64(&bytes));
-            (read_whole(task, bytes, &name, rules, limits, emit), file_hash)
+            let end = read_whole(task, bytes, &name, rules, limits, emit);
+            (end, Some(file_hash))
         }
     }
 }

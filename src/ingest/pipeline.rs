@@ -535,9 +535,8 @@ impl Worker<'_> {
             return self.send(Out::Kept(old.docs));
         }
         // A file the catalog knows is hashed before it is parsed: if only
-        // its times changed, it need not be. A new one is hashed as it is
-        // read (plain files; others after), and one hashed already is not
-        // hashed again.
+        // its times changed, it need not be. Every file is hashed as it is
+        // read, and that hash is the one recorded.
         let known = old.filter(|_| !self.req.full);
         let hashed_first = match known.map(|_| read::hash_file(&job.task.path)) {
             None => None,
@@ -576,57 +575,51 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file_hashing(
-                &job.task,
-                self.rules,
-                &self.req.limits,
-                hashed_first.is_none(),
-                &mut |item| {
-                    if self.req.stop.load(Ordering::Relaxed) != 0 {
-                        return false;
-                    }
-                    let msg = match item {
-                        Item::Article(article) => {
-                            docs += 1;
-                            let hash = article.content_hash(self.settings);
-                            let was = match existing.remove(&article.id) {
-                                None => Was::New,
-                                Some(old) if old == hash => Was::Same,
-                                Some(_) => Was::Changed,
+            read_file_hashing(&job.task, self.rules, &self.req.limits, &mut |item| {
+                if self.req.stop.load(Ordering::Relaxed) != 0 {
+                    return false;
+                }
+                let msg = match item {
+                    Item::Article(article) => {
+                        docs += 1;
+                        let hash = article.content_hash(self.settings);
+                        let was = match existing.remove(&article.id) {
+                            None => Was::New,
+                            Some(old) if old == hash => Was::Same,
+                            Some(_) => Was::Changed,
+                        };
+                        let mut doc = None;
+                        if was != Was::Same || self.req.full {
+                            let found = match self.req.extractor.as_deref().map(LazyExtractor::get) {
+                                None => Default::default(),
+                                Some(Ok(extractor)) => article.entities(extractor),
+                                Some(Err(e)) => {
+                                    open = false;
+                                    self.send(Out::Failed(e));
+                                    return false;
+                                }
                             };
-                            let mut doc = None;
-                            if was != Was::Same || self.req.full {
-                                let found = match self.req.extractor.as_deref().map(LazyExtractor::get) {
-                                    None => Default::default(),
-                                    Some(Ok(extractor)) => article.entities(extractor),
-                                    Some(Err(e)) => {
-                                        open = false;
-                                        self.send(Out::Failed(e));
-                                        return false;
-                                    }
-                                };
-                                doc = Some(self.index.to_document(&article, &found, &job.source, hash));
-                            }
-                            Out::Doc {
-                                id: article.id,
-                                doc,
-                                was,
-                            }
+                            doc = Some(self.index.to_document(&article, &found, &job.source, hash));
                         }
-                        Item::Skipped(skip) => {
-                            let suffix = skip
-                                .path
-                                .strip_prefix(&job.task.display())
-                                .unwrap_or("")
-                                .to_string();
-                            skips.push((suffix, skip.reason.clone()));
-                            Out::Skipped(skip)
+                        Out::Doc {
+                            id: article.id,
+                            doc,
+                            was,
                         }
-                    };
-                    open = self.send(msg);
-                    open
-                },
-            )
+                    }
+                    Item::Skipped(skip) => {
+                        let suffix = skip
+                            .path
+                            .strip_prefix(&job.task.display())
+                            .unwrap_or("")
+                            .to_string();
+                        skips.push((suffix, skip.reason.clone()));
+                        Out::Skipped(skip)
+                    }
+                };
+                open = self.send(msg);
+                open
+            })
         }));
         let (end, hashed_reading) = match parsed {
             Ok(read) => read,
@@ -637,6 +630,7 @@ impl Worker<'_> {
                 (ReadEnd::Failed, None)
             }
         };
+        crashtest::point("parsed");
         if !open {
             return false;
         }
@@ -650,16 +644,12 @@ impl Worker<'_> {
                         return false;
                     }
                 }
-                let hash = match hashed_first.or(hashed_reading) {
-                    Some(hash) => hash,
-                    None => match read::hash_file(&job.task.path) {
-                        Ok(hash) => hash,
-                        // Gone or unreadable since it was read: its articles
-                        // stand, and with no catalog entry it is read again
-                        // next run.
-                        Err(_) => return self.done(job.source, None, false),
-                    },
-                };
+                // The hash of the bytes parsed, never of the file as it is
+                // after the parse (it may have grown or been rewritten).
+                // A file refused unread (empty, an archive, too large) has
+                // none: the one taken before reading, if any, else one no
+                // file has, so that any change to it is read.
+                let hash = hashed_reading.or(hashed_first).unwrap_or(NOT_HASHED);
                 let entry = Entry {
                     fingerprint,
                     hash,
@@ -683,6 +673,11 @@ impl Worker<'_> {
         })
     }
 }
+
+/// The catalog's hash of a file refused before any of it was read: no
+/// file is taken for unchanged by it, as the touched-file shortcut needs
+/// equal hashes (xxh3 gives 0 for one input in 2^64).
+const NOT_HASHED: u64 = 0;
 
 /// Documents between two `release_free_memory` calls.
 const TRIM_EVERY: u64 = 4096;

@@ -5,7 +5,10 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use std::sync::{Arc, Mutex};
+
 use flate2::read::MultiGzDecoder;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::io_reason;
 
@@ -28,16 +31,48 @@ impl Default for Limits {
 
 /// An opened file, ready for its parser.
 pub enum Opened {
-    /// The whole (decompressed) content of a single-article or JSON file.
-    /// `as_on_disk`: `bytes` are the file's own (it was not compressed), so
-    /// their xxh3 is `hash_file`'s value and needs no second read.
+    /// The whole (decompressed) content of a single-article or JSON file,
+    /// and `hash_file`'s value for the bytes it was read from.
     Whole {
         bytes: Vec<u8>,
         name: String,
-        as_on_disk: bool,
+        file_hash: u64,
     },
-    /// A JSON Lines stream, read line by line.
-    Lines(Box<dyn BufRead + Send>),
+    /// A JSON Lines stream, read line by line, and the hash of the bytes
+    /// it reads from the file.
+    Lines(Box<dyn BufRead + Send>, ReadHash),
+}
+
+/// xxh3 of the bytes a stream has read from its file so far. The catalog
+/// must record the hash of what was parsed: a file hashed after its parse
+/// may have grown or been rewritten meanwhile, and the next run would
+/// take the new bytes for the ones indexed.
+#[derive(Clone, Default)]
+pub struct ReadHash(Arc<Mutex<Xxh3>>);
+
+impl ReadHash {
+    /// The hash of the whole file, once `stream` (reading through this
+    /// hash) is read to its end: what is left is read first.
+    pub fn finish(&self, stream: &mut dyn BufRead) -> io::Result<u64> {
+        io::copy(stream, &mut io::sink())?;
+        Ok(self.0.lock().map_or(0, |h| h.digest()))
+    }
+}
+
+/// A reader that hashes what it reads into its `ReadHash`.
+struct Hashing<R> {
+    inner: R,
+    hash: ReadHash,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut h) = self.hash.0.lock() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 /// Why a file is skipped. `transient` when it could not be read (as opposed
@@ -108,6 +143,11 @@ fn open_regular(path: &Path) -> Result<(File, Metadata), Refused> {
 /// as its kind needs. `Err` is why the file is skipped.
 pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused> {
     let (file, meta) = open_regular(path)?;
+    let hash = ReadHash::default();
+    let file = Hashing {
+        inner: file,
+        hash: hash.clone(),
+    };
     let mut reader = BufReader::with_capacity(64 << 10, file);
     let head = reader.fill_buf()?;
     if head.is_empty() {
@@ -142,7 +182,7 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         Box::new(reader)
     };
     if is_json_lines(&inner) {
-        return Ok(Opened::Lines(stream));
+        return Ok(Opened::Lines(stream, hash));
     }
     // Sized to the file (capped), so that reading it needs no regrowing;
     // a compressed one grows as it inflates.
@@ -152,7 +192,8 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         meta.len().min(limits.max_article_bytes) + 1
     };
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-    stream
+    let mut stream = stream;
+    (&mut stream)
         .take(limits.max_article_bytes + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limits.max_article_bytes {
@@ -162,10 +203,13 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         )
         .into());
     }
+    // What is left after the content (a gzip stream's trailing bytes) is
+    // part of the file's hash; for the rest this reads nothing more.
+    let file_hash = hash.finish(&mut stream)?;
     Ok(Opened::Whole {
         bytes,
         name: inner,
-        as_on_disk: !gzipped,
+        file_hash,
     })
 }
 
