@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -89,6 +89,8 @@ pub struct Catalog {
 const MAGIC: &[u8; 8] = b"NXCAT\x00\x00\x01";
 const PREFIX: &str = "catalog-";
 const SUFFIX: &str = ".bin";
+/// Ends the name a catalog is written under before it is renamed.
+const TMP_SUFFIX: &str = ".tmp";
 
 /// The catalog's file name for a commit.
 pub fn file_name(opstamp: u64) -> String {
@@ -105,13 +107,31 @@ impl Catalog {
     /// Writes the catalog with `changes` applied (`None` removes a file)
     /// and flushes it to the disk, so the commit that names it never names a
     /// file a power cut left half written.
+    ///
+    /// Written beside `path` and renamed onto it: a commit that carries no
+    /// document operation keeps the opstamp of the one before, so `path`
+    /// may be the catalog the live commit names, which a kill during the
+    /// write must not leave half written.
     pub fn write(&self, changes: &Changes, complete: bool, path: &Path) -> Result<()> {
-        let io = |e| Error::io(path, e);
-        let file = File::create(path).map_err(io)?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        out.write_all(&self.encode(changes, complete)).map_err(io)?;
-        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(TMP_SUFFIX);
+        let tmp = std::path::PathBuf::from(tmp);
+        let io = |e| Error::io(&tmp, e);
+        let bytes = self.encode(changes, complete);
+        let mut file = File::create(&tmp).map_err(io)?;
+        let (first, rest) = bytes.split_at(bytes.len() / 2);
+        file.write_all(first).map_err(io)?;
+        crate::crashtest::point("catalog-write");
+        file.write_all(rest).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        // The rename itself must reach the disk before meta.json names it.
+        if let Some(dir) = path.parent() {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
     }
 
     fn encode(&self, changes: &Changes, complete: bool) -> Vec<u8> {
@@ -174,7 +194,8 @@ pub fn remove_others(dir: &Path, keep: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name != keep && name.starts_with(PREFIX) && name.ends_with(SUFFIX) {
+        let catalog = name.ends_with(SUFFIX) || name.ends_with(&format!("{SUFFIX}{TMP_SUFFIX}"));
+        if name != keep && name.starts_with(PREFIX) && catalog {
             let _ = std::fs::remove_file(entry.path());
         }
     }

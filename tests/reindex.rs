@@ -390,6 +390,36 @@ fn a_file_that_changes_after_its_parse_is_read_again() {
 }
 
 #[test]
+fn a_kill_while_the_catalog_is_written_leaves_the_live_one_whole() {
+    let env = archive();
+    update(&env, "first run");
+    // Touched, not changed: the run's commit carries no document operation,
+    // so it has the live commit's opstamp and its catalog's file name.
+    let tech = env.archive.join("headline/tech/007.txt");
+    fs::File::options()
+        .write(true)
+        .open(&tech)
+        .and_then(|f| f.set_modified(SystemTime::now() + Duration::from_secs(3600)))
+        .expect("touch");
+    let (status, _, _) = finish(spawn(&env, &[], Some("catalog-write:1")));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
+    // The index still knows every file: the next run reads only the
+    // touched one.
+    let next = update(&env, "after a kill while the catalog was written");
+    assert_eq!(next.files_read, 1, "only the touched file is read");
+    assert!(
+        fs::read_dir(&env.index)
+            .expect("index dir")
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().ends_with(".tmp")),
+        "no catalog left half written beside the live one"
+    );
+}
+
+#[test]
 fn a_second_run_gets_75_while_searches_see_the_last_commit() {
     let env = archive();
     env.index();
