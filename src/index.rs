@@ -184,8 +184,9 @@ impl NewsIndex {
 
     /// The one writer of the index. tantivy holds an OS lock on the folder
     /// while it lives; a second writer gets `Error::Locked`.
+    /// At most `MAX_INDEXING_THREADS` indexing threads, tantivy's limit.
     pub fn writer(&self, threads: usize, heap_bytes: usize) -> Result<IndexWriter> {
-        let threads = threads.clamp(1, 8);
+        let threads = threads.clamp(1, MAX_INDEXING_THREADS);
         let heap = heap_bytes.max(threads * MIN_HEAP_PER_THREAD);
         let writer: IndexWriter = self
             .index
@@ -318,6 +319,9 @@ impl NewsIndex {
         }
     }
 }
+
+/// tantivy's limit on a writer's indexing threads.
+pub const MAX_INDEXING_THREADS: usize = 8;
 
 /// The copy of the user's entity overrides kept in the index folder.
 const OVERRIDES_FILE: &str = "entity-overrides.tsv";

@@ -347,3 +347,54 @@ fn errors_say_their_cause_once() {
         format!("newsidx: {}: no such file or directory\n", missing.display())
     );
 }
+
+#[test]
+fn hostile_queries_and_sizes_get_one_line_or_an_answer_never_a_crash() {
+    let env = Env::with_sample(&["headline/tech/007.txt", "exports/feed-2025-03.jsonl"]);
+    env.index();
+    // 60,000 groups one inside another overflowed the stack (SIGABRT).
+    let deep = format!("{}oil{}", "(".repeat(60_000), ")".repeat(60_000));
+    let out = env.run(&["search", &deep]);
+    one_line_error(
+        &out,
+        2,
+        "newsidx: bad query: groups and NOTs nested more than 64 deep (column 65)",
+    );
+    let nots = format!("{}oil", "NOT ".repeat(10_000));
+    let out = env.run(&["search", &nots]);
+    one_line_error(
+        &out,
+        2,
+        "newsidx: bad query: groups and NOTs nested more than 64 deep",
+    );
+    // As deep as allowed is a query like any other.
+    let ok = format!("{}quantum{}", "(".repeat(64), ")".repeat(64));
+    let out = env.run(&["search", "--count", &ok]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A limit or offset near usize::MAX reached tantivy's collector, which
+    // allocated for it (a panic).
+    let max = usize::MAX.to_string();
+    let out = env.run(&["search", "--json", "--limit", &max, "quantum OR tariffs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = env.run(&[
+        "search",
+        "--json",
+        "--offset",
+        &max,
+        "--limit",
+        "5",
+        "quantum OR tariffs",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results: common::Results = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(results.hits.is_empty());
+    assert!(results.total > 0);
+
+    // --threads 0 is a usage error; more than tantivy's 8 indexing threads
+    // is what the help says it is (8 indexers), not an error.
+    let out = env.run(&["index", "--threads", "0", env.archive.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["index", "--threads", "32", env.archive.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

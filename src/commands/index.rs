@@ -26,6 +26,7 @@ const EXIT_SIGTERM: usize = 143;
 pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = args
         .threads
+        .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // Archive folders are checked before anything is written.
     ingest::walk::plan(&args.archives, &[])?;

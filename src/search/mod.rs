@@ -113,10 +113,15 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     let built = build_query(index, &searcher, req)?;
     let query = &*built.query;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
-    let (top, total): (Vec<(Option<f32>, DocAddress)>, usize) = if req.limit == 0 {
+    // No more hits than documents: a limit or offset near usize::MAX must
+    // not reach the collector, which allocates for them.
+    let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+    let offset = req.offset.min(docs);
+    let limit = req.limit.min(docs - offset);
+    let (top, total): (Vec<(Option<f32>, DocAddress)>, usize) = if limit == 0 {
         (Vec::new(), searcher.search(query, &Count).map_err(failed)?)
     } else {
-        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        let top = TopDocs::with_limit(limit).and_offset(offset);
         match req.sort {
             Sort::Relevance => {
                 let (hits, total) = searcher

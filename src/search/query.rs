@@ -156,6 +156,7 @@ pub fn parse(query: &str) -> Result<Node, QueryError> {
         tokens,
         pos: 0,
         end: query.chars().count() + 1,
+        depth: 0,
     };
     let node = parser.or()?;
     if let Some((tok, col)) = parser.peek() {
@@ -169,15 +170,31 @@ pub fn parse(query: &str) -> Result<Node, QueryError> {
     Ok(node)
 }
 
+/// Groups and NOTs one inside another at most: the parser, and what runs
+/// the query, go one call deeper for each, and a query of 60,000 `(` must
+/// be an error, not a stack overflow.
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<(Tok, usize)>,
     pos: usize,
     end: usize,
+    /// Groups and NOTs open around the current token.
+    depth: usize,
 }
 
 impl Parser {
     fn peek(&self) -> Option<&(Tok, usize)> {
         self.tokens.get(self.pos)
+    }
+
+    /// One level deeper (a group or NOT at `col`), if the query may go so.
+    fn enter(&mut self, col: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return error(format!("groups and NOTs nested more than {MAX_DEPTH} deep"), col);
+        }
+        Ok(())
     }
 
     fn next(&mut self) -> Option<(Tok, usize)> {
@@ -248,7 +265,10 @@ impl Parser {
                 if self.ends_group() {
                     return error("NOT needs something after it", col);
                 }
-                Ok(Node::Not(Box::new(self.unary()?)))
+                self.enter(col)?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Node::Not(Box::new(inner)))
             }
             Some((Tok::Plus, _)) => {
                 self.pos += 1;
@@ -286,7 +306,9 @@ impl Parser {
                 })
             }
             Some((Tok::Open, open)) => {
+                self.enter(open)?;
                 let inner = self.or_in(field)?;
+                self.depth -= 1;
                 match self.next() {
                     Some((Tok::Close, _)) => Ok(inner),
                     _ => error("unclosed `(`", open),
