@@ -4,7 +4,8 @@
 //! document, between writing the catalog and committing, right after a
 //! commit) that random timing would rarely hit. `EVENT:N:stop` freezes the
 //! process instead (SIGSTOP), holding its lock, for tests of what other
-//! processes see meanwhile and of signals. Unset, it costs one lookup per event.
+//! processes see meanwhile and of signals, and `EVENT:N:panic` panics there,
+//! for tests of what a bug costs. Unset, it costs one lookup per event.
 //!
 //! Only a build with the `crashtest` feature reads the variable (`cargo
 //! test` turns it on); in any other build `point` does nothing, so a stray
@@ -23,6 +24,7 @@ pub const VAR: &str = "NEWSIDX_CRASH_AT";
 struct Target {
     event: String,
     at: u64,
+    /// The signal to raise, or 0 to panic.
     signal: libc::c_int,
     seen: AtomicU64,
 }
@@ -39,6 +41,7 @@ fn target() -> Option<&'static Target> {
             let signal = match parts.next() {
                 None => libc::SIGKILL,
                 Some("stop") => libc::SIGSTOP,
+                Some("panic") => 0,
                 Some(_) => return None,
             };
             Some(Target {
@@ -56,6 +59,9 @@ fn target() -> Option<&'static Target> {
 pub fn point(event: &str) {
     let Some(target) = target() else { return };
     if target.event == event && target.seen.fetch_add(1, Ordering::Relaxed) + 1 == target.at {
+        if target.signal == 0 {
+            panic!("crash point {event}");
+        }
         // SAFETY: raising a signal at ourselves; SIGKILL and SIGSTOP cannot
         // be caught, which is the point: no destructor, flush or commit runs.
         unsafe {

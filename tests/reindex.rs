@@ -420,6 +420,26 @@ fn a_kill_while_the_catalog_is_written_leaves_the_live_one_whole() {
 }
 
 #[test]
+fn a_bug_in_the_walk_is_an_error_not_an_interrupted_run() {
+    let env = archive();
+    update(&env, "first run");
+    append(
+        &env.archive.join("headline/tech/007.txt"),
+        "\nA zeppelin appeared.\n",
+    );
+    let (status, out, err) = finish(spawn(&env, &[], Some("walk:1:panic")));
+    // Before: "stopped by SIGINT", exit 130, and a run record saying so.
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("newsidx: internal error while walking the archive"),
+        "{err}"
+    );
+    update(&env, "the next run");
+}
+
+#[test]
 fn a_second_run_gets_75_while_searches_see_the_last_commit() {
     let env = archive();
     env.index();

@@ -342,11 +342,21 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
         // Dropping the receiver stops the workers and the walker early when
         // the writer failed or a signal came.
         drop(out_rx);
-        walker.join().unwrap_or_default()
+        walker.join()
     });
     if let Some(e) = failure {
         return Err(e);
     }
+    // A walk that ended on a bug is no interrupted run (exit 130, as if a
+    // signal came): it is an error, and nothing after the last commit is
+    // applied.
+    let Ok(report) = report else {
+        return Err(Error::Invalid(
+            "internal error while walking the archive (please report it); \
+             the index is as its last commit left it"
+                .into(),
+        ));
+    };
     summary.interrupted = stopped() || !report.complete;
 
     if summary.interrupted && req.full {
@@ -475,6 +485,7 @@ fn walk_archive(
                 let source = task.id();
                 report.seen.insert(&source);
                 progress.found();
+                crashtest::point("walk");
                 jobs.send(Job { task, source }).is_ok()
             }
             Walked::Skipped(skip) => out.send(Out::Skipped(skip)).is_ok(),
