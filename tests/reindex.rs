@@ -440,6 +440,41 @@ fn a_bug_in_the_walk_is_an_error_not_an_interrupted_run() {
 }
 
 #[test]
+fn a_lost_catalog_forgets_no_archive() {
+    let env = Env::new();
+    let a = env.root.path().join("a/news");
+    let b = env.root.path().join("b/news");
+    for dir in [&a, &b] {
+        fs::create_dir_all(dir.join("politics")).expect("mkdir");
+        fs::copy(
+            common::sample_corpus().join("headline/politics/002.txt"),
+            dir.join("politics/002.txt"),
+        )
+        .expect("copy");
+    }
+    let first = env.index_dirs(&[&a, &b]);
+    assert_eq!(first.docs_total, 2);
+    let ids = |env: &Env| {
+        let mut ids = env.ids("barnier");
+        ids.sort();
+        ids
+    };
+    let before = ids(&env);
+    for entry in fs::read_dir(&env.index).expect("index").flatten() {
+        if entry.file_name().to_string_lossy().starts_with("catalog-") {
+            fs::remove_file(entry.path()).expect("remove catalog");
+        }
+    }
+    // A run over one of the two: before, it took the prefix of a lone
+    // archive, added its article again under a new id and deleted the
+    // other archive's.
+    let next = env.index_dirs(&[&a]);
+    assert_eq!(next.counts(), (0, 0, 0, 1), "{next:?}");
+    assert_eq!(next.docs_total, 2);
+    assert_eq!(ids(&env), before);
+}
+
+#[test]
 fn a_second_run_gets_75_while_searches_see_the_last_commit() {
     let env = archive();
     env.index();

@@ -15,6 +15,11 @@ use crate::error::{Error, Result};
 
 /// The key of the commit payload that names the catalog file.
 const CATALOG_KEY: &str = "catalog";
+/// The key of the commit payload that lists the archive folders and their
+/// id prefixes, as the catalog does: a lost or damaged catalog must not
+/// make the index forget them (a run naming one archive would then give it
+/// the prefix of a lone archive and delete every other archive's articles).
+const ARCHIVES_KEY: &str = "archives";
 /// The last run's summary, rewritten by every run (commit or not).
 const LAST_RUN_FILE: &str = "last-run.json";
 
@@ -32,6 +37,26 @@ impl NewsIndex {
             Some(name) if !name.contains('/') => Ok(Catalog::read(&self.dir.join(name)).ok()),
             _ => Ok(None),
         }
+    }
+
+    /// The archive folders the last commit holds, from its payload (an
+    /// index committed by an older newsidx has none there).
+    pub fn committed_archives(&self) -> Result<Vec<catalog::ArchiveEntry>> {
+        let payload = self.payload()?;
+        let list = payload
+            .as_ref()
+            .and_then(|p| p.get(ARCHIVES_KEY))
+            .and_then(Json::as_array);
+        Ok(list
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                Some(catalog::ArchiveEntry {
+                    canonical: a.get("canonical")?.as_str()?.to_string(),
+                    prefix: a.get("prefix")?.as_str()?.to_string(),
+                })
+            })
+            .collect())
     }
 
     /// The summary of the last run that finished (or was stopped by a
@@ -73,7 +98,12 @@ impl NewsIndex {
         let name = catalog::file_name(prepared.opstamp());
         catalog.write(changes, complete, &self.dir.join(&name))?;
         crate::crashtest::point("catalog");
-        let payload = serde_json::json!({ CATALOG_KEY: name });
+        let archives: Vec<Json> = catalog
+            .archives
+            .iter()
+            .map(|a| serde_json::json!({ "canonical": a.canonical, "prefix": a.prefix }))
+            .collect();
+        let payload = serde_json::json!({ CATALOG_KEY: name, ARCHIVES_KEY: archives });
         prepared.set_payload(&payload.to_string());
         prepared.commit().map_err(failed)?;
         crate::crashtest::point("commit");

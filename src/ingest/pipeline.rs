@@ -190,7 +190,9 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
     // The archives it names keep their id prefixes either way (but --full).
     let known = match (&stored, req.full) {
         (Some(c), false) => c.archives.clone(),
-        _ => Vec::new(),
+        // A lost catalog: the commit's own list of the archives.
+        (None, false) => index.committed_archives()?,
+        (_, true) => Vec::new(),
     };
     let archives = walk::plan(&req.archives, &known)?;
     let mut base = match stored {
