@@ -398,3 +398,44 @@ fn hostile_queries_and_sizes_get_one_line_or_an_answer_never_a_crash() {
     let out = env.run(&["index", "--threads", "32", env.archive.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn ids_of_files_named_like_records_or_escapes_are_their_own() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let record =
+        |n: u32| format!(r#"{{"title": "Ferry record {n}", "body": "Ferries resumed on day {n}."}}"#) + "\n";
+    env.write("feed.jsonl", record(1) + &record(2) + &record(3));
+    // A file literally named as record 3 of feed.jsonl, and one literally
+    // named as the escaped form of a non-UTF-8 name beside it.
+    env.write(
+        "feed.jsonl#3",
+        "Ferry file named like a record\n\nFerries and names.\n",
+    );
+    env.write("caf%E9.txt", "Ferry cafe with a percent\n\nFerries and cafes.\n");
+    let latin1 = env.archive.join(std::ffi::OsStr::from_bytes(b"caf\xE9.txt"));
+    std::fs::write(&latin1, "Ferry cafe in Latin-1\n\nFerries and cafes again.\n").expect("write");
+    let summary = env.index();
+    assert_eq!(summary.docs_total, 6, "{summary:?}");
+    let mut ids = env.ids("ferries");
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "caf%25E9.txt",
+            "caf%E9.txt",
+            "feed.jsonl#1",
+            "feed.jsonl#2",
+            "feed.jsonl#3",
+            "feed.jsonl%233"
+        ]
+    );
+    // Changing one of a pair leaves the other alone.
+    env.write(
+        "feed.jsonl#3",
+        "Ferry file renamed in its text\n\nFerries and names.\n",
+    );
+    let next = env.index();
+    assert_eq!(next.counts(), (0, 1, 0, 5), "{next:?}");
+    assert_eq!(env.ids("ferries").len(), 6);
+}

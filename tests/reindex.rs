@@ -475,6 +475,54 @@ fn a_lost_catalog_forgets_no_archive() {
 }
 
 #[test]
+fn an_id_the_index_holds_twice_is_made_one_when_its_file_is_read() {
+    let env = Env::with_sample(&[FEED]);
+    env.index();
+    let held = common::contents(&env.index);
+    let (id, (_, hash)) = held
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), *v))
+        .expect("a document");
+    // A second document under the same id, file and content hash, as a
+    // killed run or an old id collision left them.
+    {
+        let mapping = newsidx::schema::Mapping::builtin().expect("mapping");
+        let index = newsidx::index::NewsIndex::open(&env.index, mapping).expect("open");
+        let catalog = index.catalog().expect("catalog").expect("a catalog");
+        let article = newsidx::ingest::Article {
+            id: id.clone(),
+            path: String::new(),
+            archive: String::new(),
+            section: None,
+            title: Some("A copy".into()),
+            body: "A copy of a record.".into(),
+            captions: Vec::new(),
+            byline: None,
+            url: None,
+            published: None,
+            layout: newsidx::ingest::Layout::Jsonl,
+            entity_skip: Vec::new(),
+        };
+        let doc = index.to_document(&article, &Default::default(), FEED, hash);
+        let mut writer = index.writer(1, 50 << 20).expect("writer");
+        writer.add_document(doc).expect("add");
+        index
+            .commit(&mut writer, &catalog, &Default::default(), true)
+            .expect("commit");
+    }
+    assert_eq!(common::contents(&env.index)[&id].0, 2);
+    // The file changes elsewhere: the run that reads it finds the id twice.
+    let mut lines = feed_lines(&env);
+    lines.push(
+        r#"{"id": "late-1", "title": "Late record", "body": "Added later.", "published": "2025-03-30"}"#
+            .into(),
+    );
+    write_feed(&env, &lines);
+    update(&env, "after a run that read the file");
+}
+
+#[test]
 fn a_second_run_gets_75_while_searches_see_the_last_commit() {
     let env = archive();
     env.index();

@@ -20,6 +20,9 @@ const CATALOG_KEY: &str = "catalog";
 /// make the index forget them (a run naming one archive would then give it
 /// the prefix of a lone archive and delete every other archive's articles).
 const ARCHIVES_KEY: &str = "archives";
+/// `Snapshot::documents_of`'s hash of an id found twice (a content hash
+/// equals it for one article in 2^64).
+pub const DUPLICATED: u64 = u64::MAX;
 /// The last run's summary, rewritten by every run (commit or not).
 const LAST_RUN_FILE: &str = "last-run.json";
 
@@ -175,13 +178,18 @@ impl<'a> Snapshot<'a> {
         Ok(())
     }
 
-    /// The ids and content hashes of the documents of one file.
+    /// The ids and content hashes of the documents of one file; an id the
+    /// index holds more than once has `DUPLICATED` for its hash, which no
+    /// article's equals, so that the file's next read replaces them with
+    /// one.
     pub fn documents_of(&self, source: &str) -> Result<HashMap<String, u64>> {
         let mut docs = HashMap::new();
         self.for_each_doc(source, |segment, found| {
             let columns = IdColumns::of(segment, self)?;
             for doc in found {
-                docs.extend(columns.get(*doc, self)?);
+                if let Some((id, hash)) = columns.get(*doc, self)? {
+                    docs.entry(id).and_modify(|h| *h = DUPLICATED).or_insert(hash);
+                }
             }
             Ok(())
         })?;

@@ -331,18 +331,31 @@ fn escape_path(rel: &Path) -> String {
         .join("/")
 }
 
-/// UTF-8 as is; every byte of an invalid sequence as `%XX`.
+/// UTF-8 as is but `%` and `#`; they and every byte of an invalid
+/// sequence as `%XX`. Ids are unambiguous so: a file literally named
+/// `caf%E9.txt` is not the non-UTF-8 `caf\xE9.txt`, and one named
+/// `feed.jsonl#3` is not record 3 of `feed.jsonl` (an id's first `#` ends
+/// its file's part).
 fn escape(mut bytes: &[u8]) -> String {
+    fn push(out: &mut String, s: &str) {
+        for c in s.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '#' => out.push_str("%23"),
+                c => out.push(c),
+            }
+        }
+    }
     let mut out = String::with_capacity(bytes.len());
     loop {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
-                out.push_str(s);
+                push(&mut out, s);
                 return out;
             }
             Err(e) => {
                 let (good, bad) = bytes.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                push(&mut out, std::str::from_utf8(good).unwrap_or_default());
                 let n = e.error_len().unwrap_or(bad.len());
                 for b in &bad[..n] {
                     out.push_str(&format!("%{b:02X}"));
