@@ -7,7 +7,7 @@
 //! never disagree. A run killed before the commit leaves the old meta.json,
 //! which names the old catalog.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, Metadata};
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -112,12 +112,18 @@ impl Catalog {
     /// document operation keeps the opstamp of the one before, so `path`
     /// may be the catalog the live commit names, which a kill during the
     /// write must not leave half written.
-    pub fn write(&self, changes: &Changes, complete: bool, path: &Path) -> Result<()> {
+    pub fn write(
+        &self,
+        changes: &Changes,
+        in_flight: &HashSet<String>,
+        complete: bool,
+        path: &Path,
+    ) -> Result<()> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(TMP_SUFFIX);
         let tmp = std::path::PathBuf::from(tmp);
         let io = |e| Error::io(&tmp, e);
-        let bytes = self.encode(changes, complete);
+        let bytes = self.encode(changes, in_flight, complete);
         let mut file = File::create(&tmp).map_err(io)?;
         let (first, rest) = bytes.split_at(bytes.len() / 2);
         file.write_all(first).map_err(io)?;
@@ -134,7 +140,7 @@ impl Catalog {
         Ok(())
     }
 
-    fn encode(&self, changes: &Changes, complete: bool) -> Vec<u8> {
+    fn encode(&self, changes: &Changes, in_flight: &HashSet<String>, complete: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.files.len() * 40);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.settings.to_le_bytes());
@@ -155,6 +161,7 @@ impl Catalog {
                     .iter()
                     .filter_map(|(source, e)| Some((source, e.as_ref()?))),
             )
+            .filter(|(source, _)| !in_flight.contains(*source))
             .collect();
         files.sort_unstable_by(|a, b| a.0.cmp(b.0));
         put_varint(&mut out, files.len() as u64);
@@ -328,9 +335,12 @@ mod tests {
     fn round_trips() {
         let catalog = sample();
         let none = Changes::new();
-        assert_eq!(decode(&catalog.encode(&none, true)), Some(catalog.clone()));
         assert_eq!(
-            decode(&Catalog::default().encode(&none, false)),
+            decode(&catalog.encode(&none, &HashSet::new(), true)),
+            Some(catalog.clone())
+        );
+        assert_eq!(
+            decode(&Catalog::default().encode(&none, &HashSet::new(), false)),
             Some(Catalog::default())
         );
 
@@ -342,12 +352,15 @@ mod tests {
         let mut expected = catalog.clone();
         expected.files.remove("world/001.txt");
         expected.files.insert("zz/new.txt".into(), entry);
-        assert_eq!(decode(&catalog.encode(&changes, true)), Some(expected));
+        assert_eq!(
+            decode(&catalog.encode(&changes, &HashSet::new(), true)),
+            Some(expected)
+        );
     }
 
     #[test]
     fn damage_is_detected() {
-        let bytes = sample().encode(&Changes::new(), true);
+        let bytes = sample().encode(&Changes::new(), &HashSet::new(), true);
         for cut in [0, 7, bytes.len() / 2, bytes.len() - 1] {
             assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
         }

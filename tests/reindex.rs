@@ -508,7 +508,13 @@ fn an_id_the_index_holds_twice_is_made_one_when_its_file_is_read() {
         let mut writer = index.writer(1, 50 << 20).expect("writer");
         writer.add_document(doc).expect("add");
         index
-            .commit(&mut writer, &catalog, &Default::default(), true)
+            .commit(
+                &mut writer,
+                &catalog,
+                &Default::default(),
+                &Default::default(),
+                true,
+            )
             .expect("commit");
     }
     assert_eq!(common::contents(&env.index)[&id].0, 2);
@@ -520,6 +526,30 @@ fn an_id_the_index_holds_twice_is_made_one_when_its_file_is_read() {
     );
     write_feed(&env, &lines);
     update(&env, "after a run that read the file");
+}
+
+#[test]
+fn a_file_half_applied_at_a_periodic_commit_is_read_again_even_if_restored() {
+    let env = Env::with_sample(&[FEED]);
+    env.index();
+    let old = fs::read(env.archive.join(FEED)).expect("feed");
+    // Every record changes; the run commits after each document and is
+    // killed after its first commit, the feed half applied.
+    let changed: Vec<String> = feed_lines(&env)
+        .iter()
+        .map(|l| l.replace("\"title\":\"", "\"title\":\"Updated: "))
+        .collect();
+    assert_ne!(changed, feed_lines(&env));
+    write_feed(&env, &changed);
+    let (status, _, err) = finish(spawn(&env, &["--commit-every", "1"], Some("commit:1")));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL),
+        "{err}"
+    );
+    // The feed goes back to the bytes the catalog knew (a restore).
+    fs::write(env.archive.join(FEED), &old).expect("restore");
+    update(&env, "after the restore");
 }
 
 #[test]

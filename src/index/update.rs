@@ -1,6 +1,6 @@
 //! Changing an index in place: what it holds for each file, commits that carry the catalog, the record of the last run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
 use tantivy::columnar::{Column, StrColumn};
@@ -86,7 +86,8 @@ impl NewsIndex {
         Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()))
     }
 
-    /// Commits what `writer` holds together with `catalog`: the catalog file
+    /// Commits what `writer` holds together with `catalog` (with `changes`,
+    /// and without the entries of the files `in_flight`): the catalog file
     /// is on disk before meta.json names it, and replaced catalogs are
     /// removed only after.
     pub fn commit(
@@ -94,12 +95,13 @@ impl NewsIndex {
         writer: &mut IndexWriter,
         catalog: &Catalog,
         changes: &Changes,
+        in_flight: &HashSet<String>,
         complete: bool,
     ) -> Result<()> {
         let failed = |e| Error::tantivy(&self.dir, "cannot commit", e);
         let mut prepared = writer.prepare_commit().map_err(failed)?;
         let name = catalog::file_name(prepared.opstamp());
-        catalog.write(changes, complete, &self.dir.join(&name))?;
+        catalog.write(changes, in_flight, complete, &self.dir.join(&name))?;
         crate::crashtest::point("catalog");
         let archives: Vec<Json> = catalog
             .archives

@@ -116,6 +116,9 @@ enum Out {
     },
     /// A record of a changed file that is gone.
     Delete(String),
+    /// A file's documents are about to change: until its `FileDone`, a
+    /// commit must not keep its old catalog entry.
+    Reading(String),
     Skipped(Skip),
     /// A file whose metadata matches the catalog, with its documents.
     Kept(u64),
@@ -246,6 +249,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
         written: 0,
         last: Instant::now(),
         commits: 0,
+        in_flight: HashSet::new(),
     };
     let mut failure: Option<Error> = None;
 
@@ -572,6 +576,9 @@ impl Worker<'_> {
             };
             return self.done(job.source, Some(entry), true);
         }
+        if !self.send(Out::Reading(job.source.clone())) {
+            return false;
+        }
         let mut existing = if self.lookup {
             match self.snapshot.documents_of(&job.source) {
                 Ok(docs) => docs,
@@ -759,6 +766,9 @@ fn apply(
             summary.unchanged += docs;
             progress.file_done();
         }
+        Out::Reading(source) => {
+            committer.in_flight.insert(source);
+        }
         Out::FileDone {
             source,
             entry,
@@ -767,11 +777,21 @@ fn apply(
             summary.files_read += 1;
             summary.failed_reads |= entry.is_none();
             summary.files_touched += u64::from(touched);
-            if let Some(entry) = entry {
-                if touched {
-                    summary.unchanged += entry.docs;
+            let was_read = committer.in_flight.remove(&source);
+            match entry {
+                Some(entry) => {
+                    if touched {
+                        summary.unchanged += entry.docs;
+                    }
+                    changes.insert(source, Some(entry));
                 }
-                changes.insert(source, Some(entry));
+                // Read in part: some of its documents may have changed, so
+                // its old entry must not vouch for them; the next run reads
+                // it again.
+                None if was_read => {
+                    changes.insert(source, None);
+                }
+                None => {}
             }
             progress.file_done();
         }
@@ -874,6 +894,12 @@ struct Committer<'a> {
     written: u64,
     last: Instant,
     commits: u32,
+    /// Files being read, some of whose documents may be in the writer: a
+    /// commit leaves them out of its catalog. Else a file half applied at
+    /// a periodic commit kept its old entry, and if its bytes went back to
+    /// the old ones before the next run, that run found them unchanged and
+    /// the half-updated articles stayed.
+    in_flight: HashSet<String>,
 }
 
 impl Committer<'_> {
@@ -895,7 +921,8 @@ impl Committer<'_> {
     }
 
     fn commit(&mut self, writer: &mut LazyWriter, changes: &Changes, complete: bool) -> Result<()> {
-        self.index.commit(writer.get()?, self.base, changes, complete)?;
+        self.index
+            .commit(writer.get()?, self.base, changes, &self.in_flight, complete)?;
         self.pending = 0;
         self.last = Instant::now();
         self.commits += 1;
