@@ -139,31 +139,25 @@ impl NewsIndex {
         })
     }
 
-    /// The user's entity overrides in force when the index was last built.
+    /// The copy of the user's entity overrides the last commit's articles
+    /// were read with, if any.
     pub fn entity_overrides(&self) -> Option<PathBuf> {
-        Some(NewsIndex::entity_overrides_path(&self.dir)).filter(|p| p.is_file())
+        NewsIndex::committed_overrides(&self.dir)
     }
 
-    /// Where the index in `dir` keeps its copy of the overrides.
-    pub fn entity_overrides_path(dir: &Path) -> PathBuf {
-        dir.join(OVERRIDES_FILE)
-    }
-
-    /// Keeps a copy of the overrides (or removes it, for none), replacing
-    /// the old one in a single rename.
-    pub fn save_entity_overrides(&self, text: Option<&str>) -> Result<()> {
-        let path = self.dir.join(OVERRIDES_FILE);
-        match text {
-            Some(text) => {
-                let tmp = self.dir.join(format!("{OVERRIDES_FILE}.tmp"));
-                std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-                std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
-            }
-            None => match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-                _ => Ok(()),
-            },
-        }
+    /// The copy of the overrides the last commit of the index in `dir`
+    /// names (read from its meta.json, so that no index need be opened),
+    /// or the one an older newsidx kept beside it.
+    pub fn committed_overrides(dir: &Path) -> Option<PathBuf> {
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
+        let payload: serde_json::Value = serde_json::from_str(meta.get("payload")?.as_str()?).ok()?;
+        let path = match payload.get(update::OVERRIDES_KEY) {
+            Some(serde_json::Value::String(name)) if is_overrides_file(name) => dir.join(name),
+            Some(_) => return None,
+            None => dir.join(LEGACY_OVERRIDES_FILE),
+        };
+        path.is_file().then_some(path)
     }
 
     pub fn dir(&self) -> &Path {
@@ -323,8 +317,49 @@ impl NewsIndex {
 /// tantivy's limit on a writer's indexing threads.
 pub const MAX_INDEXING_THREADS: usize = 8;
 
-/// The copy of the user's entity overrides kept in the index folder.
-const OVERRIDES_FILE: &str = "entity-overrides.tsv";
+/// Where an older newsidx kept the copy of the user's entity overrides.
+const LEGACY_OVERRIDES_FILE: &str = "entity-overrides.tsv";
+const OVERRIDES_PREFIX: &str = "entity-overrides-";
+const OVERRIDES_SUFFIX: &str = ".tsv";
+
+/// The copy of the overrides a commit keeps.
+fn overrides_file_name(opstamp: u64) -> String {
+    format!("{OVERRIDES_PREFIX}{opstamp}{OVERRIDES_SUFFIX}")
+}
+
+fn is_overrides_file(name: &str) -> bool {
+    name.strip_prefix(OVERRIDES_PREFIX)
+        .and_then(|rest| rest.strip_suffix(OVERRIDES_SUFFIX))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the overrides copies other than `keep` (and the legacy one).
+fn remove_other_overrides(dir: &Path, keep: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = is_overrides_file(name) || name == LEGACY_OVERRIDES_FILE || name.ends_with(".tsv.tmp");
+        if ours && Some(name) != keep {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a file beside it, flushed, then renamed.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let io = |e| Error::io(&tmp, e);
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
 
 /// The indexed term of an entity: `person:kim jong un`.
 pub fn entity_term(kind: Kind, name: &str) -> String {

@@ -513,6 +513,7 @@ fn an_id_the_index_holds_twice_is_made_one_when_its_file_is_read() {
                 &catalog,
                 &Default::default(),
                 &Default::default(),
+                None,
                 true,
             )
             .expect("commit");
@@ -550,6 +551,41 @@ fn a_file_half_applied_at_a_periodic_commit_is_read_again_even_if_restored() {
     // The feed goes back to the bytes the catalog knew (a restore).
     fs::write(env.archive.join(FEED), &old).expect("restore");
     update(&env, "after the restore");
+}
+
+#[test]
+fn a_kill_right_after_the_commit_leaves_searches_with_the_overrides_it_was_read_with() {
+    let env = Env::with_sample(&["site/009_7d3e5b1a9c2f4e80.txt"]);
+    env.index();
+    let overrides = env.root.path().join("entities.tsv");
+    fs::write(
+        &overrides,
+        "merge\tRossiyskaya Gazeta\tRossiiskaya Gazeta|RG\torg\n",
+    )
+    .expect("write");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsidx"));
+    cmd.arg("--index")
+        .arg(&env.index)
+        .arg("--entities")
+        .arg(&overrides)
+        .args(["index", "--json"])
+        .arg(&env.archive)
+        .env_remove("NEWSIDX_INDEX")
+        .env_remove("NEWSIDX_SCHEMA")
+        .env("XDG_CONFIG_HOME", env.root.path().join("no-config"))
+        .env(newsidx::crashtest::VAR, "commit:1");
+    let out = cmd.output().expect("run");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&out.status),
+        Some(libc::SIGKILL),
+        "{}",
+        stderr(&out)
+    );
+    // The commit's articles were read with the overrides: a search without
+    // the flag resolves "RG" with them, as the run would have left it.
+    let out = env.run(&["search", "--json", "--entity", "RG"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "RG is a name the index knows");
 }
 
 #[test]

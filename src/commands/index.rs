@@ -38,8 +38,9 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     // used yet is checked now, before anything is written.
     let extractor = LazyExtractor::new(overrides.clone(), mapping.rules.entities.settings());
     if let Some(o) = overrides.as_ref().filter(|_| !args.no_entities) {
-        let used = std::fs::read_to_string(NewsIndex::entity_overrides_path(&ctx.index_dir));
-        if used.ok().as_deref() != Some(o.text.as_str()) {
+        let used =
+            NewsIndex::committed_overrides(&ctx.index_dir).and_then(|p| std::fs::read_to_string(p).ok());
+        if used.as_deref() != Some(o.text.as_str()) {
             extractor.get()?;
         }
     }
@@ -59,16 +60,13 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         commit_every: args.commit_every,
         commit_interval: Duration::from_secs(args.commit_interval),
         stop: Arc::clone(&stop),
+        overrides: overrides.as_ref().map(|o| o.text.clone()),
     };
     let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
     let show_progress = !ctx.quiet && !args.json && std::io::stderr().is_terminal();
     let progress = Bar::new(show_progress);
     let summary = ingest::run(&index, &request, &progress)?;
     progress.finish();
-    if !(summary.interrupted && summary.full) {
-        // Searches resolve --entity with the overrides the articles were indexed with.
-        index.save_entity_overrides(overrides.as_ref().map(|o| o.text.as_str()))?;
-    }
     // The archive-wide entity names follow the committed index.
     index.refresh_entity_table()?;
 

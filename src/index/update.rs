@@ -23,6 +23,9 @@ const ARCHIVES_KEY: &str = "archives";
 /// `Snapshot::documents_of`'s hash of an id found twice (a content hash
 /// equals it for one article in 2^64).
 pub const DUPLICATED: u64 = u64::MAX;
+/// The key of the commit payload that names the copy of the entity
+/// overrides its articles were read with (null: none).
+pub(super) const OVERRIDES_KEY: &str = "overrides";
 /// The last run's summary, rewritten by every run (commit or not).
 const LAST_RUN_FILE: &str = "last-run.json";
 
@@ -96,23 +99,39 @@ impl NewsIndex {
         catalog: &Catalog,
         changes: &Changes,
         in_flight: &HashSet<String>,
+        overrides: Option<&str>,
         complete: bool,
     ) -> Result<()> {
         let failed = |e| Error::tantivy(&self.dir, "cannot commit", e);
         let mut prepared = writer.prepare_commit().map_err(failed)?;
         let name = catalog::file_name(prepared.opstamp());
         catalog.write(changes, in_flight, complete, &self.dir.join(&name))?;
+        // The overrides the commit's articles were read with, named by it:
+        // a search resolves names with exactly these, whenever a run stops.
+        let overrides_name = match overrides {
+            Some(text) => {
+                let file = super::overrides_file_name(prepared.opstamp());
+                super::replace_file(&self.dir.join(&file), text.as_bytes())?;
+                Some(file)
+            }
+            None => None,
+        };
         crate::crashtest::point("catalog");
         let archives: Vec<Json> = catalog
             .archives
             .iter()
             .map(|a| serde_json::json!({ "canonical": a.canonical, "prefix": a.prefix }))
             .collect();
-        let payload = serde_json::json!({ CATALOG_KEY: name, ARCHIVES_KEY: archives });
+        let payload = serde_json::json!({
+            CATALOG_KEY: name,
+            ARCHIVES_KEY: archives,
+            OVERRIDES_KEY: overrides_name,
+        });
         prepared.set_payload(&payload.to_string());
         prepared.commit().map_err(failed)?;
         crate::crashtest::point("commit");
         catalog::remove_others(&self.dir, &name);
+        super::remove_other_overrides(&self.dir, overrides_name.as_deref());
         Ok(())
     }
 

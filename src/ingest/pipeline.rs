@@ -50,6 +50,8 @@ pub struct IngestRequest {
     /// Set (to the exit code the caller wants) to stop the run: no more
     /// files are read, and what is done is committed.
     pub stop: Arc<AtomicUsize>,
+    /// The text of the user's entity overrides, kept with each commit.
+    pub overrides: Option<String>,
 }
 
 /// The outcome of a run, as `index --json` prints it. Counts are articles.
@@ -249,6 +251,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
         written: 0,
         last: Instant::now(),
         commits: 0,
+        overrides: req.overrides.as_deref(),
         in_flight: HashSet::new(),
     };
     let mut failure: Option<Error> = None;
@@ -894,6 +897,8 @@ struct Committer<'a> {
     written: u64,
     last: Instant,
     commits: u32,
+    /// The overrides text each commit keeps.
+    overrides: Option<&'a str>,
     /// Files being read, some of whose documents may be in the writer: a
     /// commit leaves them out of its catalog. Else a file half applied at
     /// a periodic commit kept its old entry, and if its bytes went back to
@@ -921,8 +926,14 @@ impl Committer<'_> {
     }
 
     fn commit(&mut self, writer: &mut LazyWriter, changes: &Changes, complete: bool) -> Result<()> {
-        self.index
-            .commit(writer.get()?, self.base, changes, &self.in_flight, complete)?;
+        self.index.commit(
+            writer.get()?,
+            self.base,
+            changes,
+            &self.in_flight,
+            self.overrides,
+            complete,
+        )?;
         self.pending = 0;
         self.last = Instant::now();
         self.commits += 1;
