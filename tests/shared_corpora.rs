@@ -1,5 +1,5 @@
 //! The real corpora beside the checkout (../shared): BBC, Reuters 2006 as a wire archive, and the seed article.
-//! Each test returns early with a message when ../shared is absent; CI always has it.
+//! Each test returns early with a message when ../shared is absent, and fails when CI is set.
 
 mod common;
 
