@@ -45,6 +45,12 @@ pub enum Error {
         message: String,
     },
 
+    #[error(
+        "{}: the index is damaged ({detail}); rebuild it from the archive: `newsidx --index {} index --full ARCHIVE_DIR...`",
+        dir.display(), dir.display()
+    )]
+    Damaged { dir: PathBuf, detail: String },
+
     #[error("archive folder {}: {reason}", path.display())]
     Archive { path: PathBuf, reason: String },
 
@@ -68,8 +74,43 @@ impl Error {
     /// its parts where that matters.
     pub(crate) fn tantivy(dir: impl Into<PathBuf>, what: &'static str, err: tantivy::TantivyError) -> Self {
         let dir = dir.into();
+        use tantivy::directory::error::OpenReadError;
+        let file = |p: &std::path::Path| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        };
         match err {
             tantivy::TantivyError::LockFailure(..) => Error::Locked { dir },
+            // What tantivy finds missing or not as it wrote it: a file of
+            // the index damaged or removed behind its back.
+            tantivy::TantivyError::DataCorruption(c) => Error::Damaged {
+                dir,
+                // Only Debug says what (`Data corruption (in file
+                // `"meta.json"`): Meta file cannot be deserialized. ...`):
+                // its first sentence, without the quoting.
+                detail: {
+                    let text = format!("{c:?}").replace(['`', '"'], "");
+                    let first = text.split(". ").next().unwrap_or(&text).trim_end_matches('.');
+                    tidy_message(first)
+                },
+            },
+            tantivy::TantivyError::OpenReadError(OpenReadError::FileDoesNotExist(p)) => Error::Damaged {
+                dir,
+                detail: format!("{} is missing", file(&p)),
+            },
+            tantivy::TantivyError::OpenReadError(OpenReadError::IoError { io_error, filepath })
+                if matches!(
+                    io_error.kind(),
+                    io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                let reason = io_reason(&io_error);
+                let first = reason.split(". ").next().unwrap_or(&reason).to_string();
+                Error::Damaged {
+                    dir,
+                    detail: format!("{}: {first}", file(&filepath)),
+                }
+            }
             tantivy::TantivyError::IoError(e) => Error::Index {
                 dir,
                 what,

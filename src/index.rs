@@ -63,6 +63,12 @@ pub struct NewsIndex {
 impl NewsIndex {
     /// Opens an existing index for reading.
     pub fn open(dir: &Path, mapping: Mapping) -> Result<NewsIndex> {
+        if !dir.join("meta.json").is_file() && dir.join(MARKER_FILE).is_file() && has_segments(dir) {
+            return Err(Error::Damaged {
+                dir: dir.to_path_buf(),
+                detail: "meta.json is missing".into(),
+            });
+        }
         if !dir.join("meta.json").is_file() {
             let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none());
             return match empty {
@@ -81,7 +87,7 @@ impl NewsIndex {
 
     /// Opens the index, creating it (and its folder) when there is none yet.
     pub fn open_or_create(dir: &Path, mapping: Mapping) -> Result<NewsIndex> {
-        if dir.join("meta.json").is_file() {
+        if dir.join("meta.json").is_file() || (dir.join(MARKER_FILE).is_file() && has_segments(dir)) {
             return NewsIndex::open(dir, mapping);
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -116,6 +122,32 @@ impl NewsIndex {
             .create_in_dir(dir)
             .map_err(|e| Error::tantivy(dir, "cannot create the index", e))?;
         NewsIndex::wrap(dir, index, mapping)
+    }
+
+    /// Removes a damaged index's files (tantivy's and newsidx's own, no
+    /// others), so that `index --full` can build it again in its folder.
+    /// Refused unless the folder is marked as a newsidx index.
+    pub fn clear_damaged(dir: &Path) -> Result<()> {
+        if !dir.join(MARKER_FILE).is_file() {
+            return Err(Error::NotAnIndex {
+                dir: dir.to_path_buf(),
+            });
+        }
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let ours = name == "meta.json"
+                || name == ".managed.json"
+                || is_segment_file(&name)
+                || ["catalog-", "entities-", "entity-overrides", "last-run.json"]
+                    .iter()
+                    .any(|p| name.starts_with(p));
+            if ours {
+                std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            }
+        }
+        Ok(())
     }
 
     fn wrap(dir: &Path, index: Index, mapping: Mapping) -> Result<NewsIndex> {
@@ -312,6 +344,23 @@ impl NewsIndex {
             }
         }
     }
+}
+
+/// Whether `name` is one of tantivy's segment files: 32 hex digits, a dot,
+/// a component ("store", "idx", ...; "123.del" for deletes).
+fn is_segment_file(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(id, ext)| {
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && !ext.is_empty()
+    })
+}
+
+/// Whether the folder holds any of tantivy's segment files.
+fn has_segments(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| is_segment_file(&e.file_name().to_string_lossy()))
+    })
 }
 
 /// tantivy's limit on a writer's indexing threads.

@@ -439,3 +439,68 @@ fn ids_of_files_named_like_records_or_escapes_are_their_own() {
     assert_eq!(next.counts(), (0, 1, 0, 5), "{next:?}");
     assert_eq!(env.ids("ferries").len(), 6);
 }
+
+#[test]
+fn a_damaged_index_gets_one_line_with_the_way_out_which_works() {
+    let files = ["headline/tech/007.txt", "exports/feed-2025-03.jsonl"];
+    type Damage = fn(&std::path::Path);
+    let damages: [(&str, Damage); 4] = [
+        ("meta.json truncated", |dir| {
+            std::fs::write(dir.join("meta.json"), "{\"segm").expect("write")
+        }),
+        ("meta.json removed", |dir| {
+            std::fs::remove_file(dir.join("meta.json")).expect("remove")
+        }),
+        ("a segment file removed", |dir| {
+            let store = std::fs::read_dir(dir)
+                .expect("dir")
+                .flatten()
+                .find(|e| e.file_name().to_string_lossy().ends_with(".store"))
+                .expect("a .store file");
+            std::fs::remove_file(store.path()).expect("remove")
+        }),
+        ("a segment file cut short", |dir| {
+            let idx = std::fs::read_dir(dir)
+                .expect("dir")
+                .flatten()
+                .find(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+                .expect("a .idx file");
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(idx.path())
+                .expect("open");
+            f.set_len(20).expect("truncate")
+        }),
+    ];
+    for (what, damage) in damages {
+        let env = Env::with_sample(&files);
+        let first = env.index();
+        damage(&env.index);
+        let way_out = format!(
+            "`newsidx --index {} index --full ARCHIVE_DIR...`",
+            env.index.display()
+        );
+        for args in [
+            vec!["search", "quantum"],
+            vec!["stats"],
+            vec!["index", env.archive.to_str().expect("utf-8")],
+        ] {
+            let out = env.run(&args);
+            one_line_error(
+                &out,
+                2,
+                &format!("newsidx: {}: the index is damaged (", env.index.display()),
+            );
+            assert!(
+                stderr(&out).trim_end().ends_with(&way_out),
+                "{what}: {}",
+                stderr(&out)
+            );
+        }
+        let out = env.run(&["index", "--full", env.archive.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+        let after = env.index();
+        assert_eq!(after.docs_total, first.docs_total, "{what}");
+        assert_eq!(after.files_read, 0, "{what}");
+    }
+}

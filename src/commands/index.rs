@@ -62,10 +62,23 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         stop: Arc::clone(&stop),
         overrides: overrides.as_ref().map(|o| o.text.clone()),
     };
-    let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
     let show_progress = !ctx.quiet && !args.json && std::io::stderr().is_terminal();
     let progress = Bar::new(show_progress);
-    let summary = ingest::run(&index, &request, &progress)?;
+    let attempt = |mapping: newsidx::schema::Mapping| -> newsidx::Result<(NewsIndex, IngestSummary)> {
+        let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
+        let summary = ingest::run(&index, &request, &progress)?;
+        Ok((index, summary))
+    };
+    let (index, summary) = match attempt(mapping.clone()) {
+        // A damaged index is what --full is the way out of: it is built
+        // again from the archive, in its folder. (Without --full, nothing
+        // is written to it.)
+        Err(newsidx::Error::Damaged { .. }) if args.full => {
+            NewsIndex::clear_damaged(&ctx.index_dir)?;
+            attempt(mapping)?
+        }
+        other => other?,
+    };
     progress.finish();
     // The archive-wide entity names follow the committed index.
     index.refresh_entity_table()?;
