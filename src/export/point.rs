@@ -46,7 +46,9 @@ impl Point {
         }
         let seq = r.u64_fixed()?;
         let count = r.varint()?;
-        let mut documents = Vec::with_capacity(count.min(1 << 24) as usize);
+        // Each entry takes at least 9 bytes (its hash, its id's length):
+        // a count the bytes cannot hold reserves no more than they can.
+        let mut documents = Vec::with_capacity((count as usize).min(bytes.len() / 9));
         for _ in 0..count {
             let hash = r.u64_fixed()?;
             documents.push((r.string()?, hash));
