@@ -219,6 +219,15 @@ impl NewsIndex {
             .writer_with_num_threads(threads, heap)
             .map_err(|e| Error::tantivy(&self.dir, "cannot open a writer", e))?;
         writer.set_merge_policy(Box::new(merge::CappedMerges::default()));
+        // Files a killed run's commit wrote before its meta.json (a
+        // segment's `<id>.<opstamp>.del`) would have the names this run's
+        // commit gives its own, and tantivy refuses to overwrite a file:
+        // "FileAlreadyExists" (found by scripts/stress-reindex). They are
+        // in no commit, so they go first.
+        writer
+            .garbage_collect_files()
+            .wait()
+            .map_err(|e| Error::tantivy(&self.dir, "cannot remove a killed run's files", e))?;
         Ok(writer)
     }
 
