@@ -924,3 +924,42 @@ fn the_sync_script_sends_each_change_once_in_order_and_keeps_what_failed() {
     );
     assert!(chunks(&outbox).is_empty());
 }
+
+#[test]
+fn a_pipe_or_device_as_out_is_written_to_and_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::with_whole_sample();
+    let n = env.index().docs_total as usize;
+    let fifo = env.root.path().join("loader.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // A loader reading the pipe, as `curl --data-binary @fifo` would.
+    // The first export of changes sends every document (two lines each in
+    // `_bulk`); the second finds nothing changed; a full export is a line a
+    // document.
+    for (args, want) in [(&["--changes"][..], 2 * n), (&["--changes"][..], 0), (&[][..], n)] {
+        let mut reader = Command::new("cat")
+            .arg(&fifo)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cat");
+        let mut all = args.to_vec();
+        all.extend(["--out", fifo.to_str().expect("utf-8")]);
+        let out = export(&env, &all);
+        // Before the fix the pipe was replaced by a file, and `cat` waited
+        // for a writer that never came.
+        let still_fifo = fs::metadata(&fifo).map(|m| m.file_type().is_fifo());
+        if !matches!(still_fifo, Ok(true)) {
+            let _ = reader.kill();
+        }
+        let read = reader.wait_with_output().expect("cat output");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(matches!(still_fifo, Ok(true)), "{args:?}: the pipe was replaced");
+        let lines = read
+            .stdout
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+        assert_eq!(lines, want, "{args:?}: lines through the pipe");
+    }
+}

@@ -53,8 +53,23 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             )
             .into())
         }
+        // A pipe or a device (`/dev/null`, a FIFO a loader reads) is written
+        // to as it is: putting a file in place by rename would replace it.
+        Some(path) if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) => {
+            let out = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
+            Output::Stream {
+                out: Box::new(out),
+                name: path.display().to_string(),
+            }
+        }
         Some(file) => Output::File(file),
-        None => Output::Stream(Box::new(std::io::stdout())),
+        None => Output::Stream {
+            out: Box::new(std::io::stdout()),
+            name: "standard output".into(),
+        },
     };
     let index = NewsIndex::open(&ctx.index_dir, mapping)?;
     let request = ExportRequest {

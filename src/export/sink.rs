@@ -8,8 +8,9 @@ use crate::error::{Error, Result};
 
 /// Where the export goes, as the user named it.
 pub enum Output {
-    /// Standard output, or any stream: all of it, unbounded.
-    Stream(Box<dyn Write>),
+    /// Standard output, or any stream (a pipe, a device), named for errors:
+    /// all of it, unbounded, written as it comes.
+    Stream { out: Box<dyn Write>, name: String },
     /// One file. It appears, complete, when the export ends.
     File(PathBuf),
     /// An existing folder: numbered chunk files of at most `limit` bytes,
@@ -32,7 +33,10 @@ pub struct Sink {
 }
 
 enum Inner {
-    Stream(BufWriter<Box<dyn Write>>),
+    Stream {
+        out: BufWriter<Box<dyn Write>>,
+        name: String,
+    },
     File {
         path: PathBuf,
         partial: PathBuf,
@@ -49,15 +53,16 @@ enum Inner {
     },
 }
 
-const STDOUT: &str = "standard output";
-
 impl Sink {
     /// Opens `output`. Chunk files are `STEM-000001.ndjson` and on; files of
     /// that name already in the folder are removed with `replace`, and
     /// refused without it.
     pub fn open(output: Output, stem: &str, replace: bool) -> Result<Sink> {
         let inner = match output {
-            Output::Stream(w) => Inner::Stream(BufWriter::with_capacity(1 << 16, w)),
+            Output::Stream { out, name } => Inner::Stream {
+                out: BufWriter::with_capacity(1 << 16, out),
+                name,
+            },
             Output::File(path) => {
                 let partial = partial_of(&path);
                 let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
@@ -95,7 +100,7 @@ impl Sink {
     /// else into a new one.
     pub fn put(&mut self, unit: &[u8]) -> Result<Put> {
         match &mut self.inner {
-            Inner::Stream(out) => out.write_all(unit).map_err(|e| Error::io(STDOUT, e))?,
+            Inner::Stream { out, name } => out.write_all(unit).map_err(|e| Error::io(&*name, e))?,
             Inner::File {
                 partial, out, any, ..
             } => {
@@ -126,8 +131,8 @@ impl Sink {
     /// chunk in place. Returns the chunk files written.
     pub fn finish(self) -> Result<Vec<PathBuf>> {
         match self.inner {
-            Inner::Stream(mut out) => {
-                out.flush().map_err(|e| Error::io(STDOUT, e))?;
+            Inner::Stream { mut out, name } => {
+                out.flush().map_err(|e| Error::io(&name, e))?;
                 Ok(Vec::new())
             }
             // Nothing to say is no file: `_bulk` refuses an empty body,
