@@ -76,6 +76,9 @@ pub enum Command {
     Show(ShowArgs),
     /// What the index holds: articles, sections, dates, entities, size, last run.
     Stats(StatsArgs),
+    /// Read every file of the index and check it is as it was written
+    /// (tantivy's checksums); exit 2 naming a damaged file and the way out.
+    Check,
     /// List the entities of the archive, or of the articles a query finds.
     Entities(EntitiesArgs),
     /// Score entity extraction on a CoNLL-2003 file (eng.testa, say).

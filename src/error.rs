@@ -139,14 +139,16 @@ pub fn io_reason(e: &io::Error) -> String {
     tidy_message(msg)
 }
 
-/// Lower-cases the first letter and drops the quoting tantivy puts around
+/// Lower-cases the first letter (of a word, not an acronym) and drops the quoting tantivy puts around
 /// values, so its messages read like ours.
-fn tidy_message(msg: &str) -> String {
+pub(crate) fn tidy_message(msg: &str) -> String {
     let msg = msg.replace(['\'', '"'], "");
     let mut chars = msg.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => msg,
+    match (chars.next(), chars.clone().next()) {
+        // An acronym ("EOF while parsing") keeps its capitals.
+        (Some(_), Some(second)) if second.is_uppercase() => msg,
+        (Some(first), _) => first.to_lowercase().chain(chars).collect(),
+        (None, _) => msg,
     }
 }
 

@@ -94,7 +94,17 @@ impl NewsIndex {
         // Empty, or what a run killed while creating the index left behind.
         for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
             let name = entry.map_err(|e| Error::io(dir, e))?.file_name();
-            if !CREATION_LEFTOVERS.iter().any(|n| name == *n) {
+            // An export's point and lock outlive a rebuild (`clear_damaged`):
+            // ids are the archive's, so the next `export --changes` sends
+            // only what the rebuilt index holds differently.
+            let export_file = name.to_str().is_some_and(|n| {
+                let n = n.strip_prefix('.').unwrap_or(n);
+                n.starts_with("export-")
+                    && [".point", ".lock", ".point.partial"]
+                        .iter()
+                        .any(|s| n.ends_with(s))
+            });
+            if !CREATION_LEFTOVERS.iter().any(|n| name == *n) && !export_file {
                 return Err(Error::NotAnIndex {
                     dir: dir.to_path_buf(),
                 });
@@ -128,7 +138,7 @@ impl NewsIndex {
     /// others), so that `index --full` can build it again in its folder.
     /// Refused unless the folder is marked as a newsidx index.
     pub fn clear_damaged(dir: &Path) -> Result<()> {
-        if !dir.join(MARKER_FILE).is_file() {
+        if !dir.join(MARKER_FILE).is_file() && !has_own_files(dir) {
             return Err(Error::NotAnIndex {
                 dir: dir.to_path_buf(),
             });
@@ -148,6 +158,45 @@ impl NewsIndex {
             }
         }
         Ok(())
+    }
+
+    /// What is damaged in the index at `dir`, found by the checksum tantivy
+    /// ends each of its files with. Asked after a read failed or panicked,
+    /// never on the way to a result: it reads the whole index. `None` when
+    /// every file is as written (the failure was something else).
+    pub fn damage(dir: &Path) -> Option<Error> {
+        let as_damage = |e| match Error::tantivy(dir, "cannot check the index", e) {
+            d @ Error::Damaged { .. } => Some(d),
+            _ => None,
+        };
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) => index,
+            Err(e) => return as_damage(e),
+        };
+        let bad = match index.validate_checksum() {
+            Ok(bad) => bad,
+            Err(e) => return as_damage(e),
+        };
+        let mut names: Vec<String> = bad
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        names.sort();
+        let first = names.first()?;
+        let detail = match names.len() {
+            1 => format!("{first}: its checksum does not match its bytes"),
+            n => format!(
+                "{first} and {} more files: their checksums do not match their bytes",
+                n - 1
+            ),
+        };
+        Some(Error::Damaged {
+            dir: dir.to_path_buf(),
+            detail,
+        })
     }
 
     fn wrap(dir: &Path, index: Index, mapping: Mapping) -> Result<NewsIndex> {
@@ -372,6 +421,19 @@ fn has_segments(dir: &Path) -> bool {
     })
 }
 
+/// Whether the folder holds files only newsidx writes (the catalog, the
+/// entity table, the last run's report).
+fn has_own_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "last-run.json"
+                || (name.ends_with(".bin") && (name.starts_with("catalog-") || name.starts_with("entities-")))
+        })
+    })
+}
+
 /// tantivy's limit on a writer's indexing threads.
 pub const MAX_INDEXING_THREADS: usize = 8;
 
@@ -446,11 +508,33 @@ pub struct StoredArticle {
 
 fn check_marker(dir: &Path) -> Result<()> {
     let path = dir.join(MARKER_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|_| Error::NotAnIndex {
-        dir: dir.to_path_buf(),
-    })?;
-    let marker: Marker = serde_json::from_str(&text).map_err(|_| Error::NotAnIndex {
-        dir: dir.to_path_buf(),
+    // A folder with newsidx's own files beside tantivy's is an index whose
+    // marker was damaged or lost, not someone else's folder: the way out is
+    // a rebuild, not "choose another --index".
+    let lost = |detail: String| {
+        if has_own_files(dir) {
+            Error::Damaged {
+                dir: dir.to_path_buf(),
+                detail,
+            }
+        } else {
+            Error::NotAnIndex {
+                dir: dir.to_path_buf(),
+            }
+        }
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(lost(format!("{MARKER_FILE} is missing")))
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let marker: Marker = serde_json::from_slice(&bytes).map_err(|e| {
+        lost(format!(
+            "{MARKER_FILE}: {}",
+            crate::error::tidy_message(&e.to_string())
+        ))
     })?;
     if marker.format != "newsidx" {
         return Err(Error::NotAnIndex {

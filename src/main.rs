@@ -20,6 +20,7 @@ const EXIT_LOCKED: u8 = 75;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    commands::quiet_panics();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

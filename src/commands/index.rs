@@ -66,6 +66,10 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     let progress = Bar::new(show_progress);
     let attempt = |mapping: newsidx::schema::Mapping| -> newsidx::Result<(NewsIndex, IngestSummary)> {
         let index = NewsIndex::open_or_create(&ctx.index_dir, mapping)?;
+        // Opening a reader opens every file of every segment and checks its
+        // footer: a run over a damaged index says so (and --full rebuilds)
+        // rather than reporting "unchanged" over an index no search can read.
+        index.reader()?;
         let summary = ingest::run(&index, &request, &progress)?;
         Ok((index, summary))
     };
@@ -73,7 +77,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         // A damaged index is what --full is the way out of: it is built
         // again from the archive, in its folder. (Without --full, nothing
         // is written to it.)
-        Err(newsidx::Error::Damaged { .. }) if args.full => {
+        Err(err) if args.full && super::diagnose(&ctx.index_dir, &err).is_some() => {
             NewsIndex::clear_damaged(&ctx.index_dir)?;
             attempt(mapping)?
         }

@@ -389,6 +389,7 @@ pub fn bare_cmd() -> Command {
         .env_remove(newsidx::crashtest::VAR)
         .env_remove("NEWSIDX_SCHEMA")
         .env_remove("NEWSIDX_ENTITIES")
+        .env_remove("RUST_BACKTRACE")
         .env("XDG_CONFIG_HOME", no_config)
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
