@@ -8,8 +8,7 @@
 //! which names the old catalog.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{File, Metadata};
-use std::io::Write;
+use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -119,24 +118,10 @@ impl Catalog {
         complete: bool,
         path: &Path,
     ) -> Result<()> {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(TMP_SUFFIX);
-        let tmp = std::path::PathBuf::from(tmp);
-        let io = |e| Error::io(&tmp, e);
         let bytes = self.encode(changes, in_flight, complete);
-        let mut file = File::create(&tmp).map_err(io)?;
-        let (first, rest) = bytes.split_at(bytes.len() / 2);
-        file.write_all(first).map_err(io)?;
-        crate::crashtest::point("catalog-write");
-        file.write_all(rest).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-        // The rename itself must reach the disk before meta.json names it.
-        if let Some(dir) = path.parent() {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        crate::replace::replace_file_via(path, &crate::replace::tmp_of(path), &bytes, || {
+            crate::crashtest::point("catalog-write")
+        })?;
         Ok(())
     }
 

@@ -468,19 +468,6 @@ fn remove_other_overrides(dir: &Path, keep: Option<&str>) {
     }
 }
 
-/// Writes `bytes` to `path` through a file beside it, flushed, then renamed.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let io = |e| Error::io(&tmp, e);
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
 /// The indexed term of an entity: `person:kim jong un`.
 pub fn entity_term(kind: Kind, name: &str) -> String {
     let mut term = String::with_capacity(kind.as_str().len() + 1 + name.len());

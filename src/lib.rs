@@ -13,6 +13,7 @@ pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod output;
+mod replace;
 pub mod schema;
 pub mod search;
 #[cfg(test)]

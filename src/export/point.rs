@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::sink::replace_file;
+use super::sink::partial_of;
 use crate::codec::{self, put_str, put_varint, Reader};
 use crate::error::{Error, Result};
 
@@ -72,7 +72,8 @@ impl Point {
     /// Replaces the point of target `name` in one rename, after the new
     /// one is on disk.
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
-        replace_file(&point_path(dir, name), &self.encode())
+        let path = point_path(dir, name);
+        crate::replace::replace_file_via(&path, &partial_of(&path), &self.encode(), || {})
     }
 }
 

@@ -39,7 +39,7 @@ enum Inner {
     },
     File {
         path: PathBuf,
-        partial: PathBuf,
+        partial: Partial,
         out: BufWriter<File>,
         /// Whether a unit was written: an export of nothing leaves no file.
         any: bool,
@@ -64,8 +64,8 @@ impl Sink {
                 name,
             },
             Output::File(path) => {
-                let partial = partial_of(&path);
-                let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+                let partial = Partial(partial_of(&path));
+                let file = File::create(&partial.0).map_err(|e| Error::io(&partial.0, e))?;
                 Inner::File {
                     path,
                     partial,
@@ -104,7 +104,7 @@ impl Sink {
             Inner::File {
                 partial, out, any, ..
             } => {
-                out.write_all(unit).map_err(|e| Error::io(&*partial, e))?;
+                out.write_all(unit).map_err(|e| Error::io(&partial.0, e))?;
                 *any = true;
             }
             Inner::Dir {
@@ -144,6 +144,7 @@ impl Sink {
                 any: false,
             } => {
                 drop(out);
+                let partial = partial.keep();
                 std::fs::remove_file(&partial).map_err(|e| Error::io(&partial, e))?;
                 match std::fs::remove_file(&path) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
@@ -155,9 +156,10 @@ impl Sink {
             } => {
                 let file = out
                     .into_inner()
-                    .map_err(|e| Error::io(&partial, e.into_error()))?;
-                file.sync_all().map_err(|e| Error::io(&partial, e))?;
-                std::fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
+                    .map_err(|e| Error::io(&partial.0, e.into_error()))?;
+                file.sync_all().map_err(|e| Error::io(&partial.0, e))?;
+                std::fs::rename(&partial.0, &path).map_err(|e| Error::io(&path, e))?;
+                partial.keep();
                 Ok(Vec::new())
             }
             Inner::Dir {
@@ -172,6 +174,25 @@ impl Sink {
                 }
                 Ok(written)
             }
+        }
+    }
+}
+
+/// The file an export writes before it is put in place: removed if the
+/// export ends before that (an error, a full disk), so none is left behind.
+struct Partial(PathBuf);
+
+impl Partial {
+    /// It was put in place (or is removed by the caller): not to be removed.
+    fn keep(mut self) -> PathBuf {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.0);
         }
     }
 }
@@ -204,24 +225,14 @@ fn chunks_in(dir: &Path, stem: &str) -> Result<Vec<String>> {
 /// Writes chunk `n`. Whoever picks up `*.ndjson` never sees half a chunk.
 fn write_chunk(dir: &Path, stem: &str, n: usize, bytes: &[u8]) -> Result<PathBuf> {
     let path = dir.join(chunk_name(stem, n));
-    replace_file(&path, bytes)?;
+    crate::replace::replace_file_via(&path, &partial_of(&path), bytes, || {})?;
     crate::crashtest::point("export-chunk");
     Ok(path)
 }
 
-/// Puts `bytes` at `path` whole or not at all: written beside it, flushed
-/// to the disk, then renamed into place.
-pub(super) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let partial = partial_of(path);
-    let mut file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(&partial, e))?;
-    file.sync_all().map_err(|e| Error::io(&partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| Error::io(path, e))
-}
-
 /// `dir/.NAME.partial` for `dir/NAME`: hidden, and no `*.ndjson` glob
 /// matches it.
-fn partial_of(path: &Path) -> PathBuf {
+pub(super) fn partial_of(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     path.with_file_name(format!(".{name}.partial"))
 }

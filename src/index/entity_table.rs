@@ -1445,16 +1445,7 @@ impl EntityTable {
     /// under another name, then renamed), and removes older tables.
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
         let path = dir.join(name);
-        let tmp = dir.join(format!("{name}.tmp"));
-        let bytes = self.encode();
-        let io = |e| Error::io(&tmp, e);
-        {
-            use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(io)?;
-            f.write_all(&bytes).map_err(io)?;
-            f.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        crate::replace::replace_file(&path, &self.encode())?;
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let file = entry.file_name();

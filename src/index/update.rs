@@ -75,10 +75,8 @@ impl NewsIndex {
     /// Records a run's summary, replacing the last in one rename.
     pub fn save_last_run(&self, run: &Json) -> Result<()> {
         let path = self.dir.join(LAST_RUN_FILE);
-        let tmp = self.dir.join(format!("{LAST_RUN_FILE}.tmp"));
         let text = serde_json::to_string_pretty(run).unwrap_or_default() + "\n";
-        std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+        crate::replace::replace_file(&path, text.as_bytes())
     }
 
     fn payload(&self) -> Result<Option<Json>> {
@@ -111,7 +109,7 @@ impl NewsIndex {
         let overrides_name = match overrides {
             Some(text) => {
                 let file = super::overrides_file_name(prepared.opstamp());
-                super::replace_file(&self.dir.join(&file), text.as_bytes())?;
+                crate::replace::replace_file(&self.dir.join(&file), text.as_bytes())?;
                 Some(file)
             }
             None => None,
