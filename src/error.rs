@@ -114,7 +114,7 @@ impl Error {
             tantivy::TantivyError::IoError(e) => Error::Index {
                 dir,
                 what,
-                message: e.to_string(),
+                message: io_reason(&e),
             },
             other => Error::Index {
                 dir,
@@ -139,8 +139,8 @@ pub fn io_reason(e: &io::Error) -> String {
     tidy_message(msg)
 }
 
-/// Lower-cases the first letter (of a word, not an acronym) and drops the quoting tantivy puts around
-/// values, so its messages read like ours.
+/// Lower-cases the first letter (of a word, not an acronym) and drops the
+/// quoting tantivy puts around values, so its messages read like ours.
 pub(crate) fn tidy_message(msg: &str) -> String {
     let msg = msg.replace(['\'', '"'], "");
     let mut chars = msg.chars();
