@@ -70,7 +70,13 @@ impl NewsIndex {
             });
         }
         if !dir.join("meta.json").is_file() {
-            let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none());
+            // Empty, or only what a run creating the index writes before
+            // meta.json (a search racing the first `index`): no index yet,
+            // not someone else's folder to remove.
+            let empty = std::fs::read_dir(dir).map(|d| {
+                d.flatten()
+                    .all(|e| CREATION_LEFTOVERS.iter().any(|n| e.file_name() == *n))
+            });
             return match empty {
                 Ok(false) => Err(Error::NotAnIndex {
                     dir: dir.to_path_buf(),

@@ -50,6 +50,17 @@ fn a_missing_index_is_an_error() {
         one_line_error(&out, 2, &format!("newsidx: no index at {}", env.index.display()));
         assert!(stderr(&out).contains("newsidx --index"), "says how to build one");
     }
+    // What the first `index` writes before meta.json, as a search racing it
+    // finds the folder: no index yet, not a folder to remove.
+    std::fs::create_dir_all(&env.index).expect("mkdir");
+    std::fs::write(
+        env.index.join("newsidx.json"),
+        "{\"format\": \"newsidx\", \"schema_version\": 1}\n",
+    )
+    .expect("write");
+    std::fs::write(env.index.join(".tantivy-meta.lock"), "").expect("write");
+    let out = env.run(&["search", "korea"]);
+    one_line_error(&out, 2, &format!("newsidx: no index at {}", env.index.display()));
 }
 
 #[test]
