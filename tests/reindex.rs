@@ -821,3 +821,68 @@ fn no_entities_then_entities_reindexes_every_article() {
     assert_eq!(env.index().counts(), (0, ARTICLES, 0, 0));
     assert_eq!(env.run(&["entities", "--json"]).status.code(), Some(0));
 }
+
+#[test]
+fn eight_searches_in_a_loop_during_commits_never_fail_and_each_sees_a_whole_commit() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let env = Env::new();
+    env.write("start/first.txt", "Harbour report zero\n\nThe harbour opened.\n");
+    env.index();
+    // 3,000 one-article files: 30 commits of 100 articles while 8
+    // processes search.
+    const N: usize = 3000;
+    for i in 1..N {
+        env.write(
+            &format!("s{}/{i:05}.txt", i % 10),
+            format!("Harbour report number {i}\n\nThe harbour of town {i} reopened on day {i}.\n"),
+        );
+    }
+    let mut indexer = std::process::Command::new(assert_cmd::cargo::cargo_bin("newsidx"))
+        .arg("--index")
+        .arg(&env.index)
+        .args(["index", "--quiet", "--commit-every", "100"])
+        .arg(&env.archive)
+        .env_remove("RUST_BACKTRACE")
+        .spawn()
+        .expect("index");
+    let done = AtomicBool::new(false);
+    let seen: Vec<Vec<usize>> = std::thread::scope(|scope| {
+        let searchers: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut totals = Vec::new();
+                    // One more search after the run ended.
+                    let mut last = false;
+                    while !last {
+                        last = done.load(Ordering::Acquire);
+                        let out = env.run(&["search", "--json", "--limit", "0", "harbour"]);
+                        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+                        let results: common::Results = serde_json::from_slice(&out.stdout).expect("json");
+                        totals.push(results.total);
+                    }
+                    totals
+                })
+            })
+            .collect();
+        let status = indexer.wait().expect("wait");
+        done.store(true, Ordering::Release);
+        assert_eq!(status.code(), Some(0));
+        searchers
+            .into_iter()
+            .map(|s| s.join().expect("searcher"))
+            .collect()
+    });
+    let mut counts = std::collections::BTreeSet::new();
+    for totals in &seen {
+        // A commit is whole (the first article, then 100 at a time, then
+        // the rest), and a search never goes back to an older one.
+        for t in totals {
+            assert!((t - 1) % 100 == 0 || *t == N, "{t} articles: half a commit");
+            counts.insert(*t);
+        }
+        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+        assert_eq!(totals.last(), Some(&N));
+    }
+    // The searches did run during the commits.
+    assert!(counts.len() > 2, "{counts:?}");
+}
