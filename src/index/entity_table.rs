@@ -598,7 +598,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // neither a place nor a name the user settled (a person and a company
     // with a legal suffix are one kind here). A legal name is the
     // entity's own, so it keeps its role (and its initials find it).
-    let sums = summaries(&nodes, &mut uf);
+    let mut sums = summaries(&nodes, &mut uf);
     for d in aliases {
         let (Some(&a), Some(&b)) = (index.get(d.a.as_str()), index.get(d.b.as_str())) else {
             continue;
@@ -641,6 +641,8 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             && d.articles as f64 >= rules.alias_share * nodes[small].total() as f64
         {
             uf.join(small, big);
+            // Later pairs are judged on the sets as they are now.
+            sums = summaries(&nodes, &mut uf);
         }
     }
 
@@ -1431,7 +1433,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 13: names the articles define as one";
+const RULES_VERSION: &[u8] = b"entity-table rules 14: alias pairs judged on the sets earlier pairs made";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1636,6 +1638,34 @@ mod tests {
         let (a, b) = (key(a), key(b));
         let (a, b) = if a < b { (a, b) } else { (b, a) };
         AliasStat { a, b, articles }
+    }
+
+    #[test]
+    fn a_pair_is_judged_on_the_sets_earlier_pairs_made() {
+        // Orion joins Vega (10 articles of 10 say so); Vega's set is then
+        // 22 articles against Lyra's 15, so Lyra is the smaller and 7 of
+        // its 15 articles are not half. (Judged on Vega's 12 alone, Vega
+        // was the smaller and 7 of 12 were enough.)
+        let stats = [
+            stat(Kind::Org, "Orion Star Lines", 10),
+            stat(Kind::Org, "Vega Harbor Works", 12),
+            stat(Kind::Org, "Lyra Coast Mills", 15),
+        ];
+        let t = table_with(
+            &stats,
+            &[
+                alias("Orion Star Lines", "Vega Harbor Works", 10),
+                alias("Vega Harbor Works", "Lyra Coast Mills", 7),
+            ],
+        );
+        assert_eq!(
+            canonical(&t, "Orion Star Lines"),
+            canonical(&t, "Vega Harbor Works")
+        );
+        assert_ne!(
+            canonical(&t, "Lyra Coast Mills"),
+            canonical(&t, "Vega Harbor Works")
+        );
     }
 
     #[test]
