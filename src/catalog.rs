@@ -180,17 +180,11 @@ impl Catalog {
 /// Removes the catalog files of other commits (those of killed runs, and
 /// the one the last commit replaced).
 pub fn remove_others(dir: &Path, keep: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    let ours = |name: &str| {
+        name.starts_with(PREFIX)
+            && (name.ends_with(SUFFIX) || name.ends_with(&format!("{SUFFIX}{TMP_SUFFIX}")))
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let catalog = name.ends_with(SUFFIX) || name.ends_with(&format!("{SUFFIX}{TMP_SUFFIX}"));
-        if name != keep && name.starts_with(PREFIX) && catalog {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    crate::replace::remove_others(dir, ours, Some(keep));
 }
 
 fn decode(bytes: &[u8]) -> Option<Catalog> {

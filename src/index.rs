@@ -459,19 +459,10 @@ fn is_overrides_file(name: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Removes the overrides copies other than `keep` (and the legacy one).
-fn remove_other_overrides(dir: &Path, keep: Option<&str>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let ours = is_overrides_file(name) || name == LEGACY_OVERRIDES_FILE || name.ends_with(".tsv.tmp");
-        if ours && Some(name) != keep {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+/// Whether `name` is a copy of the overrides: any commit's, the legacy
+/// one, or a temporary file.
+fn is_overrides_copy(name: &str) -> bool {
+    is_overrides_file(name) || name == LEGACY_OVERRIDES_FILE || name.ends_with(".tsv.tmp")
 }
 
 /// The indexed term of an entity: `person:kim jong un`.

@@ -53,6 +53,22 @@ pub(crate) fn replace_file_via(
     Ok(())
 }
 
+/// Removes the files of `dir` that `ours` claims, but `keep`: the copies
+/// earlier commits left (and their temporary files). Best effort: a file
+/// left is removed by the next run.
+pub(crate) fn remove_others(dir: &Path, ours: impl Fn(&str) -> bool, keep: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if ours(name) && Some(name) != keep {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1448,18 +1448,9 @@ impl EntityTable {
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
         let path = dir.join(name);
         crate::replace::replace_file(&path, &self.encode())?;
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            for entry in entries.flatten() {
-                let file = entry.file_name();
-                let Some(file) = file.to_str() else { continue };
-                if file != name
-                    && file.starts_with(PREFIX)
-                    && (file.ends_with(SUFFIX) || file.ends_with(".tmp"))
-                {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
+        let ours =
+            |file: &str| file.starts_with(PREFIX) && (file.ends_with(SUFFIX) || file.ends_with(".tmp"));
+        crate::replace::remove_others(dir, ours, Some(name));
         Ok(())
     }
 

@@ -129,7 +129,7 @@ impl NewsIndex {
         prepared.commit().map_err(failed)?;
         crate::crashtest::point("commit");
         catalog::remove_others(&self.dir, &name);
-        super::remove_other_overrides(&self.dir, overrides_name.as_deref());
+        crate::replace::remove_others(&self.dir, super::is_overrides_copy, overrides_name.as_deref());
         Ok(())
     }
 
