@@ -236,9 +236,7 @@ impl NewsIndex {
     /// names (read from its meta.json, so that no index need be opened),
     /// or the one an older newsidx kept beside it.
     pub fn committed_overrides(dir: &Path) -> Option<PathBuf> {
-        let meta: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
-        let payload: serde_json::Value = serde_json::from_str(meta.get("payload")?.as_str()?).ok()?;
+        let payload = commit_payload(dir)?;
         let path = match payload.get(update::OVERRIDES_KEY) {
             Some(serde_json::Value::String(name)) if is_overrides_file(name) => dir.join(name),
             Some(_) => return None,
@@ -457,6 +455,14 @@ fn is_overrides_file(name: &str) -> bool {
     name.strip_prefix(OVERRIDES_PREFIX)
         .and_then(|rest| rest.strip_suffix(OVERRIDES_SUFFIX))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What the last commit recorded beside its documents (the archives, the
+/// overrides copy), read from meta.json without opening the index: a search
+/// needs it before it opens one.
+fn commit_payload(dir: &Path) -> Option<serde_json::Value> {
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("meta.json")).ok()?).ok()?;
+    serde_json::from_str(meta.get("payload")?.as_str()?).ok()
 }
 
 /// Whether `name` is a copy of the overrides: any commit's, the legacy

@@ -34,7 +34,7 @@ impl NewsIndex {
     /// documents but no readable catalog: every file must then be read again
     /// (the index, not the catalog, is the truth about documents).
     pub fn catalog(&self) -> Result<Option<Catalog>> {
-        let payload = self.payload()?;
+        let payload = super::commit_payload(&self.dir);
         let name = payload
             .as_ref()
             .and_then(|p| p.get(CATALOG_KEY))
@@ -48,7 +48,7 @@ impl NewsIndex {
     /// The archive folders the last commit holds, from its payload (an
     /// index committed by an older newsidx has none there).
     pub fn committed_archives(&self) -> Result<Vec<catalog::ArchiveEntry>> {
-        let payload = self.payload()?;
+        let payload = super::commit_payload(&self.dir);
         let list = payload
             .as_ref()
             .and_then(|p| p.get(ARCHIVES_KEY))
@@ -77,14 +77,6 @@ impl NewsIndex {
         let path = self.dir.join(LAST_RUN_FILE);
         let text = serde_json::to_string_pretty(run).unwrap_or_default() + "\n";
         crate::replace::replace_file(&path, text.as_bytes())
-    }
-
-    fn payload(&self) -> Result<Option<Json>> {
-        let metas = self
-            .index
-            .load_metas()
-            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))?;
-        Ok(metas.payload.and_then(|p| serde_json::from_str(&p).ok()))
     }
 
     /// Commits what `writer` holds together with `catalog` (with `changes`,
