@@ -79,6 +79,24 @@ pub fn archive_file(name: &str, bytes: &[u8]) -> FileTask {
     tasks.pop().unwrap()
 }
 
+/// A sealed file of newsidx's (the catalog, an export point) made from
+/// fuzz input: byte 0 picks how the rest becomes the file, 0 mod 3 as is,
+/// 1 sealed (its xxh3 appended, as the writer does, so the decoder gets
+/// past the check), 2 `magic` + the rest, sealed. `None` for no input.
+pub fn sealed_file(data: &[u8], magic: &[u8]) -> Option<Vec<u8>> {
+    let sealed = |mut body: Vec<u8>| {
+        let check = xxhash_rust::xxh3::xxh3_64(&body);
+        body.extend_from_slice(&check.to_le_bytes());
+        body
+    };
+    let (&mode, rest) = data.split_first()?;
+    Some(match mode % 3 {
+        0 => rest.to_vec(),
+        1 => sealed(rest.to_vec()),
+        _ => sealed([magic, rest].concat()),
+    })
+}
+
 /// Gzip of `bytes` (one member).
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;

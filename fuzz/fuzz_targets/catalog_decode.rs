@@ -17,20 +17,9 @@ use newsidx::catalog::{Catalog, Changes};
 
 const MAGIC: &[u8; 8] = b"NXCAT\x00\x00\x01";
 
-pub fn sealed(mut body: Vec<u8>) -> Vec<u8> {
-    let check = xxhash_rust::xxh3::xxh3_64(&body);
-    body.extend_from_slice(&check.to_le_bytes());
-    body
-}
-
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else {
+    let Some(bytes) = common::sealed_file(data, MAGIC) else {
         return;
-    };
-    let bytes = match mode % 3 {
-        0 => rest.to_vec(),
-        1 => sealed(rest.to_vec()),
-        _ => sealed([&MAGIC[..], rest].concat()),
     };
     let path = common::scratch().join("catalog-1.bin");
     std::fs::write(&path, &bytes).expect("write catalog");

@@ -14,20 +14,9 @@ use newsidx::export::Point;
 
 const MAGIC: &[u8; 8] = b"NXEXPT\x00\x02";
 
-pub fn sealed(mut body: Vec<u8>) -> Vec<u8> {
-    let check = xxhash_rust::xxh3::xxh3_64(&body);
-    body.extend_from_slice(&check.to_le_bytes());
-    body
-}
-
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else {
+    let Some(bytes) = common::sealed_file(data, MAGIC) else {
         return;
-    };
-    let bytes = match mode % 3 {
-        0 => rest.to_vec(),
-        1 => sealed(rest.to_vec()),
-        _ => sealed([&MAGIC[..], rest].concat()),
     };
     let dir = common::scratch();
     std::fs::write(dir.join("export-fuzz.point"), &bytes).expect("write point");
