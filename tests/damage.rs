@@ -148,6 +148,13 @@ fn every_file_damaged_every_way_gets_one_line_with_the_way_out_and_the_way_out_w
             );
             assert!(checks(&index), "{what}: still damaged after index --full");
             assert_eq!(contents(&index), whole, "{what}: index --full gave another index");
+            // ... and the catalog with it: the next run reads nothing.
+            let next = run(&index, &["index", "--json", &archive]);
+            let next: common::Summary = serde_json::from_slice(&next.stdout).expect("index --json");
+            assert_eq!(
+                next.files_read, 0,
+                "{what}: the run after the way out read files again"
+            );
             if name.ends_with(".point") && how != "removed" {
                 // The export point's way out, as its message says.
                 let out = run(&index, &["export", "--changes", "--out", export_to]);
