@@ -295,7 +295,8 @@ pub struct ExportArgs {
     pub format: Option<ExportFormatArg>,
 
     /// An existing folder receives numbered chunk files NAME-000001.ndjson
-    /// ...; any other path, one file [default: standard output].
+    /// ...; a pipe or device is written to; any other path, one file
+    /// [default: standard output].
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
