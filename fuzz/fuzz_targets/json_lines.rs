@@ -153,7 +153,12 @@ struct Input {
     lines: Vec<Line>,
 }
 
-fuzz_target!(|input: Input| {
+// One-time set-up (compiling the rules' regexes, loading dictionaries)
+// happens before the first input: under ASan it can take past the
+// 1 s a single input is allowed.
+fuzz_target!(init: {
+    common::rules();
+}, |input: Input| {
     let mut text = String::new();
     let eol = if input.crlf { "\r\n" } else { "\n" };
     for (i, line) in input.lines.iter().enumerate() {
