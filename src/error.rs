@@ -111,16 +111,27 @@ impl Error {
                     detail: format!("{}: {first}", file(&filepath)),
                 }
             }
+            tantivy::TantivyError::OpenWriteError(tantivy::directory::error::OpenWriteError::IoError {
+                io_error,
+                ..
+            }) => Error::Index {
+                dir,
+                what,
+                message: io_reason(&io_error),
+            },
             tantivy::TantivyError::IoError(e) => Error::Index {
                 dir,
                 what,
                 message: io_reason(&e),
             },
-            other => Error::Index {
-                dir,
-                what,
-                message: tidy_message(&other.to_string()),
-            },
+            // tantivy's segment plugins hand a failed write on as an
+            // internal error with the io error's text (a full disk while a
+            // segment is serialised); it reads as the io error it is.
+            other => {
+                let text = other.to_string();
+                let message = os_error_in(&text).unwrap_or_else(|| tidy_message(&text));
+                Error::Index { dir, what, message }
+            }
         }
     }
 
@@ -139,6 +150,25 @@ pub fn io_reason(e: &io::Error) -> String {
     tidy_message(msg)
 }
 
+/// The operating system's message inside a tantivy error's text, as
+/// io::Error shows it (`No space left on device (os error 28)`) or as its
+/// Debug does (`Os { code: 28, kind: StorageFull, message: "No space..." }`).
+fn os_error_in(text: &str) -> Option<String> {
+    let message = if let Some(end) = text.find(" (os error ") {
+        // The message runs back to the quote or colon tantivy put before it.
+        let head = &text[..end];
+        let start = head.rfind(['\'', ':']).map_or(0, |i| i + 1);
+        head[start..].trim()
+    } else {
+        let start = text.find("Os {")?;
+        let rest = &text[start..];
+        let from = rest.find("message: \"")? + "message: \"".len();
+        let rest = &rest[from..];
+        &rest[..rest.find('"')?]
+    };
+    (!message.is_empty()).then(|| tidy_message(message))
+}
+
 /// Lower-cases the first letter (of a word, not an acronym) and drops the
 /// quoting tantivy puts around values, so its messages read like ours.
 pub(crate) fn tidy_message(msg: &str) -> String {
@@ -153,3 +183,29 @@ pub(crate) fn tidy_message(msg: &str) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_fails_inside_tantivy_reads_as_the_io_error() {
+        let plugin = tantivy::TantivyError::InternalError("No space left on device (os error 28)".into());
+        let err = Error::tantivy("/idx", "cannot commit", plugin).to_string();
+        assert_eq!(err, "/idx: cannot commit: no space left on device");
+        let thread = tantivy::TantivyError::ErrorInThread(
+            "IoError(Os { code: 27, kind: FileTooLarge, message: \"File too large\" })".into(),
+        );
+        let err = Error::tantivy("/idx", "cannot commit", thread).to_string();
+        assert_eq!(err, "/idx: cannot commit: file too large");
+        let open = tantivy::directory::error::OpenWriteError::wrap_io_error(
+            io::Error::from_raw_os_error(28),
+            "x.idx".into(),
+        );
+        let err = Error::tantivy("/idx", "cannot commit", open.into()).to_string();
+        assert_eq!(err, "/idx: cannot commit: no space left on device");
+        let other = tantivy::TantivyError::InternalError("dummy impl".into());
+        let err = Error::tantivy("/idx", "cannot commit", other).to_string();
+        assert_eq!(err, "/idx: cannot commit: internal error: dummy impl");
+    }
+}

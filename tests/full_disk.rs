@@ -143,8 +143,36 @@ fn chunks_whole(dir: &Path) {
 
 #[test]
 fn a_disk_that_fills_during_index_and_export_leaves_the_index_whole_and_the_next_run_converges() {
+    // Space runs out at different writes (a segment's store, postings, fast
+    // fields, meta.json, the catalog), each of which tantivy reports its
+    // own way.
+    // NEWSIDX_TEST_DISK_KB=110,130,... sweeps other sizes (the tmpfs's or,
+    // with NEWSIDX_TEST_NO_MOUNT, the file limit's).
+    let sizes: Vec<(u64, u64)> = match std::env::var("NEWSIDX_TEST_DISK_KB") {
+        Ok(kb) => kb
+            .split(',')
+            .filter_map(|k| k.trim().parse::<u64>().ok())
+            .map(|k| (k << 10, k << 10))
+            .collect(),
+        // Sizes at which the first index fits and the whole sample does
+        // not (KiB of tmpfs, KiB per file).
+        Err(_) => [(120, 4), (160, 6), (200, 8), (240, 8), (280, 10)]
+            .map(|(mount, file): (u64, u64)| (mount << 10, file << 10))
+            .to_vec(),
+    };
+    for (mount_bytes, file_bytes) in sizes {
+        eprintln!(
+            "disk of {} KiB / files of {} KiB",
+            mount_bytes >> 10,
+            file_bytes >> 10
+        );
+        fills(mount_bytes, file_bytes);
+    }
+}
+
+fn fills(mount_bytes: u64, file_bytes: u64) {
     let mut env = Env::new();
-    let mut disk = Disk::new(&env.root.path().join("disk"), 200 << 10, 8 << 10);
+    let mut disk = Disk::new(&env.root.path().join("disk"), mount_bytes, file_bytes);
     env.index = disk.at().join("index");
     let index = env.index.clone();
     copy_tree(&sample_corpus().join("headline"), &env.archive.join("headline"));
