@@ -255,3 +255,24 @@ fn human_output_lists_rank_title_section_date_id_and_snippet() {
     assert!(coloured.contains("\x1b[1;31m"), "highlight in colour");
     assert!(coloured.to_lowercase().contains("\x1b[1;31mzeppelin\x1b[0m"));
 }
+
+/// Found by the `query` fuzz target: a phrase excluded (`-"..."`) makes
+/// tantivy seek the phrase's scorer backwards (quickwit-oss/tantivy#2811),
+/// which trips a debug assertion (debug builds now build tantivy without
+/// them: Cargo.toml). Every build must answer, and answer right: a phrase
+/// and its negation split the archive, whatever the sort and page.
+#[test]
+fn a_phrase_and_its_negation_split_the_archive() {
+    let env = sample();
+    for phrase in ["\"2 4\"", "\"interest rates\"", "-2-4-", "\"north korea\""] {
+        for args in [
+            &[][..],
+            &["--fuzzy", "--sort", "oldest", "--limit", "1", "--offset", "1"][..],
+        ] {
+            let with = env.search(phrase, args).total;
+            let without = env.search(&format!("-{phrase}"), args).total;
+            assert!(with > 0, "{phrase}");
+            assert_eq!(with + without, 48, "{phrase} {args:?}");
+        }
+    }
+}
