@@ -97,6 +97,17 @@ pub fn sealed_file(data: &[u8], magic: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// Copies the files of folder `from` into `to` (one level: the sample's
+/// date folders hold files only).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy file");
+        }
+    }
+}
+
 /// Gzip of `bytes` (one member).
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
