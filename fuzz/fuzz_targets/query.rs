@@ -43,7 +43,11 @@ static INDEX: LazyLock<NewsIndex> = LazyLock::new(|| {
         std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
         std::fs::copy(sample.join(file), &to).expect("copy a sample article");
     }
-    for wire in std::fs::read_dir(sample.join("wire")).expect("wire folder").flatten().take(2) {
+    for wire in std::fs::read_dir(sample.join("wire"))
+        .expect("wire folder")
+        .flatten()
+        .take(2)
+    {
         common::copy_dir(&wire.path(), &archive.join("wire").join(wire.file_name()));
     }
     let dir = common::fresh_dir("query-index");
