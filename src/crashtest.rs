@@ -74,3 +74,38 @@ pub fn point(event: &str) {
 #[cfg(not(feature = "crashtest"))]
 #[inline(always)]
 pub fn point(_event: &str) {}
+
+#[cfg(test)]
+mod tests {
+    /// A stray NEWSIDX_CRASH_AT must not make a user's build kill itself.
+    /// `cargo test` cannot build newsidx without the feature (the
+    /// dev-dependency turns it on for every test binary), so what decides
+    /// it is checked where it is written: the feature exists, no default
+    /// turns it on, and only the dev-dependency asks for it.
+    #[test]
+    fn crash_points_are_only_in_builds_that_ask_for_them() {
+        let manifest: toml::Table = include_str!("../Cargo.toml").parse().expect("Cargo.toml");
+        let features = manifest["features"].as_table().expect("[features]");
+        assert!(features.contains_key("crashtest"), "no crashtest feature");
+        let default = features.get("default").and_then(|d| d.as_array());
+        assert!(
+            default.is_none_or(|d| d.iter().all(|f| f.as_str() != Some("crashtest"))),
+            "crashtest is a default feature"
+        );
+        let asks = |section: &str| {
+            manifest
+                .get(section)
+                .and_then(|deps| deps.get("newsidx"))
+                .and_then(|dep| dep.get("features"))
+                .and_then(|f| f.as_array())
+                .is_some_and(|f| f.iter().any(|f| f.as_str() == Some("crashtest")))
+        };
+        assert!(!asks("dependencies"), "a normal dependency turns crashtest on");
+        assert!(asks("dev-dependencies"), "the tests' builds lack crashtest");
+        // And the feature gates the one place the variable is read.
+        let source = include_str!("crashtest.rs");
+        let read = source.find("std::env::var(VAR)").expect("the variable is read");
+        let gate = source[..read].rfind("#[cfg(").expect("a cfg before the read");
+        assert!(source[gate..].starts_with("#[cfg(feature = \"crashtest\")]"));
+    }
+}
