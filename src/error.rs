@@ -74,7 +74,7 @@ impl Error {
     /// its parts where that matters.
     pub(crate) fn tantivy(dir: impl Into<PathBuf>, what: &'static str, err: tantivy::TantivyError) -> Self {
         let dir = dir.into();
-        use tantivy::directory::error::OpenReadError;
+        use tantivy::directory::error::{OpenReadError, OpenWriteError};
         let file = |p: &std::path::Path| {
             p.file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
@@ -111,19 +111,14 @@ impl Error {
                     detail: format!("{}: {first}", file(&filepath)),
                 }
             }
-            tantivy::TantivyError::OpenWriteError(tantivy::directory::error::OpenWriteError::IoError {
-                io_error,
-                ..
-            }) => Error::Index {
-                dir,
-                what,
-                message: io_reason(&io_error),
-            },
-            tantivy::TantivyError::IoError(e) => Error::Index {
-                dir,
-                what,
-                message: io_reason(&e),
-            },
+            tantivy::TantivyError::IoError(e)
+            | tantivy::TantivyError::OpenWriteError(OpenWriteError::IoError { io_error: e, .. }) => {
+                Error::Index {
+                    dir,
+                    what,
+                    message: io_reason(&e),
+                }
+            }
             // tantivy's segment plugins hand a failed write on as an
             // internal error with the io error's text (a full disk while a
             // segment is serialised); it reads as the io error it is.
