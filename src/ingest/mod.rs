@@ -1,6 +1,7 @@
 //! From archive files to articles: walking, reading, layout detection and parsing (bytes in, `Article` out).
 
 pub mod date;
+mod html;
 mod json;
 mod pipeline;
 pub mod read;
@@ -34,6 +35,14 @@ pub enum Layout {
     Json,
     /// One article per line of a JSON Lines file.
     Jsonl,
+    /// A saved web page: the article found among the page's furniture.
+    Html,
+    /// One article per HTML response record of a web archive (WARC).
+    Warc,
+    /// IPTC NewsML-G2: one article per news item.
+    Newsml,
+    /// IPTC NITF, one article per file.
+    Nitf,
 }
 
 impl Layout {
@@ -44,6 +53,10 @@ impl Layout {
             Layout::Wire => "wire",
             Layout::Json => "json",
             Layout::Jsonl => "jsonl",
+            Layout::Html => "html",
+            Layout::Warc => "warc",
+            Layout::Newsml => "newsml",
+            Layout::Nitf => "nitf",
         }
     }
 }
