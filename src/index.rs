@@ -330,6 +330,9 @@ impl NewsIndex {
             );
         }
         doc.add_text(f.layout, a.layout.as_str());
+        if let Some(language) = &a.language {
+            doc.add_text(f.language, language);
+        }
         let entities = &found.entities;
         if !entities.is_empty() {
             // One value per field, a line per entity: see `entity_terms`.
@@ -370,6 +373,7 @@ impl NewsIndex {
             byline: text(f.byline),
             url: text(f.url),
             layout: text(f.layout),
+            language: text(f.language),
             captions: doc
                 .get_all(f.captions)
                 .filter_map(|v| match OwnedValue::from(v) {
@@ -491,6 +495,7 @@ pub struct StoredArticle {
     pub byline: Option<String>,
     pub url: Option<String>,
     pub layout: Option<String>,
+    pub language: Option<String>,
     pub captions: Vec<String>,
     pub body: String,
     pub entities: Vec<EntityCount>,

@@ -50,6 +50,8 @@ pub struct HitJson<'a> {
     pub published: Option<DateTime<Utc>>,
     pub byline: Option<&'a str>,
     pub url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'a str>,
     /// Relevance; `null` when sorted by date.
     pub score: Option<f32>,
     pub snippet: &'a str,
@@ -91,6 +93,7 @@ impl<'a> HitJson<'a> {
             published: a.published,
             byline: a.byline.as_deref(),
             url: a.url.as_deref(),
+            language: a.language.as_deref(),
             score: hit.score,
             snippet: &hit.snippet.text,
             highlights: hit.snippet.highlights.iter().map(|r| [r.start, r.end]).collect(),
@@ -306,7 +309,7 @@ fn paint_snippet(snippet: &Snippet, style: Style) -> String {
 /// `show` for people: the fields, then the body.
 pub fn write_article(w: &mut dyn Write, a: &StoredArticle, style: Style) -> io::Result<()> {
     let published = a.published.as_ref().map(rfc3339);
-    let rows: [(&str, Option<&str>); 9] = [
+    let rows: [(&str, Option<&str>); 10] = [
         ("id", Some(&a.id)),
         ("title", a.title.as_deref()),
         ("section", a.section.as_deref()),
@@ -314,6 +317,7 @@ pub fn write_article(w: &mut dyn Write, a: &StoredArticle, style: Style) -> io::
         ("byline", a.byline.as_deref()),
         ("url", a.url.as_deref()),
         ("layout", a.layout.as_deref()),
+        ("language", a.language.as_deref()),
         ("path", a.path.as_deref()),
         ("archive", a.archive.as_deref()),
     ];

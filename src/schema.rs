@@ -34,11 +34,12 @@ pub enum Role {
     Url,
     Published,
     Layout,
+    Language,
 }
 
 impl Role {
     /// Every role, in the order the tantivy schema lists them.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::Id,
         Role::Path,
         Role::Archive,
@@ -50,6 +51,7 @@ impl Role {
         Role::Url,
         Role::Published,
         Role::Layout,
+        Role::Language,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +67,7 @@ impl Role {
             Role::Url => "url",
             Role::Published => "published",
             Role::Layout => "layout",
+            Role::Language => "language",
         }
     }
 
@@ -113,6 +116,32 @@ pub struct LayoutRules {
     #[serde(default)]
     pub known_sections: Vec<String>,
     pub byline_pattern: String,
+}
+
+/// `[html]`: how saved web pages are read (`ingest::html`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HtmlRulesFile {
+    /// Metadata sources, most trusted first: json-ld, opengraph, meta, time.
+    pub metadata: Vec<String>,
+    /// Class names and ids of page furniture left out of the body, on top
+    /// of what the extractor knows.
+    pub boilerplate_classes: Vec<String>,
+    pub max_depth: usize,
+    pub min_words: usize,
+}
+
+impl Default for HtmlRulesFile {
+    fn default() -> Self {
+        HtmlRulesFile {
+            metadata: ["json-ld", "opengraph", "meta", "time"]
+                .map(String::from)
+                .to_vec(),
+            boilerplate_classes: Vec::new(),
+            max_depth: 512,
+            min_words: 10,
+        }
+    }
 }
 
 /// `[captions]`.
@@ -173,6 +202,7 @@ pub struct TextRules {
     pub dates: DateRules,
     pub sections: SectionRules,
     pub entities: EntityRules,
+    pub html: HtmlRulesFile,
 }
 
 /// `[entities]`.
@@ -272,6 +302,8 @@ struct MappingFile {
     sections: SectionRules,
     #[serde(default)]
     entities: EntityRules,
+    #[serde(default)]
+    html: HtmlRulesFile,
 }
 
 /// A loaded, checked mapping.
@@ -340,7 +372,14 @@ impl Mapping {
         use FieldKind::*;
         expect(Role::Id, &[Keyword])?;
         expect(Role::Published, &[Date])?;
-        for role in [Role::Path, Role::Archive, Role::Url, Role::Layout, Role::Section] {
+        for role in [
+            Role::Path,
+            Role::Archive,
+            Role::Url,
+            Role::Layout,
+            Role::Section,
+            Role::Language,
+        ] {
             expect(role, &[Keyword, KeywordCi])?;
         }
         for role in [Role::Title, Role::Body, Role::Captions, Role::Byline] {
@@ -365,6 +404,7 @@ impl Mapping {
                 dates: file.dates,
                 sections: file.sections,
                 entities: file.entities,
+                html: file.html,
             },
         })
     }
@@ -441,6 +481,7 @@ impl Mapping {
                 url: field(Role::Url),
                 published: field(Role::Published),
                 layout: field(Role::Layout),
+                language: field(Role::Language),
                 entity,
                 entity_title,
                 entities,
@@ -508,6 +549,7 @@ pub struct Fields {
     pub url: Field,
     pub published: Field,
     pub layout: Field,
+    pub language: Field,
     /// One term per mention, `person:kim jong un`: exact entity queries,
     /// ranked by how often the article names it.
     pub entity: Field,
@@ -535,6 +577,7 @@ impl Fields {
             Role::Url => self.url,
             Role::Published => self.published,
             Role::Layout => self.layout,
+            Role::Language => self.language,
         }
     }
 }

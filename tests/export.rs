@@ -25,6 +25,7 @@ struct Doc {
     published: Option<String>,
     byline: Option<String>,
     url: Option<String>,
+    language: Option<String>,
     path: Option<String>,
     captions: Vec<String>,
     body: String,
@@ -36,13 +37,14 @@ struct Doc {
 }
 
 /// Every field an exported document can have.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 15] = [
     "id",
     "title",
     "section",
     "published",
     "byline",
     "url",
+    "language",
     "path",
     "captions",
     "body",

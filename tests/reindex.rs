@@ -501,6 +501,7 @@ fn an_id_the_index_holds_twice_is_made_one_when_its_file_is_read() {
             byline: None,
             url: None,
             published: None,
+            language: None,
             layout: newsidx::ingest::Layout::Jsonl,
             entity_skip: Vec::new(),
         };

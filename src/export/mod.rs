@@ -21,13 +21,14 @@ use crate::schema::{FieldKind, Mapping, Role};
 
 /// The mapping's fields that are exported, in the order documents list them.
 /// `captions` is the one field with many values.
-const ROLES: [Role; 9] = [
+const ROLES: [Role; 10] = [
     Role::Id,
     Role::Title,
     Role::Section,
     Role::Published,
     Role::Byline,
     Role::Url,
+    Role::Language,
     Role::Path,
     Role::Captions,
     Role::Body,
@@ -106,6 +107,8 @@ pub struct FlatDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[serde(default)]
     pub captions: Vec<String>,
@@ -145,6 +148,7 @@ impl FlatDoc {
             published: a.published.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
             byline: a.byline,
             url: a.url,
+            language: a.language,
             path: a.path,
             captions: a.captions,
             body: a.body,
@@ -395,6 +399,7 @@ mod tests {
             published: Some("2007-03-19T02:53:00Z".into()),
             byline: Some("b".into()),
             url: Some("u".into()),
+            language: Some("en".into()),
             path: Some("p".into()),
             captions: vec!["c".into()],
             body: "x".into(),

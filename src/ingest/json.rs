@@ -94,6 +94,11 @@ pub fn parse_record(
         .text(rules, Role::Url)
         .map(|u| u.trim().to_string())
         .and_then(non_empty);
+    parsed.language = record
+        .text(rules, Role::Language)
+        .map(|l| l.trim().to_string())
+        .filter(|l| l.len() <= 35)
+        .and_then(non_empty);
     parsed.published = record.first(rules, Role::Published).and_then(|v| match v {
         Value::Number(n) => n.as_f64().and_then(|n| rules.dates.from_timestamp(n)),
         Value::Object(o) => o

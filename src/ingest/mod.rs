@@ -1,7 +1,7 @@
 //! From archive files to articles: walking, reading, layout detection and parsing (bytes in, `Article` out).
 
 pub mod date;
-mod html;
+pub mod html;
 mod json;
 mod pipeline;
 pub mod read;
@@ -74,6 +74,8 @@ pub struct Article {
     pub byline: Option<String>,
     pub url: Option<String>,
     pub published: Option<DateTime<Utc>>,
+    /// The language the source declares (`<html lang>`), as written.
+    pub language: Option<String>,
     pub layout: Layout,
     /// Byte ranges of title, captions and body that entity extraction
     /// skips (`[wire]` furniture: instrument codes, datelines, credits),
@@ -179,6 +181,11 @@ impl Article {
         field(opt(&self.byline));
         field(opt(&self.url));
         field(self.layout.as_str());
+        if let Some(language) = &self.language {
+            // Only when there is one: articles of the layouts that declare
+            // none keep the hash they had.
+            field(language);
+        }
         field(
             &self
                 .published
@@ -205,6 +212,7 @@ impl Article {
             byline: None,
             url: None,
             published: None,
+            language: None,
             layout,
             entity_skip: Vec::new(),
         }
@@ -319,6 +327,13 @@ fn read_whole(
     let skip = |reason: String| skip_of(task, reason);
     if let Some(kind) = read::sniff_binary(&bytes) {
         return done(emit(skip(kind)));
+    }
+    if html::sniff(&bytes) {
+        let item = match html::parse(&bytes, None, rules) {
+            Ok(article) => Item::Article(Box::new(finish(task, task.id(), article, rules))),
+            Err(reason) => skip(reason),
+        };
+        return done(emit(item));
     }
     let text = read::decode_owned(bytes);
     if text.trim().is_empty() {

@@ -169,6 +169,8 @@ impl Seen {
 /// path each; the walk lists folders, the workers stat the files, and the
 /// walk stays this far ahead of them) and the workers' output.
 const JOB_QUEUE: usize = 4096;
+/// Stack of each reader thread.
+const WORKER_STACK: usize = 64 << 20;
 const DOC_QUEUE: usize = 512;
 
 /// Parser workers for a run on `threads` cores, beside as many indexing
@@ -294,7 +296,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             let jobs = job_rx.clone();
             let out = out_tx.clone();
             let rules = &rules;
-            scope.spawn(move || {
+            let work = move || {
                 let worker = Worker {
                     index,
                     base,
@@ -310,7 +312,18 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
                         return;
                     }
                 }
-            });
+            };
+            // A parser's stack grows with the nesting of what it reads
+            // (HTML is bounded by `[html] max_depth`, checked before
+            // extraction); the margin costs address space, not memory.
+            if let Err(e) = thread::Builder::new()
+                .name("newsidx-reader".into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work)
+            {
+                failure = Some(Error::io("cannot start a reader thread", e));
+                break;
+            }
         }
         drop(out_tx);
         drop(job_rx);

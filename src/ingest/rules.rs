@@ -31,6 +31,42 @@ pub struct Rules {
     credits: Option<Regex>,
     not_sections: HashSet<String>,
     keys: Vec<(Role, Vec<String>)>,
+    pub(crate) html: HtmlRules,
+}
+
+/// `[html]`, checked.
+#[derive(Debug, Clone)]
+pub struct HtmlRules {
+    pub metadata: Vec<MetaSource>,
+    /// Lower-cased.
+    pub boilerplate_classes: Vec<String>,
+    pub max_depth: usize,
+    pub min_words: usize,
+}
+
+/// Where a page's metadata is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaSource {
+    /// `<script type="application/ld+json">`: schema.org's NewsArticle.
+    JsonLd,
+    /// `og:` and `article:` meta properties.
+    OpenGraph,
+    /// `<meta name="author|date|...">`.
+    Meta,
+    /// `<time datetime>` (the date only).
+    Time,
+}
+
+impl MetaSource {
+    fn from_name(name: &str) -> Option<MetaSource> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "json-ld" | "jsonld" => MetaSource::JsonLd,
+            "opengraph" | "og" => MetaSource::OpenGraph,
+            "meta" => MetaSource::Meta,
+            "time" => MetaSource::Time,
+            _ => return None,
+        })
+    }
 }
 
 impl Rules {
@@ -75,6 +111,24 @@ impl Rules {
                 .into_iter()
                 .map(|r| (r, mapping.keys(r).to_vec()))
                 .collect(),
+            html: HtmlRules {
+                metadata: rules
+                    .html
+                    .metadata
+                    .iter()
+                    .map(|n| {
+                        MetaSource::from_name(n).ok_or_else(|| Error::Mapping {
+                            origin: "field mapping".into(),
+                            reason: format!(
+                                "[html] metadata: unknown source `{n}` (the sources are json-ld, opengraph, meta, time)"
+                            ),
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+                boilerplate_classes: rules.html.boilerplate_classes.iter().map(|c| c.trim().to_lowercase()).collect(),
+                max_depth: rules.html.max_depth.clamp(16, 4096),
+                min_words: rules.html.min_words,
+            },
         })
     }
 

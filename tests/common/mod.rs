@@ -102,6 +102,8 @@ pub struct Hit {
     pub published: Option<String>,
     pub byline: Option<String>,
     pub url: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
     pub score: Option<f32>,
     pub snippet: String,
     pub highlights: Vec<[usize; 2]>,
@@ -167,6 +169,7 @@ pub struct Article {
     pub byline: Option<String>,
     pub url: Option<String>,
     pub layout: Option<String>,
+    pub language: Option<String>,
     pub captions: Vec<String>,
     pub body: String,
     pub entities: Vec<ArticleEntity>,
