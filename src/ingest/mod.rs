@@ -554,7 +554,7 @@ fn read_warc(
         return ReadEnd::Complete;
     };
     let before = match (reader.records(), pages) {
-        (0, _) => String::new(),
+        (0, _) | (_, 0) => String::new(),
         (_, 1) => "; the page before it was indexed".to_string(),
         (_, n) => format!("; the {n} pages before it were indexed"),
     };
@@ -756,6 +756,31 @@ fn is_date_folder(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_not_articles_are_summed_up_by_kind() {
+        let mut others = OtherRecords::default();
+        assert_eq!(others.summary(), None);
+        others.add("request".into());
+        assert_eq!(
+            others.summary().as_deref(),
+            Some("web archive: 1 record is not an article (1 request)")
+        );
+        for kind in ["metadata", "request", "status 404"] {
+            others.add(kind.into());
+        }
+        assert_eq!(
+            others.summary().as_deref(),
+            Some("web archive: 4 records are not articles (2 request, 1 metadata, 1 status 404)")
+        );
+        // However many statuses a crawl has, the line stays short.
+        for code in 500..600 {
+            others.add(format!("status {code}"));
+        }
+        let summary = others.summary().unwrap_or_default();
+        assert!(summary.starts_with("web archive: 104 records are not articles ("));
+        assert!(summary.ends_with(", 91 other)"), "{summary}");
+    }
 
     #[test]
     fn furniture_is_blanked_for_entities_and_credits_join_the_byline() {
