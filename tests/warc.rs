@@ -342,3 +342,47 @@ fn a_page_over_the_size_limit_is_skipped_and_the_crawl_read_on() {
     assert_eq!(records, set(&["urn:test:big", "urn:test:after"]));
     assert_eq!(own, ["web archive: 2 records are not articles (2 request)"]);
 }
+
+/// sample-corpus/warc/crawl.warc.gz holds the records scripts/make-test-warc
+/// makes of tests/data/warc-src (the same every run). Needs
+/// python3 with warcio: without it the test says so and returns, except
+/// when `CI` is set, where it must not pass by doing nothing.
+#[test]
+fn sample_crawl_is_what_the_script_makes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let has_warcio = std::process::Command::new("python3")
+        .args(["-c", "import warcio"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_warcio {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with warcio is needed (pip install warcio), and CI is set"
+        );
+        eprintln!("skipped: python3 with warcio is not installed (pip install warcio)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(root.join("scripts/make-test-warc"))
+        .arg("crawl.warc.gz")
+        .arg(root.join("tests/data/warc-src"))
+        .current_dir(dir.path())
+        .output()
+        .expect("run make-test-warc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Compared decompressed: another zlib may compress the same records
+    // to other bytes.
+    let inflate = |path: std::path::PathBuf| {
+        let mut out = Vec::new();
+        let file = std::fs::File::open(&path).expect("open");
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(file), &mut out).expect("gunzip");
+        out
+    };
+    let made = inflate(dir.path().join("crawl.warc.gz"));
+    let committed = inflate(root.join("sample-corpus").join(SAMPLE));
+    assert!(
+        made == committed,
+        "sample-corpus/{SAMPLE} differs from what scripts/make-test-warc makes: \
+         rebuild it with: cd sample-corpus/warc && ../../scripts/make-test-warc crawl.warc.gz ../../tests/data/warc-src"
+    );
+}
