@@ -123,7 +123,8 @@ pub struct IndexArgs {
     pub writer_memory: usize,
 
     /// Articles larger than this are skipped, in MiB: a file (after
-    /// decompression) or one line of a JSON Lines file.
+    /// decompression), one line of a JSON Lines file or one page of a web
+    /// archive.
     #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub max_article_size: u64,
 

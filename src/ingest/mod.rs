@@ -8,6 +8,7 @@ pub mod read;
 mod rules;
 mod text;
 pub mod walk;
+mod warc;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -288,6 +289,16 @@ pub fn read_file_hashing(
                 Err(_) => (ReadEnd::Failed, None),
             }
         }
+        Ok(read::Opened::Warc(mut stream, hash)) => {
+            let end = read_warc(task, &mut *stream, rules, limits, emit);
+            if end != ReadEnd::Complete {
+                return (end, None);
+            }
+            match hash.finish(&mut *stream) {
+                Ok(h) => (end, Some(h)),
+                Err(_) => (ReadEnd::Failed, None),
+            }
+        }
         Ok(read::Opened::Whole {
             bytes,
             name,
@@ -489,6 +500,146 @@ fn read_json_lines(
     }
 }
 
+/// A web archive: one article per HTML page of an HTTP 200 response, with
+/// the id `FILE#<WARC-Record-ID>`. The other records are counted, and the
+/// counts are one skip for the file, not one per record: a crawl holds a
+/// request beside every response, and listing them would bury the skips
+/// that matter.
+fn read_warc(
+    task: &FileTask,
+    stream: &mut dyn std::io::BufRead,
+    rules: &Rules,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Item) -> bool,
+) -> ReadEnd {
+    let mut reader = warc::Reader::new(stream, limits.max_article_bytes);
+    let mut ids = RecordIds::default();
+    let mut others = OtherRecords::default();
+    let mut pages = 0usize;
+    let damage = loop {
+        let record = match reader.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break None,
+            Err(damage) => break Some(damage),
+        };
+        let n = reader.records();
+        let record_skip = |id: &str, reason: String| {
+            // The id's first `#` ends its file's part (walk.rs escapes the
+            // file's own), so what follows it is the record's.
+            let record = id.split_once('#').map_or("", |(_, r)| r);
+            Item::Skipped(Skip {
+                path: format!("{}#{record}", task.display()),
+                reason,
+            })
+        };
+        let item = match record {
+            warc::Record::Other(kind) => {
+                others.add(kind);
+                continue;
+            }
+            warc::Record::Refused { record_id, reason } => record_skip(&ids.id(task, record_id, n), reason),
+            warc::Record::Page(page) => {
+                let id = ids.id(task, page.record_id.clone(), n);
+                match html::parse(&page.html, page.charset.as_deref(), rules) {
+                    Ok(mut article) => {
+                        pages += 1;
+                        article.layout = Layout::Warc;
+                        if article.url.is_none() {
+                            article.url = page.target_uri;
+                        }
+                        if article.published.is_none() {
+                            article.published = page.date.as_deref().and_then(|d| rules.dates.parse(d));
+                        }
+                        Item::Article(Box::new(finish(task, id, article, rules)))
+                    }
+                    Err(reason) => record_skip(&id, reason),
+                }
+            }
+        };
+        if !emit(item) {
+            return ReadEnd::Stopped;
+        }
+    };
+    if let Some(summary) = others.summary() {
+        if !emit(skip_of(task, summary)) {
+            return ReadEnd::Stopped;
+        }
+    }
+    let Some(damage) = damage else {
+        return ReadEnd::Complete;
+    };
+    let before = match (reader.records(), pages) {
+        (0, _) | (_, 0) => String::new(),
+        (_, 1) => "; the page before it was indexed".to_string(),
+        (_, n) => format!("; the {n} pages before it were indexed"),
+    };
+    let (reason, end) = match damage {
+        warc::Damage::Bad(why) => (why, ReadEnd::Complete),
+        warc::Damage::Io(e) => {
+            let end = if read::is_transient(&e) {
+                ReadEnd::Failed
+            } else {
+                ReadEnd::Complete
+            };
+            let at = reader.records() + 1;
+            let why = read::read_error(e);
+            (
+                if at > 1 {
+                    format!("{why} in record {at}")
+                } else {
+                    why
+                },
+                end,
+            )
+        }
+    };
+    emit(skip_of(task, format!("{reason}{before}")));
+    end
+}
+
+/// The records of a web archive that are not articles, counted by kind in
+/// the order first met. The kinds are few (record types, "non-HTML", HTTP
+/// statuses); past `MAX_KINDS` the rest are "other".
+#[derive(Default)]
+struct OtherRecords {
+    kinds: Vec<(String, usize)>,
+    total: usize,
+}
+
+impl OtherRecords {
+    const MAX_KINDS: usize = 12;
+
+    fn add(&mut self, kind: String) {
+        self.total += 1;
+        let kind = if self.kinds.len() >= Self::MAX_KINDS && !self.kinds.iter().any(|(k, _)| *k == kind) {
+            "other".to_string()
+        } else {
+            kind
+        };
+        match self.kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => self.kinds.push((kind, 1)),
+        }
+    }
+
+    /// "web archive: 12 records are not articles (5 request, 5 metadata,
+    /// 1 non-HTML, 1 status 404)".
+    fn summary(&self) -> Option<String> {
+        let counts: Vec<String> = self.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        match self.total {
+            0 => None,
+            1 => Some(format!(
+                "web archive: 1 record is not an article ({})",
+                counts.join(", ")
+            )),
+            n => Some(format!(
+                "web archive: {n} records are not articles ({})",
+                counts.join(", ")
+            )),
+        }
+    }
+}
+
 /// Record ids within one file: `#<own id>` when the record has one, else
 /// `#<line>`; a repeated id falls back to the line so no record replaces
 /// another. Only hashes are kept, so a file of millions of records costs a
@@ -620,6 +771,31 @@ fn is_date_folder(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_not_articles_are_summed_up_by_kind() {
+        let mut others = OtherRecords::default();
+        assert_eq!(others.summary(), None);
+        others.add("request".into());
+        assert_eq!(
+            others.summary().as_deref(),
+            Some("web archive: 1 record is not an article (1 request)")
+        );
+        for kind in ["metadata", "request", "status 404"] {
+            others.add(kind.into());
+        }
+        assert_eq!(
+            others.summary().as_deref(),
+            Some("web archive: 4 records are not articles (2 request, 1 metadata, 1 status 404)")
+        );
+        // However many statuses a crawl has, the line stays short.
+        for code in 500..600 {
+            others.add(format!("status {code}"));
+        }
+        let summary = others.summary().unwrap_or_default();
+        assert!(summary.starts_with("web archive: 104 records are not articles ("));
+        assert!(summary.ends_with(", 91 other)"), "{summary}");
+    }
 
     #[test]
     fn furniture_is_blanked_for_entities_and_credits_join_the_byline() {

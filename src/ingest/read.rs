@@ -16,8 +16,9 @@ use crate::error::io_reason;
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest article file (after decompression) read whole, and longest
-    /// line of a JSON Lines file: one article either way. JSON Lines files
-    /// themselves may be of any size; they are streamed.
+    /// line of a JSON Lines file, and largest page of a web archive: one
+    /// article each. JSON Lines files and web archives themselves may be of
+    /// any size; they are streamed.
     pub max_article_bytes: u64,
 }
 
@@ -41,6 +42,9 @@ pub enum Opened {
     /// A JSON Lines stream, read line by line, and the hash of the bytes
     /// it reads from the file.
     Lines(Box<dyn BufRead + Send>, ReadHash),
+    /// A web archive (WARC) stream, read record by record, and the hash
+    /// of the bytes it reads from the file.
+    Warc(Box<dyn BufRead + Send>, ReadHash),
 }
 
 /// xxh3 of the bytes a stream has read from its file so far. The catalog
@@ -168,10 +172,12 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
     if inner.ends_with(".tar") || name.ends_with(".tgz") {
         return Err("tar archive (unpack it first)".into());
     }
-    let stream: Box<dyn BufRead + Send> = if gzipped {
+    let plain_warc = !gzipped && is_warc_head(head);
+    let mut stream: Box<dyn BufRead + Send> = if gzipped {
         Box::new(BufReader::with_capacity(64 << 10, MultiGzDecoder::new(reader)))
     } else {
-        if !is_json_lines(&inner) && meta.len() > limits.max_article_bytes {
+        if !is_json_lines(&inner) && !is_warc(&inner) && !plain_warc && meta.len() > limits.max_article_bytes
+        {
             return Err(format!(
                 "file is {}, over the {} limit for one article",
                 human_bytes(meta.len()),
@@ -184,6 +190,12 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
     if is_json_lines(&inner) {
         return Ok(Opened::Lines(stream, hash));
     }
+    // A web archive is known by its first line too: crawlers name them
+    // .arc.gz, .warc.gz, .gz or anything. The look into a gzipped file
+    // decompresses its first block, which reading it whole would do anyway.
+    if is_warc(&inner) || plain_warc || (gzipped && is_warc_head(stream.fill_buf()?)) {
+        return Ok(Opened::Warc(stream, hash));
+    }
     // Sized to the file (capped), so that reading it needs no regrowing;
     // a compressed one grows as it inflates.
     let expected = if gzipped {
@@ -192,7 +204,6 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         meta.len().min(limits.max_article_bytes) + 1
     };
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-    let mut stream = stream;
     (&mut stream)
         .take(limits.max_article_bytes + 1)
         .read_to_end(&mut bytes)?;
@@ -235,6 +246,15 @@ pub fn is_json_lines(name: &str) -> bool {
     [".jsonl", ".ndjson", ".jsonlines", ".ldjson"]
         .iter()
         .any(|e| name.ends_with(e))
+}
+
+pub fn is_warc(name: &str) -> bool {
+    name.ends_with(".warc")
+}
+
+/// Whether a file starts as a WARC record does (WARC/1.0, WARC/1.1).
+fn is_warc_head(head: &[u8]) -> bool {
+    head.starts_with(b"WARC/1.")
 }
 
 pub fn is_json(name: &str) -> bool {
