@@ -387,8 +387,8 @@ fn stats_describe_the_index() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let stats: Stats = serde_json::from_slice(&out.stdout).expect("stats json");
     let all = everything_counted();
-    assert_eq!(stats.documents, 48);
-    assert_eq!(stats.sections.iter().map(|s| s.count).sum::<usize>(), 48);
+    assert_eq!(stats.documents, 58);
+    assert_eq!(stats.sections.iter().map(|s| s.count).sum::<usize>(), 58);
     assert_eq!(stats.documents - stats.undated, all.total);
     assert_eq!(stats.earliest.as_deref(), Some("2024-04-08T21:10:00Z"));
     assert_eq!(stats.latest.as_deref(), Some("2025-03-18T14:20:00Z"));
@@ -396,7 +396,7 @@ fn stats_describe_the_index() {
     assert_eq!(stats.entities.top[0].name, "United States");
     assert!(stats.index_bytes > 10_000 && stats.segments >= 1);
     let run = stats.last_run.expect("last run");
-    assert_eq!(run["added"], 48);
+    assert_eq!(run["added"], 58);
     assert_eq!(run["complete"], true);
 }
 

@@ -349,3 +349,109 @@ fn repeated_record_ids_never_hide_a_record() {
         Some("No id, line four")
     );
 }
+
+const MESSAGE: &str = "agency/harbour-wire-2025-02-11.xml";
+
+#[test]
+fn newsml_message_gives_an_article_per_text_item_with_its_guid() {
+    let env = Env::with_sample(&[MESSAGE]);
+    let summary = single(&env);
+    // Two stories; the package and the photo are not articles.
+    assert_eq!(summary.added, 2);
+    let harbour = format!("{MESSAGE}#urn:newsml:example-agency.test:20250211:harbour-bridge");
+    let orchard = format!("{MESSAGE}#urn:newsml:example-agency.test:20250211:orchard-frost");
+    let a = env.show(&harbour);
+    assert_eq!(a.layout.as_deref(), Some("newsml"));
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Harbour bridge reopens after six-month repair")
+    );
+    assert_eq!(a.byline.as_deref(), Some("Maren Renwick"));
+    assert_eq!(a.section.as_deref(), Some("Metro"));
+    // firstCreated, 06:10 at +01:00.
+    assert_eq!(a.published.as_deref(), Some("2025-02-11T05:10:00Z"));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://news.example-agency.test/2025/02/11/harbour-bridge-reopens")
+    );
+    assert!(
+        a.body
+            .starts_with("PORTHALLOW, February 11 (Example Agency) – The Quayline bridge reopened"),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("the town’s commuters."));
+    assert_eq!(a.captions.len(), 1);
+    assert!(a.captions[0].starts_with("Cyclists cross the reopened Quayline bridge"));
+    let b = env.show(&orchard);
+    assert_eq!(b.layout.as_deref(), Some("newsml"));
+    assert_eq!(b.byline.as_deref(), Some("Tomasz Okafor-Lind"));
+    assert_eq!(b.section.as_deref(), Some("environment"));
+    assert_eq!(b.published.as_deref(), Some("2025-02-11T10:55:00Z"));
+    assert!(b.captions.is_empty());
+
+    let r = env.search("braziers", &[]);
+    assert_eq!(r.total, 1);
+    let hit = &r.hits[0];
+    assert_eq!(hit.id, orchard);
+    assert_eq!(
+        hit.title.as_deref(),
+        Some("Late frost threatens orchard harvest in the Vell valley")
+    );
+    assert_eq!(hit.section.as_deref(), Some("environment"));
+    assert_eq!(hit.byline.as_deref(), Some("Tomasz Okafor-Lind"));
+    assert_eq!(hit.published.as_deref(), Some("2025-02-11T10:55:00Z"));
+    // The photo's caption is searchable with its story.
+    assert_eq!(env.ids("cyclists"), vec![harbour]);
+}
+
+#[test]
+fn nitf_article_fields() {
+    let id = "agency/tidal-turbine-nitf.xml";
+    let env = Env::with_sample(&[id]);
+    assert_eq!(single(&env).added, 1);
+    let a = env.show(id);
+    assert_eq!(a.layout.as_deref(), Some("nitf"));
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Tidal turbine array powers Skarra island for a whole week")
+    );
+    assert_eq!(a.byline.as_deref(), Some("Ingrid Solvik-Harrow"));
+    assert_eq!(a.section.as_deref(), Some("Science & Environment"));
+    assert_eq!(a.published.as_deref(), Some("2025-02-04T08:00:00Z"));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://news.example-agency.test/science/tidal-turbine-array")
+    );
+    assert_eq!(
+        a.captions,
+        vec!["A turbine hub is lowered into the sound off Skarra. Photo: Example Agency"]
+    );
+    assert!(a
+        .body
+        .starts_with("An array of six tidal turbines anchored off Skarra"));
+    assert!(a
+        .body
+        .contains("\n\nThe 1,900 islanders normally depend on a diesel plant & an undersea cable"));
+    assert!(a.body.contains("\n\n<Operator figures> show the turbines"));
+    let r = env.search("turbines", &["--section", "Science & Environment"]);
+    assert_eq!(r.total, 1);
+    assert_eq!(r.hits[0].id, id);
+}
+
+#[test]
+fn broken_agency_xml_is_skipped_with_its_reason() {
+    let env = Env::new();
+    env.write(
+        "feed/cut.xml",
+        "<nitf><body><body.content><p>Cut off in the middle",
+    );
+    env.write(
+        "feed/plain.xml",
+        "<?xml version=\"1.0\"?><catalog><book>Not news</book></catalog>",
+    );
+    let summary = env.index();
+    assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
+    assert!(summary.skipped[0].path.ends_with("feed/cut.xml"));
+    assert_eq!(summary.skipped[0].reason, "XML ends inside <p>");
+}

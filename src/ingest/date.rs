@@ -18,6 +18,9 @@ const OFFSET_FORMATS: &[&str] = &[
     "%Y-%m-%d %H:%M:%S%.f%z",
     "%Y-%m-%dT%H:%M%z",
     "%Y-%m-%d %H:%M%z",
+    // ISO 8601 basic format, as NITF writes `norm` dates: 20061127T143200-0500.
+    "%Y%m%dT%H%M%S%z",
+    "%Y%m%dT%H%M%z",
 ];
 
 const NAIVE_FORMATS: &[&str] = &[
@@ -27,6 +30,8 @@ const NAIVE_FORMATS: &[&str] = &[
     "%Y-%m-%d %H:%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
+    "%Y%m%dT%H%M%S",
+    "%Y%m%dT%H%M",
 ];
 
 const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"];
@@ -304,6 +309,11 @@ mod tests {
         assert_eq!(iso(p.parse("2025-03-03 16:40:00 CET")), "2025-03-03T15:40:00Z");
         assert_eq!(iso(p.parse("2024-09-18")), "2024-09-18T00:00:00Z");
         assert_eq!(iso(p.parse("20061020")), "2006-10-20T00:00:00Z");
+        // ISO 8601 basic format (NITF `norm` attributes).
+        assert_eq!(iso(p.parse("20061127T143200-0500")), "2006-11-27T19:32:00Z");
+        assert_eq!(iso(p.parse("20061127T143200+01:00")), "2006-11-27T13:32:00Z");
+        assert_eq!(iso(p.parse("20061127T143200Z")), "2006-11-27T14:32:00Z");
+        assert_eq!(iso(p.parse("20061127T1432")), "2006-11-27T14:32:00Z");
         assert_eq!(
             iso(p.parse("Tue, 04 Mar 2025 10:12:00 +0000")),
             "2025-03-04T10:12:00Z"

@@ -1,5 +1,6 @@
 //! From archive files to articles: walking, reading, layout detection and parsing (bytes in, `Article` out).
 
+mod agency;
 pub mod date;
 pub mod html;
 mod json;
@@ -366,6 +367,9 @@ fn read_whole(
             Err(_) => {}
         }
     }
+    if let Some(kind) = agency::detect(&text) {
+        return read_agency(task, &text, kind, rules, emit);
+    }
     let article = text::parse(&text, rules);
     if article.title.is_none() && article.body.is_empty() {
         return done(emit(skip(
@@ -378,6 +382,43 @@ fn read_whole(
         article,
         rules,
     )))))
+}
+
+/// An agency XML file (NewsML-G2, NITF): an article per news item, each
+/// with the id `FILE#<guid>` in a message of several, as the records of a
+/// JSON array; a single item or NITF document is the file's own article.
+fn read_agency(
+    task: &FileTask,
+    text: &str,
+    kind: agency::Kind,
+    rules: &Rules,
+    emit: &mut dyn FnMut(Item) -> bool,
+) -> ReadEnd {
+    let items = match agency::parse(text, kind, rules) {
+        Ok(items) => items,
+        Err(why) => return done(emit(skip_of(task, why))),
+    };
+    let single = items.len() == 1;
+    let mut ids = RecordIds::default();
+    for (i, item) in items.into_iter().enumerate() {
+        let n = i + 1;
+        let item = match item {
+            Ok((article, None)) if single => Item::Article(Box::new(finish(task, task.id(), article, rules))),
+            Ok((article, own_id)) => {
+                let id = ids.id(task, own_id, n);
+                Item::Article(Box::new(finish(task, id, article, rules)))
+            }
+            Err(reason) if single => skip_of(task, reason),
+            Err(reason) => Item::Skipped(Skip {
+                path: format!("{}#{n}", task.display()),
+                reason,
+            }),
+        };
+        if !emit(item) {
+            return ReadEnd::Stopped;
+        }
+    }
+    ReadEnd::Complete
 }
 
 /// A .json file: one article, or an array of them.
