@@ -140,3 +140,25 @@ fn the_seed_article_in_any_folder() {
     );
     assert_eq!(env.show("seed0.txt").published, None, "never the file's mtime");
 }
+
+/// The article-extraction benchmark's 181 saved pages, scored by the repo's
+/// script with the benchmark's own metric: the bars of issue 23.
+#[test]
+fn saved_news_pages_meet_the_extraction_bars() {
+    let Some(shared) = shared() else { return };
+    let bench = shared.join("data/article-extraction-benchmark");
+    let out = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/eval-extraction"))
+        .args(["--newsidx", env!("CARGO_BIN_EXE_newsidx")])
+        .arg("--bench")
+        .arg(&bench)
+        .args(["--min-f1", "0.95", "--min-titles", "175"])
+        .output()
+        .expect("python3 runs scripts/eval-extraction");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("pages 181, read 181"), "{stdout}");
+    assert!(stdout.contains("bodies with markup or CSS 0"), "{stdout}");
+    assert!(stdout.contains("markup/CSS/script words among them 0"), "{stdout}");
+}

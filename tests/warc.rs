@@ -222,7 +222,7 @@ fn records_removed_changed_and_added_are_reconciled() {
     changed.extend(page(
         "c",
         "Harbour council report c, revised",
-        &["The revised report moves the repairs to summer."],
+        &["The revised report moves the repairs to the summer, when the harbour is quieter."],
     ));
     changed.extend(pages(&["d"]));
     env.write(file, gzipped(&changed));
@@ -244,7 +244,7 @@ fn records_removed_changed_and_added_are_counted_html() {
     changed.extend(page(
         "c",
         "Harbour council report c, revised",
-        &["The revised report moves the repairs to summer."],
+        &["The revised report moves the repairs to the summer, when the harbour is quieter."],
     ));
     changed.extend(pages(&["d"]));
     env.write(file, gzipped(&changed));
