@@ -139,6 +139,7 @@ fn every_document_is_exported_once_with_all_its_fields() {
         assert_eq!(doc.section, stored.section, "{}", doc.id);
         assert_eq!(doc.byline, stored.byline, "{}", doc.id);
         assert_eq!(doc.url, stored.url, "{}", doc.id);
+        assert_eq!(doc.language, stored.language, "{}", doc.id);
         assert_eq!(doc.path, stored.path, "{}", doc.id);
         assert_eq!(doc.captions, stored.captions, "{}", doc.id);
         assert_eq!(doc.body, stored.body, "{}", doc.id);

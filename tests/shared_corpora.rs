@@ -160,5 +160,8 @@ fn saved_news_pages_meet_the_extraction_bars() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("pages 181, read 181"), "{stdout}");
     assert!(stdout.contains("bodies with markup or CSS 0"), "{stdout}");
-    assert!(stdout.contains("markup/CSS/script words among them 0"), "{stdout}");
+    assert!(
+        stdout.contains("markup/CSS/script words among them 0"),
+        "{stdout}"
+    );
 }

@@ -38,6 +38,7 @@ pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
             match item {
                 Item::Article(article) => collect(&extractor, &article.entity_texts().parts(), &mut mentions),
                 Item::Skipped(skip) => failure = Some(format!("{}: {}", skip.path, skip.reason)),
+                Item::NotArticles(_) => {}
             }
             true
         });

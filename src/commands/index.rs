@@ -92,6 +92,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     } else {
         report_skips(&summary.skipped, ctx.verbose > 0);
         if !ctx.quiet {
+            report_not_articles(&summary.not_articles, ctx.verbose > 0);
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", output::summary_line(&summary))?;
             out.flush()?;
@@ -155,6 +156,25 @@ fn report_skips(skipped: &[Skip], all: bool) {
         eprintln!(
             "newsidx: ... and {} more skipped (-v lists them all, --json too)",
             skipped.len() - shown
+        );
+    }
+}
+
+/// What files held besides articles (a crawl's requests, metadata ...):
+/// worth a line, as skips are, but no failure.
+fn report_not_articles(notes: &[Skip], all: bool) {
+    let shown = if all {
+        notes.len()
+    } else {
+        notes.len().min(SKIPS_SHOWN)
+    };
+    for note in &notes[..shown] {
+        eprintln!("newsidx: {}: {}", note.path, note.reason);
+    }
+    if shown < notes.len() {
+        eprintln!(
+            "newsidx: ... and {} more files with records that are not articles (-v lists them all, --json too)",
+            notes.len() - shown
         );
     }
 }

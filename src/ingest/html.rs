@@ -390,7 +390,7 @@ impl Scanner<'_> {
             .chain(Self::attr(tag, "id"));
         names
             .map(str::to_ascii_lowercase)
-            .any(|n| self.settings.boilerplate_classes.iter().any(|b| n == *b))
+            .any(|n| self.settings.boilerplate_classes.contains(&n))
     }
 
     fn end(&mut self, name: &str) {
@@ -928,7 +928,7 @@ fn clean_body(raw: &str, page: &Page, captions: &[String], rules: &Rules) -> Str
         if line.is_empty()
             || rules.is_boilerplate(&line)
             || furniture.contains(&line)
-            || captions.iter().any(|c| *c == line)
+            || captions.contains(&line)
         {
             continue;
         }

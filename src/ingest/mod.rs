@@ -233,6 +233,11 @@ pub struct Skip {
 pub enum Item {
     Article(Box<Article>),
     Skipped(Skip),
+    /// Records of the file that are no article by their nature (a web
+    /// archive's requests, metadata, other statuses), summed up in one
+    /// line: told, never a failure, and not told again while the file is
+    /// unchanged.
+    NotArticles(Skip),
 }
 
 /// How reading a file ended.
@@ -602,7 +607,11 @@ fn read_warc(
         }
     };
     if let Some(summary) = others.summary() {
-        if !emit(skip_of(task, summary)) {
+        let note = Item::NotArticles(Skip {
+            path: task.display(),
+            reason: summary,
+        });
+        if !emit(note) {
             return ReadEnd::Stopped;
         }
     }

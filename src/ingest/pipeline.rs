@@ -65,6 +65,9 @@ pub struct IngestSummary {
     /// reason; files skipped in earlier runs and unchanged since are listed
     /// again, so every run tells the whole truth.
     pub skipped: Vec<Skip>,
+    /// Per file read this run, its records that are no article by their
+    /// nature (`Item::NotArticles`): no failure, the run exits 0 for them.
+    pub not_articles: Vec<Skip>,
     /// Documents in the index after the run.
     pub docs_total: u64,
     pub elapsed_ms: u64,
@@ -122,6 +125,7 @@ enum Out {
     /// commit must not keep its old catalog entry.
     Reading(String),
     Skipped(Skip),
+    NotArticles(Skip),
     /// A file whose metadata matches the catalog, with its documents.
     Kept(u64),
     /// A file is done; `entry` is `None` when it could not be read (its old
@@ -652,6 +656,7 @@ impl Worker<'_> {
                         skips.push((suffix, skip.reason.clone()));
                         Out::Skipped(skip)
                     }
+                    Item::NotArticles(note) => Out::NotArticles(note),
                 };
                 open = self.send(msg);
                 open
@@ -778,6 +783,7 @@ fn apply(
             progress.skipped(&skip);
             summary.skipped.push(skip);
         }
+        Out::NotArticles(note) => summary.not_articles.push(note),
         Out::Kept(docs) => {
             summary.unchanged += docs;
             progress.file_done();

@@ -20,6 +20,7 @@ pub struct Summary {
     pub deleted: u64,
     pub unchanged: u64,
     pub skipped: Vec<Skipped>,
+    pub not_articles: Vec<Skipped>,
     pub docs_total: u64,
     pub elapsed_ms: u64,
     pub files_read: u64,
