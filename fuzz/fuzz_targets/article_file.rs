@@ -14,7 +14,9 @@ mod common;
 use libfuzzer_sys::fuzz_target;
 use newsidx::ingest::{read_file_hashing, Item, Limits, ReadEnd};
 
-const NAMES: [&str; 7] = ["a.txt", "a.json", "a.jsonl", "a.jsonl.gz", "a.gz", "a", "a.html"];
+// Layouts are told by content; the names are the ones that change how a
+// file is opened or read (JSON, JSON Lines streams, web archives).
+const NAMES: [&str; 8] = ["a.txt", "a.json", "a.jsonl", "a.jsonl.gz", "a.gz", "a", "a.html", "a.warc"];
 
 // One-time set-up (compiling the rules' regexes, loading dictionaries)
 // happens before the first input: under ASan it can take past the
@@ -40,7 +42,7 @@ fuzz_target!(init: {
         emitted += 1;
         match item {
             Item::Article(article) => common::check_article(&article),
-            Item::Skipped(skip) => assert!(!skip.reason.is_empty()),
+            Item::Skipped(skip) | Item::NotArticles(skip) => assert!(!skip.reason.is_empty()),
         }
         true
     });

@@ -191,7 +191,7 @@ fuzz_target!(init: {
                 articles += 1;
                 common::check_article(&article)
             }
-            Item::Skipped(skip) => assert!(!skip.reason.is_empty()),
+            Item::Skipped(skip) | Item::NotArticles(skip) => assert!(!skip.reason.is_empty()),
         }
         true
     });
