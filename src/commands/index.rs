@@ -90,9 +90,14 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&summary)?;
     } else {
-        report_skips(&summary.skipped, ctx.verbose > 0);
+        report(&summary.skipped, "skipped ", "skipped", ctx.verbose > 0);
         if !ctx.quiet {
-            report_not_articles(&summary.not_articles, ctx.verbose > 0);
+            report(
+                &summary.not_articles,
+                "",
+                "files with records that are not articles",
+                ctx.verbose > 0,
+            );
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", output::summary_line(&summary))?;
             out.flush()?;
@@ -143,38 +148,23 @@ fn stop_on_signals() -> anyhow::Result<Arc<AtomicUsize>> {
     Ok(stop)
 }
 
-fn report_skips(skipped: &[Skip], all: bool) {
+/// Lines on standard error, `newsidx: {label}PATH: REASON`, the first
+/// `SKIPS_SHOWN` unless `all`, then how many more `what`. Skips, and the
+/// lines of files that also held records that are not articles (a crawl's
+/// requests, metadata ...: worth telling, but no failure).
+fn report(lines: &[Skip], label: &str, what: &str, all: bool) {
     let shown = if all {
-        skipped.len()
+        lines.len()
     } else {
-        skipped.len().min(SKIPS_SHOWN)
+        lines.len().min(SKIPS_SHOWN)
     };
-    for skip in &skipped[..shown] {
-        eprintln!("newsidx: skipped {}: {}", skip.path, skip.reason);
+    for line in &lines[..shown] {
+        eprintln!("newsidx: {label}{}: {}", line.path, line.reason);
     }
-    if shown < skipped.len() {
+    if shown < lines.len() {
         eprintln!(
-            "newsidx: ... and {} more skipped (-v lists them all, --json too)",
-            skipped.len() - shown
-        );
-    }
-}
-
-/// What files held besides articles (a crawl's requests, metadata ...):
-/// worth a line, as skips are, but no failure.
-fn report_not_articles(notes: &[Skip], all: bool) {
-    let shown = if all {
-        notes.len()
-    } else {
-        notes.len().min(SKIPS_SHOWN)
-    };
-    for note in &notes[..shown] {
-        eprintln!("newsidx: {}: {}", note.path, note.reason);
-    }
-    if shown < notes.len() {
-        eprintln!(
-            "newsidx: ... and {} more files with records that are not articles (-v lists them all, --json too)",
-            notes.len() - shown
+            "newsidx: ... and {} more {what} (-v lists them all, --json too)",
+            lines.len() - shown
         );
     }
 }

@@ -285,25 +285,11 @@ pub fn read_file_hashing(
         }
         Ok(read::Opened::Lines(mut stream, hash)) => {
             let end = read_json_lines(task, &mut *stream, rules, limits, emit);
-            if end != ReadEnd::Complete {
-                return (end, None);
-            }
-            match hash.finish(&mut *stream) {
-                Ok(h) => (end, Some(h)),
-                // The end of the file could not be read: what was read
-                // stands, and the file is read again next run.
-                Err(_) => (ReadEnd::Failed, None),
-            }
+            finish_stream(end, &mut *stream, &hash)
         }
         Ok(read::Opened::Warc(mut stream, hash)) => {
             let end = read_warc(task, &mut *stream, rules, limits, emit);
-            if end != ReadEnd::Complete {
-                return (end, None);
-            }
-            match hash.finish(&mut *stream) {
-                Ok(h) => (end, Some(h)),
-                Err(_) => (ReadEnd::Failed, None),
-            }
+            finish_stream(end, &mut *stream, &hash)
         }
         Ok(read::Opened::Whole {
             bytes,
@@ -313,6 +299,24 @@ pub fn read_file_hashing(
             let end = read_whole(task, bytes, &name, rules, limits, emit);
             (end, Some(file_hash))
         }
+    }
+}
+
+/// A streamed file's end and, when it was read through, its hash: what is
+/// left after the last record is read into it first.
+fn finish_stream(
+    end: ReadEnd,
+    stream: &mut dyn std::io::BufRead,
+    hash: &read::ReadHash,
+) -> (ReadEnd, Option<u64>) {
+    if end != ReadEnd::Complete {
+        return (end, None);
+    }
+    match hash.finish(stream) {
+        Ok(h) => (end, Some(h)),
+        // The end of the file could not be read: what was read stands,
+        // and the file is read again next run.
+        Err(_) => (ReadEnd::Failed, None),
     }
 }
 
