@@ -161,6 +161,8 @@ fn a_latin1_page_is_read_in_the_charset_it_declares() {
     assert!(a.body.contains("São Miguel and Kraków"), "{}", a.body);
     assert!(!a.body.contains('\u{FFFD}'));
     assert_eq!(a.language.as_deref(), Some("nb"));
+    // The language is a field to search by, in any case.
+    assert_eq!(env.search("language:NB", &[]).total, 1);
     // Searchable by its words, accents folded.
     let hits = env.search("zurich", &[]);
     assert_eq!(hits.total, 1);
