@@ -6,7 +6,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use super::rules::Rules;
-use super::text::{body_from_lines, collapse_ws, non_empty, strip_by};
+use super::text::{body_from_lines, collapse_ws, named_char, non_empty, strip_by};
 use super::{Article, Layout};
 
 /// What an XML file is, by its root element and namespace.
@@ -819,20 +819,11 @@ fn reference<'a>(r: &'a BytesRef) -> Cow<'a, str> {
             _ => Cow::Owned(format!("&{};", &**r)),
         };
     }
+    if let Some(c) = named_char(r) {
+        return Cow::Owned(c.to_string());
+    }
     let known = match &**r {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        "nbsp" | "ensp" | "emsp" | "thinsp" => " ",
-        "mdash" => "\u{2014}",
-        "ndash" => "\u{2013}",
-        "hellip" => "\u{2026}",
-        "lsquo" => "\u{2018}",
-        "rsquo" => "\u{2019}",
-        "ldquo" => "\u{201c}",
-        "rdquo" => "\u{201d}",
+        "ensp" | "emsp" | "thinsp" => " ",
         "laquo" => "\u{ab}",
         "raquo" => "\u{bb}",
         "bull" => "\u{2022}",

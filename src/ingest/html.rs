@@ -12,7 +12,7 @@ use html5ever::tokenizer::{
 use serde_json::Value;
 
 use super::rules::{HtmlRules, MetaSource, Rules};
-use super::text::{collapse_ws, non_empty};
+use super::text::{collapse_ws, decode_entities, non_empty};
 use super::{Article, Layout};
 
 /// Whether `bytes` (the start of a file) are an HTML page: after a byte
@@ -104,8 +104,7 @@ pub fn parse(bytes: &[u8], http_charset: Option<&str>, rules: &Rules) -> Result<
         Ok(result) => result.content_text,
         Err(e) => return Err(format!("no article text found in the page ({e})")),
     };
-    let captions = page.captions.clone();
-    let body = clean_body(&raw_body, &page, &captions, rules);
+    let body = clean_body(&raw_body, &page, rules);
     let words = body.split_whitespace().count();
     if words < settings.min_words {
         return Err(if words == 0 {
@@ -121,12 +120,12 @@ pub fn parse(bytes: &[u8], http_charset: Option<&str>, rules: &Rules) -> Result<
     let mut article = Article::new(Layout::Html);
     article.title = meta.title;
     article.body = body;
-    article.captions = captions;
+    article.captions = page.captions;
     article.byline = meta.author;
     article.url = meta.url;
     article.published = meta.published;
     article.section = meta.section;
-    article.language = page.lang.clone().or(meta.language);
+    article.language = page.lang.or(meta.language);
     Ok(article)
 }
 
@@ -795,67 +794,32 @@ fn names(v: &Value) -> Option<String> {
 }
 
 /// Metadata text as a reader sees it: character references decoded (JSON-LD
-/// and meta tags carry them twice-escaped), tags dropped, white space one space.
+/// and meta tags carry them twice-escaped), tags dropped, control characters
+/// out, white space one space.
 fn clean_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find(['&', '<']) {
+    while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        if rest.starts_with('<') {
-            match rest.find('>') {
-                Some(end) if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/') => {
-                    out.push(' ');
-                    rest = &rest[end + 1..];
-                }
-                _ => {
-                    out.push('<');
-                    rest = &rest[1..];
-                }
-            }
-            continue;
-        }
-        let end = rest.find(';').filter(|&e| e <= 10);
-        let decoded = end.and_then(|e| char_ref(&rest[1..e]));
-        match (end, decoded) {
-            (Some(e), Some(c)) => {
-                out.push(c);
-                rest = &rest[e + 1..];
+        match rest.find('>') {
+            Some(end) if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/') => {
+                out.push(' ');
+                rest = &rest[end + 1..];
             }
             _ => {
-                out.push('&');
+                out.push('<');
                 rest = &rest[1..];
             }
         }
     }
     out.push_str(rest);
-    collapse_ws(&out)
-}
-
-fn char_ref(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let n = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        return char::from_u32(n).filter(|c| !c.is_control() || c.is_whitespace());
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        "ndash" => '–',
-        "mdash" => '—',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "hellip" => '…',
-        _ => return None,
-    })
+    let decoded = decode_entities(&out);
+    let visible: String = decoded
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .collect();
+    collapse_ws(&visible)
 }
 
 /// Letters and digits only, lower-cased: "The Guardian" and "theguardian"
@@ -914,7 +878,7 @@ fn strip_site_name(title: &str, site: Option<&str>, url: Option<&str>) -> String
 /// The extracted text as a body: one paragraph a line, the site's furniture
 /// lines and the text of elements the settings name left out, captions
 /// (kept in their own field) not repeated.
-fn clean_body(raw: &str, page: &Page, captions: &[String], rules: &Rules) -> String {
+fn clean_body(raw: &str, page: &Page, rules: &Rules) -> String {
     let furniture: std::collections::HashSet<String> = page
         .furniture
         .iter()
@@ -928,7 +892,7 @@ fn clean_body(raw: &str, page: &Page, captions: &[String], rules: &Rules) -> Str
         if line.is_empty()
             || rules.is_boilerplate(&line)
             || furniture.contains(&line)
-            || captions.contains(&line)
+            || page.captions.contains(&line)
         {
             continue;
         }
@@ -1062,5 +1026,6 @@ mod tests {
             "Investors don't & won’t know"
         );
         assert_eq!(clean_text("AT&T; a < b & c"), "AT&T; a < b & c");
+        assert_eq!(clean_text("bell&#7;less"), "bellless");
     }
 }

@@ -552,9 +552,9 @@ fn read_json_lines(
 
 /// A web archive: one article per HTML page of an HTTP 200 response, with
 /// the id `FILE#<WARC-Record-ID>`. The other records are counted, and the
-/// counts are one skip for the file, not one per record: a crawl holds a
-/// request beside every response, and listing them would bury the skips
-/// that matter.
+/// counts are one `Item::NotArticles` line for the file, not a skip per
+/// record: a crawl holds a request beside every response, and listing them
+/// would bury the skips that matter.
 fn read_warc(
     task: &FileTask,
     stream: &mut dyn std::io::BufRead,
@@ -680,17 +680,12 @@ impl OtherRecords {
     /// 1 non-HTML, 1 status 404)".
     fn summary(&self) -> Option<String> {
         let counts: Vec<String> = self.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        match self.total {
-            0 => None,
-            1 => Some(format!(
-                "web archive: 1 record is not an article ({})",
-                counts.join(", ")
-            )),
-            n => Some(format!(
-                "web archive: {n} records are not articles ({})",
-                counts.join(", ")
-            )),
-        }
+        let records = match self.total {
+            0 => return None,
+            1 => "1 record is not an article".to_string(),
+            n => format!("{n} records are not articles"),
+        };
+        Some(format!("web archive: {records} ({})", counts.join(", ")))
     }
 }
 

@@ -335,6 +335,67 @@ fn strip_date_label(line: &str) -> &str {
     line
 }
 
+/// The HTML character references text in markup carries most (`&amp;`,
+/// `&rsquo;`, `&#8217;`, `&#x2019;`) as their characters; anything else,
+/// and a `&` that starts none, kept as written.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let end = after.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &after[1..e];
+            named_char(name)
+                .or_else(|| {
+                    name.strip_prefix("#x")
+                        .or_else(|| name.strip_prefix("#X"))
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                        .and_then(char::from_u32)
+                })
+                .map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character of a named reference (`amp`, `rsquo` ...) of those
+/// news text uses, the XML five among them.
+pub fn named_char(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "rsquo" => '’',
+        "lsquo" => '‘',
+        "rdquo" => '”',
+        "ldquo" => '“',
+        "mdash" => '—',
+        "ndash" => '–',
+        "hellip" => '…',
+        _ => return None,
+    })
+}
+
 pub fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
