@@ -234,7 +234,12 @@ impl LazyExtractor {
 
 impl Extractor {
     pub fn new(dict: Dictionary, settings: Settings) -> Result<Extractor> {
-        let model = Model::from_bytes(MODEL)?;
+        Extractor::with_model(dict, settings, MODEL)
+    }
+
+    /// An extractor with other weights than the built-in ones (`Trainer::to_bytes`).
+    pub fn with_model(dict: Dictionary, settings: Settings, model: &[u8]) -> Result<Extractor> {
+        let model = Model::from_bytes(model)?;
         Ok(Extractor {
             dict,
             model,
