@@ -127,7 +127,15 @@ fn run() -> anyhow::Result<()> {
     let start = Instant::now();
 
     let shards = read_shards(&a.inputs, a.threads)?;
+    // Bigram and class bigram counts are u32: 4 billion tokens at most.
+    let length: usize = shards.iter().map(|s| s.seq.len()).sum();
+    if u32::try_from(length).is_err() {
+        bail!("{length} tokens: more than this program counts (4.29 billion)");
+    }
     let corpus = Corpus::new(shards, a.min_count);
+    if corpus.vocab.is_empty() {
+        bail!("no word is seen {} times", a.min_count);
+    }
     eprintln!(
         "read {} articles, {} tokens, {} word types; {} words with count >= {} cover {:.2}% of tokens; \
          {} bigram types; {:.1}s",
@@ -141,7 +149,7 @@ fn run() -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
 
-    let classes = a.classes.min(corpus.vocab.len()).max(1);
+    let classes = a.classes.min(corpus.vocab.len());
     let mut ex = Exchange::new(&corpus, classes);
     let t = Instant::now();
     eprintln!(
