@@ -37,8 +37,8 @@
 //! likelihood never goes down and the result does not depend on threads.
 //! Starting classes: word of rank r in class r mod C (the C most frequent
 //! words alone, as Brown starts, the rest spread by frequency); putting all
-//! but the C - 1 most frequent in one class instead ended at a worse
-//! likelihood, a perplexity higher by more than 1 on Reuters.
+//! but the C - 1 most frequent in one class instead trailed it on Reuters
+//! by more than 1 in perplexity at each of the 7 iterations compared.
 //!
 //! The hierarchy merges the C classes bottom-up by Brown's criterion (the
 //! pair whose merge loses least average mutual information of the class
@@ -692,8 +692,8 @@ impl<'a> Exchange<'a> {
         }
     }
 
-    /// How much the objective gains by putting `w` back into its class `a`
-    /// once taken out (minus what taking it out loses): what a move must beat.
+    /// How much the objective gains by putting `w`, taken out of its class
+    /// `a`, back into `a` (what taking it out loses): what a move must beat.
     fn stay_gain(&self, w: usize, sc: &Scratch, e: u32) -> f64 {
         let (k, a) = (self.k, self.class[w] as usize);
         let up = |x: u32, n: u32| self.xlx.up(u64::from(x), u64::from(n));
