@@ -222,7 +222,12 @@ fn alternation(lists: &[(&str, &Vec<String>)]) -> std::result::Result<Option<Reg
         return Ok(None);
     }
     let names = lists.iter().map(|(what, _)| *what).collect::<Vec<_>>().join(", ");
-    Regex::new(&all.join("|"))
+    // The built-in lists' Unicode classes and counted repeats make a
+    // large automaton: with the default cache the lazy DFA is rebuilt
+    // again and again and the search falls back to the slow PikeVM.
+    regex::RegexBuilder::new(&all.join("|"))
+        .dfa_size_limit(64 << 20)
+        .build()
         .map(Some)
         .map_err(|e| (format!("{names} (taken together)"), e))
 }
