@@ -147,6 +147,9 @@ pub struct Dictionary {
     countries: HashSet<usize, PremixedState>,
     /// Loaded for resolving names only: no gazetteer.
     names_only: bool,
+    /// The word classes the tagger reads (none in a dictionary for
+    /// resolving names only).
+    clusters: Option<&'static super::clusters::Clusters>,
 }
 
 /// The `key()`s of the words of shipped lists (one entry a line, `#`
@@ -384,7 +387,11 @@ impl Dictionary {
         dict.load_list(ORG_WORDS_NEWS, gaz::ORG_WORD);
         dict.load_list(COMMON_WORDS, gaz::COMMON);
         dict.gazetteer = std::mem::take(&mut dict.gaz_runs).build();
-        dict.fingerprint = fingerprint(&BUILTIN_TEXTS);
+        dict.clusters = Some(super::clusters::Clusters::builtin()?);
+        let classes = format!("{:x}", xxhash_rust::xxh3::xxh3_64(super::clusters::BUILTIN));
+        let mut texts = BUILTIN_TEXTS.to_vec();
+        texts.push(&classes);
+        dict.fingerprint = fingerprint(&texts);
         Ok(dict)
     }
 
@@ -395,6 +402,11 @@ impl Dictionary {
             dict.apply_overrides(&o.text, &o.origin)?;
         }
         Ok(dict)
+    }
+
+    /// The word classes, when loaded for the tagger.
+    pub fn clusters(&self) -> Option<&'static super::clusters::Clusters> {
+        self.clusters
     }
 
     /// Fingerprint of the dictionaries and overrides in force. The tagger

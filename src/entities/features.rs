@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::clusters;
 use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
 use super::gazetteer;
 use super::tokens::Token;
@@ -55,6 +56,21 @@ impl std::hash::Hasher for Premixed {
 
 pub type PremixedState = std::hash::BuildHasherDefault<Premixed>;
 
+/// The kinds the tagger gave each capitalised word earlier in the article
+/// (Ratinov & Roth's "extended prediction history"): a club's name in a
+/// results table is read by how the article's prose read it.
+#[derive(Default)]
+pub struct History {
+    /// Lower-case hash -> times tagged outside any name, then as each kind.
+    seen: std::collections::HashMap<u64, [u16; 5], PremixedState>,
+}
+
+impl History {
+    pub fn clear(&mut self) {
+        self.seen.clear();
+    }
+}
+
 /// A document prepared for tagging: its tokens with the per-token facts the
 /// features read (lower-case form, shape, gazetteer matches).
 pub struct Doc<'a> {
@@ -78,6 +94,9 @@ pub struct Doc<'a> {
     caps_line: Vec<bool>,
     /// What each token's first character is, asked of every token, often twice.
     first: Vec<First>,
+    /// The word class of each token that is a capitalised word or next to
+    /// one (the only ones asked for), 0 for the others and for none.
+    classes: Vec<u32>,
 }
 
 /// The first character of a token, as `needs_model` sorts it.
@@ -210,9 +229,34 @@ impl<'a> Doc<'a> {
             seen_lower,
             caps_line,
             first,
+            classes: Vec::new(),
         };
+        doc.classes = doc.look_up_classes(dict);
         doc.match_gazetteer(dict);
         doc
+    }
+
+    /// `classes`: the slots are asked for in one pass and read in the
+    /// next, so that the misses overlap.
+    fn look_up_classes(&self, dict: &Dictionary) -> Vec<u32> {
+        let n = self.len();
+        let Some(c) = dict.clusters() else {
+            return Vec::new();
+        };
+        let wanted = |i: usize| {
+            self.first[i] == First::Upper
+                || (i > 0 && self.first[i - 1] == First::Upper)
+                || self.first.get(i + 1) == Some(&First::Upper)
+                || (i > 1 && self.first[i - 2] == First::Upper)
+        };
+        let mut keys = vec![0u64; n];
+        for (i, k) in keys.iter_mut().enumerate() {
+            if wanted(i) {
+                *k = self.word_key(i);
+                c.prefetch(*k);
+            }
+        }
+        keys.iter().map(|&k| if k == 0 { 0 } else { c.get(k) }).collect()
     }
 
     pub fn len(&self) -> usize {
@@ -313,7 +357,12 @@ impl<'a> Doc<'a> {
     /// Hash of token `i` as written: the key of everything `word_features`
     /// gives, which reads nothing else.
     pub fn word_key(&self, i: usize) -> u64 {
-        hash_bytes(SEED, self.word(i).as_bytes())
+        if self.lower_at[i].0 & IN_TEXT != 0 {
+            // Read where it stands: a lower-case word, its own lower case.
+            self.lower_hash[i]
+        } else {
+            hash_bytes(SEED, self.word(i).as_bytes())
+        }
     }
 
     /// The features that depend on the word alone (its spelling, case,
@@ -331,6 +380,17 @@ impl<'a> Doc<'a> {
             fu(7, &[hash_bytes(SEED, suffix(l, 4))]),
             fu(8, &[hash_bytes(SEED, prefix(l, 3))]),
         ]);
+        if !self.classes.is_empty() {
+            let path = self.classes[i];
+            for len in [4, 6, 10, 20] {
+                out.push(fu(40, &[u64::from(len), u64::from(clusters::prefix(path, len))]));
+            }
+        }
+    }
+
+    /// The word class of token `j`, 0 for none (or no token).
+    fn class_of(&self, j: Option<usize>) -> u32 {
+        j.and_then(|j| self.classes.get(j)).copied().unwrap_or(0)
     }
 
     /// The features of token `i` that read its neighbours or its place in
@@ -364,13 +424,20 @@ impl<'a> Doc<'a> {
             fu(21, &[prev_sh, sh, next_sh]),
             // "Gazeta said", "Yoo told": a name's shape and the word after.
             fu(28, &[sh, next_l]),
+            fu(15, &[prev_l, lh]),
+            fu(16, &[lh, next_l]),
+            fu(17, &[lower_of(before(2))]),
+            fu(20, &[sh, next_sh]),
+            fu(27, &[prev_l, sh]),
         ]);
-        // Gone: 15 and 16 (the word with the one before / after), 17 (the
-        // word two back), 20 (shape and next shape), 27 (word before and
-        // shape). Each was a probe per token into a weight table larger
-        // than the cache; without them the table halves (2 MB), ingest with
-        // entities costs about 9% less CPU, and CoNLL dev F1 goes from 0.898
-        // to 0.892 (docs/entities.md).
+        // The classes of the words either side: "shares of X rose", "X
+        // told reporters", whatever X is.
+        for (t, j) in [(41u8, before(1)), (42, after(1))] {
+            let path = self.class_of(j);
+            for len in [4, 10] {
+                out.push(fu(t, &[u64::from(len), u64::from(clusters::prefix(path, len))]));
+            }
+        }
 
         // The gazetteer, for the token's neighbours.
         let around = |j: Option<usize>, begin_only: bool| {
@@ -392,9 +459,44 @@ impl<'a> Doc<'a> {
                 out.push(fu(25, &[b]));
             }
         }
+        // And two tokens away: "Gencor 's stake in Ingwe".
+        for (t, j) in [(37u8, before(2)), (38, after(2))] {
+            for bit in gaz::each(around(j, false)) {
+                out.push(fu(t, &[u64::from(bit)]));
+            }
+        }
         if self.first[i] == First::Upper {
             let seen = self.seen_lower.contains(&lh);
             out.push(fu(26, &[u64::from(seen), start]));
+        }
+    }
+
+    /// Notes the tag given to token `i`, for `history_features` of the
+    /// same word later on.
+    #[inline]
+    pub fn record(&self, i: usize, kind: Option<usize>, history: &mut History) {
+        if self.first[i] == First::Upper {
+            let counts = history.seen.entry(self.lower_hash[i]).or_default();
+            let k = kind.map_or(0, |k| k + 1);
+            counts[k] = counts[k].saturating_add(1);
+        }
+    }
+
+    /// What the article made of token `i`'s word before, appended: for each
+    /// tag it got, whether it got it some, most or all of the times.
+    pub fn history_features(&self, i: usize, history: &History, out: &mut Vec<u64>) {
+        if self.first[i] != First::Upper {
+            return;
+        }
+        if let Some(counts) = history.seen.get(&self.lower_hash[i]) {
+            let n: u32 = counts.iter().map(|&c| u32::from(c)).sum();
+            for (k, &c) in counts.iter().enumerate() {
+                let c = u32::from(c);
+                if c > 0 {
+                    let share = if c == n { 2 } else { u64::from(2 * c > n) };
+                    out.push(fu(30, &[k as u64, share]));
+                }
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 //! met earlier, acronyms.
 
 mod aliases;
+mod clusters;
 pub mod conll;
 pub mod dictionary;
 mod features;
@@ -83,7 +84,7 @@ impl Kind {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
@@ -205,6 +206,7 @@ impl LazyExtractor {
             h.update(text.as_bytes());
         }
         h.update(MODEL);
+        h.update(clusters::BUILTIN);
         h.update(READING_RULES);
         h.update(overrides.as_ref().map_or("", |o| o.text.as_str()).as_bytes());
         h.update(format!("{settings:?}").as_bytes());
@@ -276,9 +278,10 @@ impl Extractor {
     /// Mentions as the tagger and the user's names find them, unresolved.
     fn find(&self, parts: &[&str]) -> Vec<resolve::Raw> {
         let mut raw = Vec::new();
+        let mut history = features::History::default();
         for (part, text) in parts.iter().enumerate() {
             let doc = Doc::new(text, tokens::tokenize(text), &self.dict);
-            let tags = self.model.tag(&doc);
+            let tags = self.model.tag(&doc, &mut history);
             // (first token, last token, kind) of the mention being read.
             let mut spans: Vec<spans::Span> = Vec::new();
             let mut open: Option<spans::Span> = None;
@@ -374,20 +377,27 @@ pub struct TrainingDoc {
     gold: Vec<u8>,
 }
 
-/// Projects the gold spans of `doc` onto our tokens: a token inside a span
-/// is B- at the span's start, I- after it.
+/// Projects the gold spans of `doc` onto our tokens as BILOU tags.
 pub fn training_doc(doc: &conll::GoldDoc) -> TrainingDoc {
     let toks = tokens::tokenize(&doc.text);
     let mut gold = vec![0u8; toks.len()];
-    let mut spans = doc.spans.iter().peekable();
-    for (i, t) in toks.iter().enumerate() {
-        while spans.peek().is_some_and(|s| s.end <= t.start) {
-            spans.next();
+    let mut i = 0;
+    for s in &doc.spans {
+        while i < toks.len() && toks[i].start < s.start {
+            i += 1;
         }
-        if let Some(s) = spans.peek() {
-            if s.start <= t.start && t.start < s.end {
-                gold[i] = model::tag_of(s.kind, t.start == s.start);
-            }
+        let from = i;
+        while i < toks.len() && toks[i].start < s.end {
+            i += 1;
+        }
+        for (j, tag) in gold.iter_mut().enumerate().take(i).skip(from) {
+            let at = match (j == from, j + 1 == i) {
+                (true, true) => model::Place::Unit,
+                (true, false) => model::Place::Begin,
+                (false, true) => model::Place::Last,
+                (false, false) => model::Place::Inside,
+            };
+            *tag = model::tag_of(s.kind, at);
         }
     }
     TrainingDoc {

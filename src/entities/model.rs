@@ -4,31 +4,72 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
-use super::features::Doc;
+use super::features::{Doc, History};
 use super::Kind;
 use crate::error::{Error, Result};
 
-/// O, then B and I for each kind in `Kind::ALL` order.
-pub const CLASSES: usize = 9;
-const MAGIC: &[u8; 8] = b"NXNER\x00\x00\x01";
+/// O, then B, I, L and U for each kind in `Kind::ALL` order: a name's
+/// Beginning, Inside, Last token, or a Unit name of one token (BILOU, which
+/// Ratinov & Roth found better than BIO for greedy decoding).
+pub const CLASSES: usize = 17;
+/// The weights a feature stores: one per class but O. Each class's weight
+/// is kept as its difference from O's, which ranks the classes alike and
+/// leaves O's score 0; sixteen i16 are 32 bytes, a row on one cache line.
+const ROW: usize = CLASSES - 1;
+const MAGIC: &[u8; 8] = b"NXNER\x00\x00\x03";
 
-pub fn tag_of(kind: Kind, begin: bool) -> u8 {
-    1 + 2 * kind.index() as u8 + (!begin) as u8
+/// One feature's weights, aligned so that it never straddles cache lines.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Row([i16; ROW]);
+
+/// Where a token stands in its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Begin = 0,
+    Inside = 1,
+    Last = 2,
+    Unit = 3,
 }
 
+pub fn tag_of(kind: Kind, at: Place) -> u8 {
+    1 + 4 * kind.index() as u8 + at as u8
+}
+
+/// The kind of a tag, and whether it opens a name (B or U).
 pub fn kind_of(tag: u8) -> Option<(Kind, bool)> {
     if tag == 0 || tag as usize >= CLASSES {
         return None;
     }
-    Some((Kind::ALL[((tag - 1) / 2) as usize], (tag - 1).is_multiple_of(2)))
+    let at = (tag - 1) % 4;
+    Some((
+        Kind::ALL[((tag - 1) / 4) as usize],
+        at == Place::Begin as u8 || at == Place::Unit as u8,
+    ))
 }
 
-/// I-X may only follow B-X or I-X.
+/// I-X and L-X only follow B-X or I-X. (A B-X without its L-X still ends
+/// the name where the next tag says: greedy decoding cannot take it back.)
 fn allowed(prev: u8, tag: u8) -> bool {
     match kind_of(tag) {
-        Some((kind, false)) => matches!(kind_of(prev), Some((k, _)) if k == kind),
+        Some((kind, false)) => {
+            matches!(kind_of(prev), Some((k, _)) if k == kind) && matches!((prev - 1) % 4, 0 | 1)
+        }
         _ => true,
     }
+}
+
+/// `best` for scores relative to O's, which is 0.
+fn best_row(scores: &[i32; ROW], prev: u8) -> u8 {
+    let mut best = 0u8;
+    let mut top = 0;
+    for (c, &s) in scores.iter().enumerate() {
+        if s > top && allowed(prev, c as u8 + 1) {
+            top = s;
+            best = c as u8 + 1;
+        }
+    }
+    best
 }
 
 fn best<T: PartialOrd + Copy>(scores: &[T; CLASSES], prev: u8) -> u8 {
@@ -58,7 +99,7 @@ pub struct Model {
     /// Fingerprint of each slot's feature, 0 for an empty slot.
     keys: Vec<u32>,
     /// The weights of the feature in the same slot of `keys`.
-    weights: Vec<[i16; CLASSES]>,
+    weights: Vec<Row>,
     shift: u32,
     /// Fingerprint of the dictionaries the model was trained with.
     pub trained_with: u64,
@@ -74,7 +115,7 @@ static MODEL_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 struct Pending {
     word_key: u64,
     /// The summed weights of the word's features, when the memo had them.
-    word_sum: Option<[i32; CLASSES]>,
+    word_sum: Option<[i32; ROW]>,
     /// The word's features, when it did not.
     word: Vec<u64>,
     context: Vec<u64>,
@@ -96,7 +137,7 @@ const WORD_SLOTS: usize = 1 << 12;
 struct WordSums {
     model: u64,
     keys: Vec<u64>,
-    sums: Vec<[i32; CLASSES]>,
+    sums: Vec<[i32; ROW]>,
 }
 
 impl WordSums {
@@ -106,7 +147,7 @@ impl WordSums {
         WordSums {
             model,
             keys: vec![0; slots],
-            sums: vec![[0; CLASSES]; slots],
+            sums: vec![[0; ROW]; slots],
         }
     }
 
@@ -116,12 +157,12 @@ impl WordSums {
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<[i32; CLASSES]> {
+    fn get(&self, key: u64) -> Option<[i32; ROW]> {
         let i = WordSums::slot(key);
         (key != 0 && self.keys.get(i) == Some(&key)).then(|| self.sums[i])
     }
 
-    fn insert(&mut self, key: u64, sum: [i32; CLASSES]) {
+    fn insert(&mut self, key: u64, sum: [i32; ROW]) {
         let i = WordSums::slot(key);
         if key != 0 && i < self.keys.len() {
             self.keys[i] = key;
@@ -144,15 +185,12 @@ fn fingerprint(key: u64) -> u32 {
 }
 
 impl Model {
-    fn from_weights(
-        weights: impl ExactSizeIterator<Item = (u64, [i16; CLASSES])>,
-        trained_with: u64,
-    ) -> Model {
+    fn from_weights(weights: impl ExactSizeIterator<Item = (u64, [i16; ROW])>, trained_with: u64) -> Model {
         // Load factor at most 3/8 (see above).
         let capacity = (weights.len() * 8 / 3 + 1).next_power_of_two().max(16);
         let shift = 64 - capacity.trailing_zeros();
         let mut keys = vec![0u32; capacity];
-        let mut rows = vec![[0i16; CLASSES]; capacity];
+        let mut rows = vec![Row::default(); capacity];
         let mask = capacity - 1;
         for (key, w) in weights {
             let f = fingerprint(key);
@@ -164,7 +202,7 @@ impl Model {
             // first keeps it.
             if keys[i] == 0 {
                 keys[i] = f;
-                rows[i] = w;
+                rows[i] = Row(w);
             }
         }
         Model {
@@ -177,14 +215,14 @@ impl Model {
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<&[i16; CLASSES]> {
+    fn get(&self, key: u64) -> Option<&[i16; ROW]> {
         let mask = self.keys.len() - 1;
         let f = fingerprint(key);
         let mut i = slot(key, self.shift);
         loop {
             let k = self.keys[i];
             if k == f {
-                return Some(&self.weights[i]);
+                return Some(&self.weights[i].0);
             }
             if k == 0 {
                 return None;
@@ -202,7 +240,7 @@ impl Model {
         for &f in feats {
             let i = slot(f, self.shift);
             let k = &self.keys[i] as *const u32 as *const i8;
-            let w = &self.weights[i] as *const [i16; CLASSES] as *const i8;
+            let w = &self.weights[i] as *const Row as *const i8;
             // SAFETY: a prefetch is a hint that never faults; k and w point
             // into the tables.
             unsafe {
@@ -216,22 +254,23 @@ impl Model {
 
     /// Adds the weights of `feats` to `s`.
     #[inline]
-    fn add(&self, feats: &[u64], s: &mut [i32; CLASSES]) {
+    fn add(&self, feats: &[u64], s: &mut [i32; ROW]) {
         for &f in feats {
             if let Some(w) = self.get(f) {
-                for c in 0..CLASSES {
+                for c in 0..ROW {
                     s[c] += i32::from(w[c]);
                 }
             }
         }
     }
 
-    /// BIO tags for every token of `doc`.
-    pub fn tag(&self, doc: &Doc) -> Vec<u8> {
-        WORD_SUMS.with_borrow_mut(|memo| self.tag_with(doc, memo))
+    /// BIO tags for every token of `doc`; `history` holds what the
+    /// article's earlier parts were tagged, and gets this one's.
+    pub fn tag(&self, doc: &Doc, history: &mut History) -> Vec<u8> {
+        WORD_SUMS.with_borrow_mut(|memo| self.tag_with(doc, memo, history))
     }
 
-    fn tag_with(&self, doc: &Doc, memo: &mut WordSums) -> Vec<u8> {
+    fn tag_with(&self, doc: &Doc, memo: &mut WordSums, history: &mut History) -> Vec<u8> {
         if memo.model != self.id {
             *memo = WordSums::new(self.id);
         }
@@ -262,11 +301,12 @@ impl Model {
                 }
                 with_prev.clear();
                 doc.prev_features(i, prev, &mut with_prev);
+                doc.history_features(i, history, &mut with_prev);
                 self.prefetch(&with_prev);
                 let mut s = match own.word_sum {
                     Some(sum) => sum,
                     None => {
-                        let mut sum = [0i32; CLASSES];
+                        let mut sum = [0i32; ROW];
                         self.add(&own.word, &mut sum);
                         memo.insert(own.word_key, sum);
                         sum
@@ -274,7 +314,9 @@ impl Model {
                 };
                 self.add(&own.context, &mut s);
                 self.add(&with_prev, &mut s);
-                best(&s, prev)
+                let tag = best_row(&s, prev);
+                doc.record(i, kind_of(tag).map(|(k, _)| k.index()), history);
+                tag
             } else {
                 0
             };
@@ -316,14 +358,14 @@ impl Model {
         let u32_at = |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
         let count = u32_at(8) as usize;
         let trained_with = u64::from(u32_at(16)) | u64::from(u32_at(20)) << 32;
-        let record = 8 + 2 * CLASSES;
+        let record = 8 + 2 * ROW;
         if raw.len() != 24 + count * record {
             return Err(bad("truncated"));
         }
         let weights = raw[24..].chunks_exact(record).map(|r| {
             let mut key = [0u8; 8];
             key.copy_from_slice(&r[..8]);
-            let mut w = [0i16; CLASSES];
+            let mut w = [0i16; ROW];
             for (c, q) in r[8..].chunks_exact(2).enumerate() {
                 w[c] = i16::from_le_bytes([q[0], q[1]]);
             }
@@ -350,6 +392,7 @@ impl Trainer {
     /// One pass over a document with gold tags; returns (tokens asked, mistakes).
     pub fn learn(&mut self, doc: &Doc, gold: &[u8]) -> (usize, usize) {
         let mut feats = Vec::with_capacity(64);
+        let mut history = History::default();
         let mut prev = 0u8;
         let (mut asked, mut wrong) = (0, 0);
         for (i, &truth) in gold.iter().enumerate().take(doc.len()) {
@@ -358,6 +401,7 @@ impl Trainer {
             }
             let guess = if doc.needs_model(i, prev) {
                 doc.features(i, prev, &mut feats);
+                doc.history_features(i, &history, &mut feats);
                 self.now += 1;
                 asked += 1;
                 let mut s = [0.0f32; CLASSES];
@@ -376,6 +420,7 @@ impl Trainer {
                         self.update(f, guess, -1.0);
                     }
                 }
+                doc.record(i, kind_of(guess).map(|(k, _)| k.index()), &mut history);
                 guess
             } else {
                 0
@@ -402,7 +447,7 @@ impl Trainer {
     /// to zero than `prune` are dropped.
     pub fn to_bytes(&self, trained_with: u64, prune: f32) -> Result<(Vec<u8>, usize)> {
         let now = f64::from(self.now.max(1));
-        let mut averaged: Vec<(u64, [f32; CLASSES])> = self
+        let mut averaged: Vec<(u64, [f32; ROW])> = self
             .weights
             .iter()
             .filter_map(|(&k, a)| {
@@ -411,7 +456,11 @@ impl Trainer {
                     let total = a.total[c] + (now - f64::from(a.stamp[c])) * f64::from(a.w[c]);
                     *x = (total / now) as f32;
                 }
-                w.iter().any(|x| x.abs() >= prune).then_some((k, w))
+                let mut row = [0.0f32; ROW];
+                for (r, x) in row.iter_mut().zip(&w[1..]) {
+                    *r = x - w[0];
+                }
+                row.iter().any(|x| x.abs() >= prune).then_some((k, row))
             })
             .collect();
         averaged.sort_by_key(|&(k, _)| k);
@@ -420,7 +469,7 @@ impl Trainer {
             .flat_map(|(_, w)| w.iter())
             .fold(0.0f32, |m, x| m.max(x.abs()));
         let scale = if max > 0.0 { max / f32::from(i16::MAX) } else { 1.0 };
-        let mut raw = Vec::with_capacity(24 + averaged.len() * (8 + 2 * CLASSES));
+        let mut raw = Vec::with_capacity(24 + averaged.len() * (8 + 2 * ROW));
         raw.extend_from_slice(MAGIC);
         raw.extend_from_slice(&(averaged.len() as u32).to_le_bytes());
         raw.extend_from_slice(&scale.to_bits().to_le_bytes());
@@ -449,6 +498,7 @@ mod tests {
 
     /// Greedy decoding over all features, straight from the weight table.
     fn tag_plain(model: &Model, doc: &Doc) -> Vec<u8> {
+        let mut history = History::default();
         let mut tags = Vec::new();
         let mut feats = Vec::new();
         let mut prev = 0u8;
@@ -458,9 +508,12 @@ mod tests {
             }
             let tag = if doc.needs_model(i, prev) {
                 doc.features(i, prev, &mut feats);
-                let mut s = [0i32; CLASSES];
+                doc.history_features(i, &history, &mut feats);
+                let mut s = [0i32; ROW];
                 model.add(&feats, &mut s);
-                best(&s, prev)
+                let tag = best_row(&s, prev);
+                doc.record(i, kind_of(tag).map(|(k, _)| k.index()), &mut history);
+                tag
             } else {
                 0
             };
@@ -482,12 +535,20 @@ mod tests {
         let plain = tag_plain(&model, &doc);
         assert!(plain.iter().any(|&t| t != 0), "some names are tagged");
         // The second pass answers the repeated words from the memo.
-        assert_eq!(model.tag(&doc), plain);
-        assert_eq!(model.tag(&doc), plain);
+        assert_eq!(model.tag(&doc, &mut History::default()), plain);
+        assert_eq!(model.tag(&doc, &mut History::default()), plain);
         // Another model in the same thread does not read the first one's sums.
-        let other = Model::from_weights([(fu_bias(), [0, 5, 0, 0, 0, 0, 0, 0, 0])].into_iter(), 0);
-        assert_eq!(other.tag(&doc), tag_plain(&other, &doc));
-        assert_eq!(model.tag(&doc), plain);
+        let other = Model::from_weights(
+            [(fu_bias(), {
+                let mut w = [0; ROW];
+                w[1] = 5;
+                w
+            })]
+            .into_iter(),
+            0,
+        );
+        assert_eq!(other.tag(&doc, &mut History::default()), tag_plain(&other, &doc));
+        assert_eq!(model.tag(&doc, &mut History::default()), plain);
     }
 
     /// The key of the bias feature, which every token has.
