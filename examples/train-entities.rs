@@ -10,6 +10,11 @@
 //! wire's order: a fold is other days' news, as a test split is); each is
 //! scored, through the whole extractor, by a tagger trained on the others.
 //! `--dev FILE` also scores a tagger trained on all of the first file.
+//! `--seeds N` trains each fold with N shuffles: their spread is the noise a
+//! difference between two recipes must beat. The last column, "unseen", is
+//! the mention F1 on names the training part never had: the share a test
+//! split holds most of its errors in. `DUMP_ERRORS=FILE` appends every
+//! missed and false mention (with what was found there) to FILE.
 //!
 //! The weights depend on the gazetteer in schema/entities/: retrain after
 //! regenerating the dictionaries (a unit test fails until then).
@@ -209,10 +214,9 @@ fn train(docs: &[GoldDoc], dict: &Dictionary, epochs: usize, seed: u64, verbose:
     trainer
 }
 
-/// Scores a trained tagger on `docs` the way `newsidx evaluate` does.
-/// Scores a trained tagger on `docs` the way `newsidx evaluate` does; also
-/// the person/place/org mentions whose words `training` never names (a
-/// test split's new names), as `Counts` under `Kind::Misc`'s... (see `unseen`).
+/// Scores a trained tagger on `docs` the way `newsidx evaluate` does, and
+/// apart the person/place/org mentions whose words `training` never names
+/// as an entity: a later month's news has more of those than a fold has.
 fn score(
     trainer: &Trainer,
     dict: &Dictionary,
