@@ -48,13 +48,13 @@ pub fn kind_of(tag: u8) -> Option<(Kind, bool)> {
     ))
 }
 
-/// I-X and L-X only follow B-X or I-X. (A B-X without its L-X still ends
-/// the name where the next tag says: greedy decoding cannot take it back.)
+/// I-X and L-X only follow another tag of X. An L-X may be followed by
+/// I-X or L-X, though: greedy decoding cannot take back an L-X given too
+/// early ("Kim Jong" of "Kim Jong Un"), and the name goes on as the next
+/// tag says. (A B-X without its L-X likewise ends where the next tag says.)
 fn allowed(prev: u8, tag: u8) -> bool {
     match kind_of(tag) {
-        Some((kind, false)) => {
-            matches!(kind_of(prev), Some((k, _)) if k == kind) && matches!((prev - 1) % 4, 0 | 1)
-        }
+        Some((kind, false)) => matches!(kind_of(prev), Some((k, _)) if k == kind),
         _ => true,
     }
 }

@@ -130,6 +130,20 @@ fn split_at_small_words(doc: &Doc, (first, last, kind): Span, out: &mut Vec<Span
             && !is_connector(i)
             && (i == 0 || doc.tokens[i - 1].end < doc.tokens[i].start)
     };
+    // A slash glued between two words separates two names
+    // ("Agency/Korea News Service"); CoNLL's clubs ("Admira / Wacker")
+    // are written with spaces, initials ("AC/DC") are short.
+    let glued = |i: usize| i > 0 && doc.tokens[i - 1].end == doc.tokens[i].start;
+    let slash = |i: usize| {
+        i > first
+            && i < last
+            && doc.word(i) == "/"
+            && glued(i)
+            && glued(i + 1)
+            && doc.word(i - 1).chars().count() >= 3
+            && doc.word(i + 1).chars().count() >= 3
+    };
+    let small = |i: usize| small(i) || slash(i);
     if !(first..=last).any(small) {
         out.push((first, last, kind));
         return;
