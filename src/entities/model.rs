@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 /// O, then B, I, L and U for each kind in `Kind::ALL` order: a name's
 /// Beginning, Inside, Last token, or a Unit name of one token (BILOU, which
 /// Ratinov & Roth found better than BIO for greedy decoding).
-pub const CLASSES: usize = 17;
+pub const CLASSES: usize = 1 + 4 * PER_KIND;
+/// Tags per kind: 4 for BILOU, 2 for BIO.
+const PER_KIND: usize = 4;
 /// The weights a feature stores: one per class but O. Each class's weight
 /// is kept as its difference from O's, which ranks the classes alike and
 /// leaves O's score 0; sixteen i16 are 32 bytes, a row on one cache line.
@@ -33,7 +35,12 @@ pub enum Place {
 }
 
 pub fn tag_of(kind: Kind, at: Place) -> u8 {
-    1 + 4 * kind.index() as u8 + at as u8
+    let at = if PER_KIND == 4 {
+        at as u8
+    } else {
+        u8::from(matches!(at, Place::Inside | Place::Last))
+    };
+    1 + PER_KIND as u8 * kind.index() as u8 + at
 }
 
 /// The kind of a tag, and whether it opens a name (B or U).
@@ -41,9 +48,9 @@ pub fn kind_of(tag: u8) -> Option<(Kind, bool)> {
     if tag == 0 || tag as usize >= CLASSES {
         return None;
     }
-    let at = (tag - 1) % 4;
+    let at = (tag - 1) % PER_KIND as u8;
     Some((
-        Kind::ALL[((tag - 1) / 4) as usize],
+        Kind::ALL[((tag - 1) / PER_KIND as u8) as usize],
         at == Place::Begin as u8 || at == Place::Unit as u8,
     ))
 }
