@@ -22,7 +22,7 @@
 use std::process::ExitCode;
 
 use newsidx::entities::conll::{self, Counts, Evaluation, GoldDoc, MAIN_KINDS};
-use newsidx::entities::{Dictionary, Extractor, Settings, Trainer};
+use newsidx::entities::{Dictionary, Extractor, Kind, Settings, Trainer};
 use std::collections::HashSet;
 
 fn main() -> ExitCode {
@@ -96,8 +96,10 @@ fn run() -> anyhow::Result<()> {
     let a = args()?;
     let docs = read(&a.input)?;
     let dict = Dictionary::builtin()?;
-    if let Some(output) = &a.output {
-        let trainer = train(&docs, &dict, a.epochs, 0, true);
+    // Trained on all of the file once, for the weights and for --dev alike.
+    let full =
+        (a.output.is_some() || a.dev.is_some()).then(|| train(&docs, &dict, a.epochs, 0, a.output.is_some()));
+    if let (Some(output), Some(trainer)) = (&a.output, &full) {
         let (bytes, kept) = trainer.to_bytes(dict.fingerprint(), a.prune)?;
         std::fs::write(output, &bytes)?;
         eprintln!("wrote {output}: {kept} features, {} bytes", bytes.len());
@@ -106,6 +108,7 @@ fn run() -> anyhow::Result<()> {
     if a.folds > 1 {
         let k = a.folds;
         let cut = |f: usize| f * docs.len() / k;
+        let mut all_seeds = (Evaluation::default(), Counts::default());
         for seed in 0..a.seeds {
             let results: Vec<anyhow::Result<(Evaluation, Counts)>> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..k)
@@ -138,6 +141,7 @@ fn run() -> anyhow::Result<()> {
                 }
                 merge(&mut total, &e);
             }
+            merge(&mut all_seeds, &total);
             let name = if a.seeds == 1 {
                 format!("{k}-fold")
             } else {
@@ -145,23 +149,15 @@ fn run() -> anyhow::Result<()> {
             };
             rows.push((name, total));
         }
+        if a.seeds > 1 {
+            rows.push((format!("{k}-fold all"), all_seeds));
+        }
     }
-    if let Some(dev) = &a.dev {
-        let trainer = train(&docs, &dict, a.epochs, 0, false);
+    if let (Some(dev), Some(trainer)) = (&a.dev, &full) {
         rows.push((
             dev.rsplit('/').next().unwrap_or(dev).to_string(),
-            score(&trainer, &dict, &read(dev)?, a.prune, &docs)?,
+            score(trainer, &dict, &read(dev)?, a.prune, &docs)?,
         ));
-    }
-    let averaged: Vec<&(Evaluation, Counts)> = rows
-        .iter()
-        .filter(|(n, _)| n.contains("-fold s"))
-        .map(|(_, e)| e)
-        .collect();
-    if !averaged.is_empty() {
-        let mut total = (Evaluation::default(), Counts::default());
-        averaged.iter().for_each(|e| merge(&mut total, e));
-        rows.push((format!("{}-fold all", a.folds), total));
     }
     if !rows.is_empty() {
         println!(
@@ -176,7 +172,7 @@ fn run() -> anyhow::Result<()> {
                 f(MAIN_KINDS[0]),
                 f(MAIN_KINDS[1]),
                 f(MAIN_KINDS[2]),
-                f(newsidx::entities::Kind::Misc),
+                f(Kind::Misc),
                 e.documents_main().f1(),
                 unseen.f1()
             );
@@ -231,14 +227,21 @@ fn score(
         ..Settings::default()
     };
     let ex = Extractor::with_model(Dictionary::builtin()?, settings, &bytes)?;
-    if let Ok(path) = std::env::var("DUMP_ERRORS") {
-        use std::io::Write;
-        let mut out = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        for d in docs {
-            let found = ex.extract(&[d.text.as_str()]);
-            let gold: std::collections::HashSet<_> =
-                d.spans.iter().map(|s| (s.start, s.end, s.kind)).collect();
-            let pred: std::collections::HashSet<_> = found.iter().map(|m| (m.start, m.end, m.kind)).collect();
+    let mut dump = match std::env::var("DUMP_ERRORS") {
+        Ok(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+        Err(_) => None,
+    };
+    let known: HashSet<&str> = training
+        .iter()
+        .flat_map(|d| d.spans.iter().map(move |s| &d.text[s.start..s.end]))
+        .collect();
+    let mut unseen = Counts::default();
+    for d in docs {
+        let found = ex.extract(&[d.text.as_str()]);
+        let gold: HashSet<_> = d.spans.iter().map(|s| (s.start, s.end, s.kind)).collect();
+        let pred: HashSet<_> = found.iter().map(|m| (m.start, m.end, m.kind)).collect();
+        if let Some(out) = dump.as_mut() {
+            use std::io::Write;
             for &(a, b, k) in gold.difference(&pred) {
                 let got = found
                     .iter()
@@ -264,27 +267,9 @@ fn score(
                 writeln!(out, "FP\t{k:?}\t{}\t{g}", &d.text[a..b])?;
             }
         }
-    }
-    let known: HashSet<&str> = training
-        .iter()
-        .flat_map(|d| d.spans.iter().map(move |s| &d.text[s.start..s.end]))
-        .collect();
-    let mut unseen = Counts::default();
-    for d in docs {
-        let main = |k| MAIN_KINDS.contains(&k);
-        let gold: HashSet<_> = d
-            .spans
-            .iter()
-            .filter(|s| main(s.kind))
-            .map(|s| (s.start, s.end, s.kind))
-            .collect();
-        let pred: HashSet<_> = ex
-            .extract(&[d.text.as_str()])
-            .iter()
-            .filter(|m| main(m.kind))
-            .map(|m| (m.start, m.end, m.kind))
-            .collect();
-        let new = |&&(a, b, _): &&(usize, usize, _)| !known.contains(&d.text[a..b]);
+        // Person, place and org mentions of names the training part lacks.
+        let new =
+            |&&(a, b, k): &&(usize, usize, Kind)| MAIN_KINDS.contains(&k) && !known.contains(&d.text[a..b]);
         unseen.tp += gold.iter().filter(new).filter(|g| pred.contains(g)).count();
         unseen.fn_ += gold.iter().filter(new).filter(|g| !pred.contains(g)).count();
         unseen.fp += pred.iter().filter(new).filter(|p| !gold.contains(p)).count();

@@ -222,6 +222,18 @@ fn sample_crawl_pages_are_articles_html() {
     assert_eq!(c.url.as_deref(), Some("https://news.example/orchard-frost"));
 }
 
+/// The records of `pages(&["a", "b", "c"])` with b gone, c changed and d new.
+fn changed_crawl() -> Vec<Vec<u8>> {
+    let mut changed = pages(&["a"]);
+    changed.extend(page(
+        "c",
+        "Harbour council report c, revised",
+        &["The revised report moves the repairs to the summer, when the harbour is quieter."],
+    ));
+    changed.extend(pages(&["d"]));
+    changed
+}
+
 #[test]
 fn records_removed_changed_and_added_are_reconciled() {
     let env = Env::new();
@@ -232,15 +244,7 @@ fn records_removed_changed_and_added_are_reconciled() {
     assert_eq!(records, set(&["urn:test:a", "urn:test:b", "urn:test:c"]));
     assert_eq!(own, ["web archive: 3 records are not articles (3 request)"]);
 
-    // b gone, c changed, d new.
-    let mut changed = pages(&["a"]);
-    changed.extend(page(
-        "c",
-        "Harbour council report c, revised",
-        &["The revised report moves the repairs to the summer, when the harbour is quieter."],
-    ));
-    changed.extend(pages(&["d"]));
-    env.write(file, gzipped(&changed));
+    env.write(file, gzipped(&changed_crawl()));
     let second = env.index();
     assert_eq!(second.files_read, 1);
     let (records, own) = seen(&env, &second, file);
@@ -255,14 +259,7 @@ fn records_removed_changed_and_added_are_counted_html() {
     let file = "crawl/site.warc.gz";
     env.write(file, gzipped(&pages(&["a", "b", "c"])));
     assert_eq!(env.index().counts(), (3, 0, 0, 0));
-    let mut changed = pages(&["a"]);
-    changed.extend(page(
-        "c",
-        "Harbour council report c, revised",
-        &["The revised report moves the repairs to the summer, when the harbour is quieter."],
-    ));
-    changed.extend(pages(&["d"]));
-    env.write(file, gzipped(&changed));
+    env.write(file, gzipped(&changed_crawl()));
     assert_eq!(env.index().counts(), (1, 1, 1, 1));
     assert_eq!(
         env.show(&format!("{file}#urn:test:c")).title.as_deref(),

@@ -450,7 +450,12 @@ mod tests {
 
     /// Every record of `input`, and what stopped the reading, if anything.
     fn read_all(input: &[u8], max: u64) -> (Vec<Record>, Option<Damage>) {
-        let mut reader = Reader::new(input, max);
+        read_all_from(input, max)
+    }
+
+    /// `read_all` for any stream.
+    fn read_all_from(stream: impl BufRead, max: u64) -> (Vec<Record>, Option<Damage>) {
+        let mut reader = Reader::new(stream, max);
         let mut out = Vec::new();
         loop {
             match reader.next_record() {
@@ -709,22 +714,10 @@ mod tests {
         // A gzip member cut short: the stream's own error.
         let members: Vec<u8> = crawl().iter().flat_map(|r| gzip(r)).collect();
         let cut = &members[..members.len() - 20];
-        let mut stream = BufReader::new(flate2::read::MultiGzDecoder::new(cut));
-        let (records, end) = read_all_from(&mut stream);
+        let stream = BufReader::new(flate2::read::MultiGzDecoder::new(cut));
+        let (records, end) = read_all_from(stream, 1 << 20);
         assert_eq!(brief(&records), CRAWL[..7]);
         assert_eq!(damage(end), "io UnexpectedEof");
-    }
-
-    fn read_all_from(stream: &mut dyn BufRead) -> (Vec<Record>, Option<Damage>) {
-        let mut reader = Reader::new(stream, 1 << 20);
-        let mut out = Vec::new();
-        loop {
-            match reader.next_record() {
-                Ok(Some(r)) => out.push(r),
-                Ok(None) => return (out, None),
-                Err(d) => return (out, Some(d)),
-            }
-        }
     }
 
     #[test]
