@@ -256,7 +256,30 @@ impl<'a> Doc<'a> {
                 c.prefetch(*k);
             }
         }
-        keys.iter().map(|&k| if k == 0 { 0 } else { c.get(k) }).collect()
+        let mut title = Vec::new();
+        keys.iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                if k == 0 {
+                    return 0;
+                }
+                // "FREDDIE MAC", "HILLARY CLINTON": a word in capitals takes
+                // the class of the word as a name is written, when the
+                // text has it: in capitals every word looks alike. (An
+                // acronym, "AIG", has no other form and keeps its own.)
+                let w = self.word(i).as_bytes();
+                if w.len() >= 2 && w.iter().all(u8::is_ascii_uppercase) {
+                    title.clear();
+                    title.push(w[0]);
+                    title.extend(w[1..].iter().map(u8::to_ascii_lowercase));
+                    let named = c.get(hash_bytes(SEED, &title));
+                    if named != 0 {
+                        return named;
+                    }
+                }
+                c.get(k)
+            })
+            .collect()
     }
 
     pub fn len(&self) -> usize {

@@ -55,13 +55,18 @@ pub fn kind_of(tag: u8) -> Option<(Kind, bool)> {
     ))
 }
 
-/// I-X and L-X only follow another tag of X. An L-X may be followed by
-/// I-X or L-X, though: greedy decoding cannot take back an L-X given too
-/// early ("Kim Jong" of "Kim Jong Un"), and the name goes on as the next
-/// tag says. (A B-X without its L-X likewise ends where the next tag says.)
+/// I-X and L-X only follow B-X or I-X: a name goes on only while it is
+/// open. A person's L-X may be followed by I-X or L-X, though: greedy
+/// decoding cannot take back an L-X given too early ("Kim Jong" of "Kim
+/// Jong Un"), and the name goes on as the next tag says. (Not so for the
+/// other kinds: "New York Fed" would run on into "President Timothy".)
+/// A B-X without its L-X still ends where the next tag says.
 fn allowed(prev: u8, tag: u8) -> bool {
     match kind_of(tag) {
-        Some((kind, false)) => matches!(kind_of(prev), Some((k, _)) if k == kind),
+        Some((kind, false)) => {
+            matches!(kind_of(prev), Some((k, _)) if k == kind)
+                && (kind == Kind::Person || (prev - 1) % PER_KIND as u8 <= Place::Inside as u8)
+        }
         _ => true,
     }
 }
@@ -310,17 +315,7 @@ impl Model {
                 doc.prev_features(i, prev, &mut with_prev);
                 doc.history_features(i, history, &mut with_prev);
                 self.prefetch(&with_prev);
-                let mut s = match own.word_sum {
-                    Some(sum) => sum,
-                    None => {
-                        let mut sum = [0i32; ROW];
-                        self.add(&own.word, &mut sum);
-                        memo.insert(own.word_key, sum);
-                        sum
-                    }
-                };
-                self.add(&own.context, &mut s);
-                self.add(&with_prev, &mut s);
+                let s = self.scores(&own, memo, &with_prev);
                 let tag = best_row(&s, prev);
                 doc.record(i, kind_of(tag).map(|(k, _)| k.index()), history);
                 tag
@@ -336,6 +331,23 @@ impl Model {
             own_ready = next_ready;
         }
         tags
+    }
+
+    /// The scores of a token whose own features `p` holds, with `extra`
+    /// (the features that read the tag before it).
+    fn scores(&self, p: &Pending, memo: &mut WordSums, extra: &[u64]) -> [i32; ROW] {
+        let mut s = match p.word_sum {
+            Some(sum) => sum,
+            None => {
+                let mut sum = [0i32; ROW];
+                self.add(&p.word, &mut sum);
+                memo.insert(p.word_key, sum);
+                sum
+            }
+        };
+        self.add(&p.context, &mut s);
+        self.add(extra, &mut s);
+        s
     }
 
     /// Gathers token `i`'s own features into `p` and asks for their weights.

@@ -34,7 +34,46 @@ pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
             split_title(doc, dict, part, &mut out);
         }
     }
+    for (first, last, kind) in &mut out {
+        if *kind == Kind::Person && is_org_named_after_person(doc, *first, *last) {
+            *kind = Kind::Org;
+        }
+    }
+    drop_titles_before_persons(doc, &mut out);
     out
+}
+
+/// "Federal Reserve Chairman" + "Ben Bernanke": the title words that end a
+/// name right before a person's are the person's title, not part of the
+/// name (as CoNLL writes "House" + "Speaker Newt Gingrich"); a name of
+/// nothing but titles there is no name.
+fn drop_titles_before_persons(doc: &Doc, spans: &mut Vec<Span>) {
+    let is_title = |i: usize| is_upper_word(doc, i) && dictionary::is_title_word(&key(doc.word(i)));
+    let mut kept = Vec::with_capacity(spans.len());
+    for (at, &(first, last, kind)) in spans.iter().enumerate() {
+        let before_person = spans
+            .get(at + 1)
+            .is_some_and(|p| p.2 == Kind::Person && p.0 == last + 1);
+        if kind == Kind::Person || !before_person || !is_title(last) {
+            kept.push((first, last, kind));
+            continue;
+        }
+        let mut end = last;
+        while end > first && is_title(end - 1) {
+            end -= 1;
+        }
+        if end > first {
+            kept.push((first, end - 1, kind));
+        }
+    }
+    *spans = kept;
+}
+
+/// "Rossiyskaya Gazeta", "Lehman Brothers": a name of two or more words read
+/// as a person whose last word is one organisations are made of. No
+/// surname in the shipped lists is such a word.
+fn is_org_named_after_person(doc: &Doc, first: usize, last: usize) -> bool {
+    last > first && dictionary::is_org_word(&key(doc.word(last)))
 }
 
 fn is_upper_word(doc: &Doc, i: usize) -> bool {
@@ -59,6 +98,7 @@ fn is_bare_initials(dict: &Dictionary, w: &str) -> bool {
 }
 
 /// Joins what the tagger cut in two:
+/// - two persons with only a space between them ("Kim Jong" + "Un"): one;
 /// - two organisations with "of" between them ("Banc" of "America
 ///   Securities"): one name;
 /// - initials before a name ("J.P." + "Morgan Chase", "JP" + "Morgan"): the
@@ -77,6 +117,15 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
         if let Some(&(pf, pl, pk)) = out.last() {
             // "Banc" of "America Securities": one organisation.
             if pk == Kind::Org && kind == Kind::Org && pl + 2 == first && doc.word(pl + 1) == "of" {
+                out.pop();
+                out.push((pf, last, kind));
+                continue;
+            }
+            // "Kim Jong" + "Un": two persons side by side, nothing between
+            // them but a space, are one person that the tagger closed too
+            // early (a list of names has commas or line ends between).
+            if pk == Kind::Person && kind == Kind::Person && pl + 1 == first && !doc.tokens[first].line_start
+            {
                 out.pop();
                 out.push((pf, last, kind));
                 continue;
@@ -328,6 +377,50 @@ mod tests {
         assert_eq!(
             repaired(text, &[("Prince William Sound", Kind::Place)]),
             names(&[("Prince William Sound", Kind::Place)])
+        );
+    }
+
+    #[test]
+    fn titles_before_a_person_persons_side_by_side_and_companies_read_as_persons() {
+        let text = "Federal Reserve Chairman Ben Bernanke met Kim Jong Un, and Rossiyskaya Gazeta said so.";
+        let got = repaired(
+            text,
+            &[
+                ("Federal Reserve Chairman", Kind::Org),
+                ("Ben Bernanke", Kind::Person),
+                ("Kim Jong", Kind::Person),
+                ("Un", Kind::Person),
+                ("Rossiyskaya Gazeta", Kind::Person),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("Federal Reserve", Kind::Org),
+                ("Ben Bernanke", Kind::Person),
+                ("Kim Jong Un", Kind::Person),
+                ("Rossiyskaya Gazeta", Kind::Org),
+            ])
+        );
+        // Not before a name that is not a person's, nor across a comma.
+        let text = "the Toronto Star Chairman, Tom Smith, and Bank Chairman Acme Corp";
+        let got = repaired(
+            text,
+            &[
+                ("Toronto Star Chairman", Kind::Org),
+                ("Tom Smith", Kind::Person),
+                ("Bank Chairman", Kind::Org),
+                ("Acme Corp", Kind::Org),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("Toronto Star Chairman", Kind::Org),
+                ("Tom Smith", Kind::Person),
+                ("Bank Chairman", Kind::Org),
+                ("Acme Corp", Kind::Org),
+            ])
         );
     }
 

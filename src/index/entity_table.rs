@@ -418,7 +418,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         if first != i {
             uf.join(i, first);
         }
-        if kind_of(&n.mentions, false) == Kind::Person {
+        // Either may be the person: the tagger reads a name in a list now
+        // and then as a place ("were: Ben S. Bernanke, Chairman; ..."), and
+        // the initial makes it the person's name when the name without it
+        // is one.
+        if !n.suffixed_org {
             let words: Vec<&str> = n.norm.split(' ').collect();
             if let Some(base) = without_middle_initials(&words) {
                 initialled.entry(base).or_default().push(i);
@@ -427,7 +431,10 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     }
     for (base, variants) in &initialled {
         if let ([one], Some(&b)) = (variants.as_slice(), by_norm.get(base.as_str())) {
-            uf.join(b, *one);
+            let person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
+            if person(b) || person(*one) {
+                uf.join(b, *one);
+            }
         }
     }
     // A person's name with a short given name ("Hank Paulson") is the one
@@ -497,8 +504,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // any organisation's name may end with, when the name alone is found
     // in far more articles.
     let big = |j: usize, i: usize, uf: &mut UnionFind| -> Option<Kind> {
+        // Against all the spellings of the longer name: "World Bank's"
+        // alone is found in few articles, "World Bank" in many.
+        let long = sums.get(&uf.find(i)).map_or(nodes[i].total(), |s| s.articles);
         let s = sums.get(&uf.find(j))?;
-        (s.articles >= FULL_NAME_RATIO.saturating_mul(nodes[i].total())).then_some(s.kind)
+        (s.articles >= FULL_NAME_RATIO.saturating_mul(long)).then_some(s.kind)
     };
     for (i, n) in nodes.iter().enumerate() {
         if (rules.pinned)(&n.key) || prefixed.iter().any(|p| p.0 == i) {
@@ -516,7 +526,17 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         // A place keeps its words ("North America"), and a country is no
         // name a word stands before.
         let place = kind_of(&n.mentions, n.suffixed_org) == Kind::Place;
-        if (rules.is_prefix)(words[0]) && !rest_generic && !place && !(rules.is_place)(&words[1..].join(" "))
+        // "Bank" is no word before "of America": what follows a small word
+        // is no name by itself.
+        let rest_whole = !matches!(
+            words[1],
+            "of" | "for" | "and" | "&" | "de" | "the" | "in" | "on" | "at"
+        );
+        if (rules.is_prefix)(words[0])
+            && rest_whole
+            && !rest_generic
+            && !place
+            && !(rules.is_place)(&words[1..].join(" "))
         {
             let rest = words[1..].join(" ");
             if let Some(&j) = by_norm.get(rest.as_str()) {
@@ -529,6 +549,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         let generic = |w: &str| (rules.is_generic)(w) || (rules.is_generic)(&format!("{w}s"));
         for cut in (words.len().saturating_sub(2).max(1)..words.len()).rev() {
             if !words[cut..].iter().all(|w| generic(w)) {
+                break;
+            }
+            // "General" of "General Motors" and "General Electric" names
+            // neither: a head of generic words and titles takes nothing.
+            if words[..cut].iter().all(|w| generic(w) || (rules.is_prefix)(w)) {
                 break;
             }
             let head = words[..cut].join(" ");
@@ -1608,6 +1633,8 @@ mod tests {
                             | "international"
                             | "exchange"
                             | "commission"
+                            | "motors"
+                            | "electric"
                     )
                 },
                 pinned: &pinned,
@@ -1629,6 +1656,40 @@ mod tests {
         let (a, b) = (key(a), key(b));
         let (a, b) = if a < b { (a, b) } else { (b, a) };
         AliasStat { a, b, articles }
+    }
+
+    #[test]
+    fn generic_heads_small_words_spellings_and_initials_do_not_mislead_the_grouping() {
+        let t = table(&[
+            // "North" (as "General") names neither company: a head of
+            // generic words and titles takes no longer name.
+            stat(Kind::Org, "North", 3000),
+            stat(Kind::Org, "North Motors", 300),
+            stat(Kind::Org, "North Electric", 200),
+            // A common word ("Bank", here "Insurer") is no word before
+            // "Of America".
+            stat(Kind::Org, "Of America", 4000),
+            stat(Kind::Org, "Insurer of America", 900),
+            // The longer name's every spelling counts: "World Bank's" alone
+            // is in few articles, "World Bank" in many.
+            stat(Kind::Org, "World", 100),
+            stat(Kind::Org, "World Bank", 300),
+            stat(Kind::Org, "World Bank's", 5),
+            // A name with a middle initial the tagger read as a place is
+            // the person without it.
+            stat(Kind::Person, "Ben Bernanke", 1500),
+            stat(Kind::Place, "Ben S. Bernanke", 15),
+        ]);
+        for (name, want) in [
+            ("North Motors", None),
+            ("North Electric", None),
+            ("Insurer of America", None),
+            ("World Bank's", Some("world bank")),
+            ("Ben S. Bernanke", Some("ben bernanke")),
+        ] {
+            let got = t.group_of(&key(name)).map(|g| g.key.as_str());
+            assert_eq!(got, want, "{name}");
+        }
     }
 
     #[test]
