@@ -20,18 +20,20 @@ const FILLERS: [&str; 7] = ["the", "as", "is", "was", "its", "it", "a"];
 
 /// The pairs of names (as the article's mentions name them, the two
 /// `key()`s different) that the article says name one entity, each once:
-/// two mentions, neither a place, with only an opening bracket
-/// between them and a closing one after the second, or only one of `cues`
+/// two mentions with only an opening bracket between them and a closing
+/// one after the second (neither a place), or only one of `cues`
 /// (lower case) and filler words and punctuation between them.
 pub fn defined(parts: &[&str], mentions: &[Mention], cues: &[String]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for pair in mentions.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         // The kinds may differ: the tagger reads "Freddie Mac" as a
-        // person. The archive's table compares the kinds most articles give.
-        if a.part != b.part || a.kind == Kind::Place || b.kind == Kind::Place || b.start < a.end {
+        // person, or a place. The archive's table compares the kinds most
+        // articles give.
+        if a.part != b.part || b.start < a.end {
             continue;
         }
+        let place = a.kind == Kind::Place || b.kind == Kind::Place;
         let Some(text) = parts.get(a.part) else { continue };
         let (Some(between), Some(after)) = (text.get(a.end..b.start), text.get(b.end..)) else {
             continue;
@@ -46,7 +48,8 @@ pub fn defined(parts: &[&str], mentions: &[Mention], cues: &[String]) -> Vec<(St
                 .strip_prefix(')')
                 .is_some_and(|rest| !rest.trim_start().starts_with(['-', '\u{2013}', '\u{2014}']));
         let cued = between.len() <= MAX_BETWEEN && says_same(between, cues);
-        if !(bracketed || cued) {
+        // A place in brackets says where, not who; a cue says who.
+        if !((bracketed && !place) || cued) {
             continue;
         }
         let (ka, kb) = (key(&a.name), key(&b.name));
@@ -155,6 +158,16 @@ mod tests {
     fn a_cue_between_two_names_makes_them_one() {
         let text = format!("Fannie Mae, originally called the {FNMA}, was created in 1938.");
         let found = pairs(&text, &[("Fannie Mae", Kind::Org), (FNMA, Kind::Org)]);
+        assert_eq!(found.len(), 1);
+        // The tagger's place is a name too when a cue says so.
+        let text = "FREDDIE MAC: -- Formal name: Federal Home Loan Mortgage Corp. -- Created in 1970";
+        let found = pairs(
+            text,
+            &[
+                ("FREDDIE MAC", Kind::Place),
+                ("Federal Home Loan Mortgage Corp.", Kind::Org),
+            ],
+        );
         assert_eq!(found.len(), 1);
         let text = format!("FANNIE MAE: -- Formal name: {FNMA} -- Created in 1938");
         assert_eq!(

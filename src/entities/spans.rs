@@ -39,8 +39,49 @@ pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
             *kind = Kind::Org;
         }
     }
+    join_persons(doc, &mut out);
     drop_titles_before_persons(doc, &mut out);
     out
+}
+
+/// "Kim Jong" + "Un", "Sen. Hillary" + "Clinton": two persons side by side,
+/// nothing between them but a space, are one person that the tagger (or a
+/// title's split) closed too early; a list of names has commas or line
+/// ends between them.
+fn join_persons(doc: &Doc, spans: &mut Vec<Span>) {
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for &(first, last, kind) in spans.iter() {
+        // "Sen." + "Hillary" (left out) + "Clinton": a given name right
+        // before a person's name, in no name itself, is the name's first
+        // word.
+        let taken = |i: usize| out.last().is_some_and(|p: &Span| p.1 >= i);
+        let first = if kind == Kind::Person
+            && first > 0
+            && !doc.tokens[first].line_start
+            && !doc.tokens[first - 1].sentence_start
+            && !taken(first - 1)
+            && is_upper_word(doc, first - 1)
+            && doc.gaz_bits(first - 1) & gaz::FIRST_NAME != 0
+            && !dictionary::is_title_word(&key(doc.word(first - 1)))
+            && !dictionary::is_common_word(&key(doc.word(first - 1)))
+        {
+            first - 1
+        } else {
+            first
+        };
+        if let Some(p) = out.last_mut() {
+            if p.2 == Kind::Person
+                && kind == Kind::Person
+                && p.1 + 1 == first
+                && !doc.tokens[first].line_start
+            {
+                p.1 = last;
+                continue;
+            }
+        }
+        out.push((first, last, kind));
+    }
+    *spans = out;
 }
 
 /// "Federal Reserve Chairman" + "Ben Bernanke": the title words that end a
@@ -98,7 +139,8 @@ fn is_bare_initials(dict: &Dictionary, w: &str) -> bool {
 }
 
 /// Joins what the tagger cut in two:
-/// - two persons with only a space between them ("Kim Jong" + "Un"): one;
+/// - names with an ampersand between them ("Kestrel" + "& Finch", "Marks"
+///   & "Spencer"): one organisation;
 /// - two organisations with "of" between them ("Banc" of "America
 ///   Securities"): one name;
 /// - initials before a name ("J.P." + "Morgan Chase", "JP" + "Morgan"): the
@@ -110,6 +152,22 @@ fn is_bare_initials(dict: &Dictionary, w: &str) -> bool {
 fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for (first, last, kind) in spans {
+        if let Some(&(pf, pl, _)) = out.last() {
+            let amp = |i: usize| doc.word(i) == "&" && !doc.tokens[i].line_start;
+            if (pl + 1 == first && amp(first))
+                || (pl + 2 == first && amp(pl + 1) && !doc.tokens[first].line_start)
+            {
+                out.pop();
+                out.push((pf, last, Kind::Org));
+                continue;
+            }
+        }
+        // A name opens with a word, not with "&".
+        let first = if first < last && doc.word(first) == "&" {
+            first + 1
+        } else {
+            first
+        };
         if !matches!(kind, Kind::Org | Kind::Person) {
             out.push((first, last, kind));
             continue;
@@ -117,15 +175,6 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
         if let Some(&(pf, pl, pk)) = out.last() {
             // "Banc" of "America Securities": one organisation.
             if pk == Kind::Org && kind == Kind::Org && pl + 2 == first && doc.word(pl + 1) == "of" {
-                out.pop();
-                out.push((pf, last, kind));
-                continue;
-            }
-            // "Kim Jong" + "Un": two persons side by side, nothing between
-            // them but a space, are one person that the tagger closed too
-            // early (a list of names has commas or line ends between).
-            if pk == Kind::Person && kind == Kind::Person && pl + 1 == first && !doc.tokens[first].line_start
-            {
                 out.pop();
                 out.push((pf, last, kind));
                 continue;
@@ -401,6 +450,34 @@ mod tests {
                 ("Kim Jong Un", Kind::Person),
                 ("Rossiyskaya Gazeta", Kind::Org),
             ])
+        );
+        let text = "Analysts at Kestrel & Finch and at Marks & Spencer said so.";
+        let got = repaired(
+            text,
+            &[
+                ("Kestrel", Kind::Place),
+                ("& Finch", Kind::Person),
+                ("Marks", Kind::Person),
+                ("Spencer", Kind::Person),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[("Kestrel & Finch", Kind::Org), ("Marks & Spencer", Kind::Org)])
+        );
+        let text = "Democratic contender New York Sen. Hillary Clinton said so.";
+        let got = repaired(text, &[("New York Sen.", Kind::Org), ("Clinton", Kind::Person)]);
+        assert_eq!(
+            got,
+            names(&[("New York", Kind::Org), ("Hillary Clinton", Kind::Person)])
+        );
+        let got = repaired(
+            text,
+            &[("New York Sen. Hillary", Kind::Org), ("Clinton", Kind::Person)],
+        );
+        assert_eq!(
+            got,
+            names(&[("New York", Kind::Place), ("Hillary Clinton", Kind::Person)])
         );
         // Not before a name that is not a person's, nor across a comma.
         let text = "the Toronto Star Chairman, Tom Smith, and Bank Chairman Acme Corp";
