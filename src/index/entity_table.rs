@@ -1458,7 +1458,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 14: alias pairs judged on the sets earlier pairs made";
+const RULES_VERSION: &[u8] = b"entity-table rules 15: generic heads, small words after a prefix, every spelling against a head, initials of any kind";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
