@@ -312,29 +312,70 @@ struct Summary {
     suffixed: bool,
 }
 
-fn summaries(nodes: &[Node], uf: &mut UnionFind) -> HashMap<usize, Summary> {
-    let mut by_root: HashMap<usize, ([u64; 4], u64, bool)> = HashMap::new();
+/// The summaries of the sets, by root. A vector indexed by node, not a
+/// map: `plan` asks it for every name, several times over.
+struct Summaries {
+    /// Per root: its names' mentions by kind, articles and whether one is
+    /// suffixed; `None` for a node that is no root.
+    totals: Vec<Option<([u64; 4], u64, bool)>>,
+    sums: Vec<Option<Summary>>,
+}
+
+impl Summaries {
+    fn get(&self, root: &usize) -> Option<&Summary> {
+        self.sums.get(*root).and_then(Option::as_ref)
+    }
+
+    /// The roots, in order.
+    fn roots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.sums
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(i, _)| i)
+    }
+
+    /// After `uf.join` made the set of root `from` part of the set of root
+    /// `into`: the same as summing all over again, for two sets.
+    fn joined(&mut self, from: usize, into: usize) {
+        if from == into {
+            return;
+        }
+        let Some((m, a, s)) = self.totals.get_mut(from).and_then(Option::take) else {
+            return;
+        };
+        self.sums[from] = None;
+        if let Some(e) = self.totals.get_mut(into).and_then(Option::as_mut) {
+            for (sum, more) in e.0.iter_mut().zip(m) {
+                *sum += more;
+            }
+            e.1 += a;
+            e.2 |= s;
+            self.sums[into] = Some(summary(e));
+        }
+    }
+}
+
+fn summary(&(mentions, articles, suffixed): &([u64; 4], u64, bool)) -> Summary {
+    Summary {
+        kind: kind_of(&mentions, suffixed),
+        articles,
+        suffixed,
+    }
+}
+
+fn summaries(nodes: &[Node], uf: &mut UnionFind) -> Summaries {
+    let mut totals: Vec<Option<([u64; 4], u64, bool)>> = vec![None; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
-        let e = by_root.entry(uf.find(i)).or_insert(([0; 4], 0, false));
+        let e = totals[uf.find(i)].get_or_insert(([0; 4], 0, false));
         for k in 0..4 {
             e.0[k] += n.mentions[k];
         }
         e.1 += n.total();
         e.2 |= n.suffixed_org;
     }
-    by_root
-        .into_iter()
-        .map(|(root, (mentions, articles, suffixed))| {
-            (
-                root,
-                Summary {
-                    kind: kind_of(&mentions, suffixed),
-                    articles,
-                    suffixed,
-                },
-            )
-        })
-        .collect()
+    let sums = totals.iter().map(|t| t.as_ref().map(summary)).collect();
+    Summaries { totals, sums }
 }
 
 /// The kind most mentions have; a name written with a legal suffix as an
@@ -510,8 +551,13 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         let s = sums.get(&uf.find(j))?;
         (s.articles >= FULL_NAME_RATIO.saturating_mul(long)).then_some(s.kind)
     };
+    // Names already found behind a country's, asked of every name.
+    let mut is_prefixed = vec![false; nodes.len()];
+    for &(i, _) in &prefixed {
+        is_prefixed[i] = true;
+    }
     for (i, n) in nodes.iter().enumerate() {
-        if (rules.pinned)(&n.key) || prefixed.iter().any(|p| p.0 == i) {
+        if (rules.pinned)(&n.key) || is_prefixed[i] {
             continue;
         }
         let words: Vec<&str> = n.norm.split(' ').collect();
@@ -667,18 +713,15 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         {
             uf.join(small, big);
             // Later pairs are judged on the sets as they are now.
-            sums = summaries(&nodes, &mut uf);
+            let into = uf.find(big);
+            sums.joined(if into == ra { rb } else { ra }, into);
         }
     }
 
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
     // joined "George W. Bush" before "Bush" counts the candidates.
     let sums = summaries(&nodes, &mut uf);
-    let roots: Vec<usize> = {
-        let mut r: Vec<usize> = sums.keys().copied().collect();
-        r.sort_unstable();
-        r
-    };
+    let roots: Vec<usize> = { sums.roots().collect() };
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
     let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -1031,7 +1074,7 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 
 /// Every entity term of the index with its live articles and mentions.
 pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
-    Ok(stats_of(term_stats(index, searcher)?).0)
+    Ok(stats_of(&term_stats(index, searcher)?).0)
 }
 
 /// Every term of the entity field with its live articles and mentions.
@@ -1072,10 +1115,10 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, 
 
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted.
-fn stats_of(by_term: HashMap<String, (u64, u64)>) -> (Vec<NameStat>, Vec<AliasStat>) {
+fn stats_of(by_term: &HashMap<String, (u64, u64)>) -> (Vec<NameStat>, Vec<AliasStat>) {
     let mut names = Vec::new();
     let mut aliases = Vec::new();
-    for (term, (articles, mentions)) in by_term {
+    for (term, &(articles, mentions)) in by_term {
         let Some((kind, name)) = term.split_once(':') else {
             continue;
         };
@@ -1126,12 +1169,19 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         is_prefix: &is_prefix,
         alias_share: rules_data.alias_share,
     };
-    let (stats, aliases) = stats_of(term_stats(index, searcher)?);
+    let by_term = term_stats(index, searcher)?;
+    let (stats, aliases) = stats_of(&by_term);
     let mut table = plan(&stats, &aliases, &rules);
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     let field = index.fields().entity;
     let mut docs: Vec<u32> = Vec::new();
     for g in &mut table.groups {
+        // One term: its own counts, which `term_stats` took from the same
+        // postings (no article has a term twice).
+        if let [t] = g.terms.as_slice() {
+            (g.articles, g.mentions) = by_term.get(t).copied().unwrap_or_default();
+            continue;
+        }
         let (mut articles, mut mentions) = (0u64, 0u64);
         for segment in searcher.segment_readers() {
             let inverted = segment

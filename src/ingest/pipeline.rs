@@ -1,4 +1,4 @@
-//! One index run: a walker that lists the files, parser workers (one per two cores, beside tantivy's indexing threads) that sort unchanged files from the rest and parse the others, and the single writer that commits index and catalog together.
+//! One index run: a walker that lists the files, parser workers (one per core with entity extraction, one per two cores without, beside tantivy's indexing threads) that sort unchanged files from the rest and parse the others, and the single writer that commits index and catalog together.
 //!
 //! The workers stat every file the walk lists and compare it with the
 //! catalog: an unchanged file costs nothing more. Other files they hash (a
@@ -32,8 +32,8 @@ use crate::index::{NewsIndex, Snapshot};
 pub struct IngestRequest {
     /// Archive folders as given; checked (and given id prefixes) by the run.
     pub archives: Vec<std::path::PathBuf>,
-    /// Cores to use: as many tantivy indexing threads, and half as many
-    /// parser workers (see `workers`).
+    /// Cores to use: as many tantivy indexing threads, and as many parser
+    /// workers with entities, half as many without (see `workers`).
     pub threads: usize,
     /// The tantivy writer's memory budget, shared by its threads.
     pub writer_memory: usize,
@@ -178,15 +178,20 @@ const WORKER_STACK: usize = 64 << 20;
 const DOC_QUEUE: usize = 512;
 
 /// Parser workers for a run on `threads` cores, beside as many indexing
-/// threads: half as many, rounded up. Parsing with entity extraction and
-/// tantivy's indexing take about equal CPU, so one worker per two cores
-/// keeps them all busy; a worker per core put four busy threads on two
-/// cores, and each core switching between a worker and an indexing thread
-/// kept neither's tables in its cache. On two cores (index --full of
-/// Reuters, alternated): one worker took 0.6 s less CPU than two, and
-/// 0.25 s less wall time, with entities and without.
-fn workers(threads: usize) -> usize {
-    threads.div_ceil(2).max(1)
+/// threads. Without entities, parsing takes about half the CPU of
+/// tantivy's indexing, so one worker per two cores (rounded up) keeps them
+/// all busy; a worker per core put four busy threads on two cores, and each
+/// core switching between a worker and an indexing thread kept neither's
+/// tables in its cache. With entity extraction a worker takes as much CPU
+/// as an indexing thread or more: with half as many, the workers were the
+/// bottleneck while the indexing threads waited for documents (and spun
+/// and slept on the channel), so there are as many workers as cores.
+fn workers(threads: usize, entities: bool) -> usize {
+    if entities {
+        threads.max(1)
+    } else {
+        threads.div_ceil(2).max(1)
+    }
 }
 
 /// Runs one index run over `req.archives`. The caller holds the run lock.
@@ -296,7 +301,7 @@ pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> R
             progress.walk_done();
             report
         });
-        for _ in 0..workers(threads) {
+        for _ in 0..workers(threads, req.extractor.is_some()) {
             let jobs = job_rx.clone();
             let out = out_tx.clone();
             let rules = &rules;
@@ -966,7 +971,19 @@ mod tests {
 
     #[test]
     fn a_parser_worker_per_two_cores_and_never_none() {
-        let counts: Vec<usize> = [0, 1, 2, 3, 4, 8, 9].into_iter().map(workers).collect();
+        let counts: Vec<usize> = [0, 1, 2, 3, 4, 8, 9]
+            .into_iter()
+            .map(|t| workers(t, false))
+            .collect();
         assert_eq!(counts, [1, 1, 1, 2, 2, 4, 5]);
+    }
+
+    #[test]
+    fn a_parser_worker_per_core_with_entities() {
+        let counts: Vec<usize> = [0, 1, 2, 3, 4, 8, 9]
+            .into_iter()
+            .map(|t| workers(t, true))
+            .collect();
+        assert_eq!(counts, [1, 1, 2, 3, 4, 8, 9]);
     }
 }

@@ -152,7 +152,12 @@ pub fn open(path: &Path, name: &str, limits: &Limits) -> Result<Opened, Refused>
         inner: file,
         hash: hash.clone(),
     };
-    let mut reader = BufReader::with_capacity(64 << 10, file);
+    // Sized to the file (as in `hash_file`), up to 64 KiB: a buffer is
+    // allocated and zeroed for every file read, and most articles are a
+    // few KB. It still holds the whole of such a file, as `head` did.
+    let capacity =
+        usize::try_from(meta.len().saturating_add(1)).map_or(64 << 10, |n| n.clamp(4 << 10, 64 << 10));
+    let mut reader = BufReader::with_capacity(capacity, file);
     let head = reader.fill_buf()?;
     if head.is_empty() {
         return Err("empty file".into());
