@@ -474,6 +474,14 @@ impl Dictionary {
         self.aliases.get(k).is_some_and(|&i| self.is_country(i))
     }
 
+    /// Whether `k` (a `key()`) is an organisation's name in the
+    /// dictionaries ("bbc"), case-insensitively.
+    pub fn is_org_key(&self, k: &str) -> bool {
+        self.aliases
+            .get(k)
+            .is_some_and(|&i| self.entries[i].kind == Kind::Org)
+    }
+
     /// Whether entry `i` is a country that is not also a city.
     pub fn is_country(&self, i: usize) -> bool {
         self.countries.contains(&i)

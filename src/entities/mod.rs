@@ -195,7 +195,8 @@ impl std::fmt::Debug for LazyExtractor {
 /// Names the version of the code's rules for reading names (`spans`,
 /// `resolve`): when they change, an index built by an older newsidx reads
 /// every article again on its next run.
-const READING_RULES: &[u8] = b"reading rules 4: persons side by side, titles before persons, ampersands, cued places";
+const READING_RULES: &[u8] =
+    b"reading rules 4: persons side by side, titles before persons, ampersands, cued places";
 
 impl LazyExtractor {
     pub fn new(overrides: Option<dictionary::Overrides>, settings: Settings) -> LazyExtractor {

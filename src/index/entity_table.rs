@@ -70,6 +70,9 @@ pub struct Rules<'a> {
     /// Whether a `key()` of one word is too general to stand for one name
     /// ("bank", "exchange").
     pub is_generic: &'a dyn Fn(&str) -> bool,
+    /// Whether a `key()` is an organisation's name in the dictionaries
+    /// ("bbc"): no surname or common word, whatever the archive's counts.
+    pub is_known_org: &'a dyn Fn(&str) -> bool,
     /// Names the user settled in the override file: never a short form of
     /// another name.
     pub pinned: &'a dyn Fn(&str) -> bool,
@@ -598,13 +601,25 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 break;
             }
             // "General" of "General Motors" and "General Electric" names
-            // neither: a head of generic words and titles takes nothing.
-            if words[..cut].iter().all(|w| generic(w) || (rules.is_prefix)(w)) {
+            // neither: a head of one generic word or title takes nothing.
+            // (A common word may: "Labour" of "Labour Party"; and two such
+            // words are a name: "General Motors" of "General Motors
+            // Securities".)
+            if cut == 1 && (generic(words[0]) || (rules.is_title)(words[0])) {
                 break;
             }
             let head = words[..cut].join(" ");
             if let Some(&j) = by_norm.get(head.as_str()) {
-                if big(j, i, &mut uf) == Some(Kind::Org) {
+                // "BBC News", "BBC Radio" are the BBC's, however often the
+                // articles write them: an organisation the dictionaries
+                // know is no surname ("Morgan" of "Morgan Securities") that
+                // must be found in far more articles to take them.
+                let known = (rules.is_known_org)(&head)
+                    && sums
+                        .get(&uf.find(j))
+                        .zip(sums.get(&uf.find(i)))
+                        .is_some_and(|(head, long)| head.kind == Kind::Org && head.articles >= long.articles);
+                if known || big(j, i, &mut uf) == Some(Kind::Org) {
                     prefixed.push((i, j));
                     break;
                 }
@@ -1152,6 +1167,7 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
     let suffixes = rules_data.suffix_keys();
     let is_place = |k: &str| dict.is_country_key(k);
     let is_generic = crate::entities::dictionary::is_org_word;
+    let is_known_org = |k: &str| dict.is_org_key(k);
     let pinned = |k: &str| dict.is_user_key(k);
     let is_title = crate::entities::dictionary::is_title_word;
     let given_names = |k: &str| crate::entities::dictionary::given_names_of(k).to_vec();
@@ -1164,6 +1180,7 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         share: rules_data.short_form_share,
         is_place: &is_place,
         is_generic: &is_generic,
+        is_known_org: &is_known_org,
         pinned: &pinned,
         given_names: &given_names,
         is_prefix: &is_prefix,
@@ -1508,7 +1525,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 15: generic heads, small words after a prefix, every spelling against a head, initials of any kind";
+const RULES_VERSION: &[u8] = b"entity-table rules 16: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -1673,6 +1690,7 @@ mod tests {
                 suffixes: &suffixes,
                 share: 0.8,
                 is_place: &is_place,
+                is_known_org: &|k: &str| k == "bbc",
                 is_generic: &|k: &str| {
                     matches!(
                         k,
@@ -1711,11 +1729,15 @@ mod tests {
     #[test]
     fn generic_heads_small_words_spellings_and_initials_do_not_mislead_the_grouping() {
         let t = table(&[
-            // "North" (as "General") names neither company: a head of
-            // generic words and titles takes no longer name.
-            stat(Kind::Org, "North", 3000),
-            stat(Kind::Org, "North Motors", 300),
-            stat(Kind::Org, "North Electric", 200),
+            // "General" names neither company: a head of generic words
+            // and titles takes no longer name.
+            stat(Kind::Org, "General", 3000),
+            stat(Kind::Org, "General Motors", 300),
+            stat(Kind::Org, "General Electric", 200),
+            // A common word may: "Labour" of "Labour Party" (here
+            // "Republican", one of the rules' common words).
+            stat(Kind::Org, "Republican", 3000),
+            stat(Kind::Org, "Republican Bank", 300),
             // A common word ("Bank", here "Insurer") is no word before
             // "Of America".
             stat(Kind::Org, "Of America", 4000),
@@ -1725,17 +1747,24 @@ mod tests {
             stat(Kind::Org, "World", 100),
             stat(Kind::Org, "World Bank", 300),
             stat(Kind::Org, "World Bank's", 5),
+            // A name the dictionaries know as an organisation takes its
+            // name and a generic word ("BBC News", here "BBC Bank") when
+            // found in as many articles, not four times as many.
+            stat(Kind::Org, "BBC", 168),
+            stat(Kind::Org, "BBC Bank", 132),
             // A name with a middle initial the tagger read as a place is
             // the person without it.
             stat(Kind::Person, "Ben Bernanke", 1500),
             stat(Kind::Place, "Ben S. Bernanke", 15),
         ]);
         for (name, want) in [
-            ("North Motors", None),
-            ("North Electric", None),
+            ("General Motors", None),
+            ("General Electric", None),
+            ("Republican Bank", Some("republican")),
             ("Insurer of America", None),
             ("World Bank's", Some("world bank")),
             ("Ben S. Bernanke", Some("ben bernanke")),
+            ("BBC Bank", Some("bbc")),
         ] {
             let got = t.group_of(&key(name)).map(|g| g.key.as_str());
             assert_eq!(got, want, "{name}");
