@@ -1,5 +1,5 @@
 //! The tagger: an averaged perceptron over hashed features, decoding greedily
-//! left to right into BIO tags; its weights, training and file format.
+//! left to right into BILOU tags; its weights, training and file format.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -276,7 +276,7 @@ impl Model {
         }
     }
 
-    /// BIO tags for every token of `doc`; `history` holds what the
+    /// BILOU tags for every token of `doc`; `history` holds what the
     /// article's earlier parts were tagged, and gets this one's.
     pub fn tag(&self, doc: &Doc, history: &mut History) -> Vec<u8> {
         WORD_SUMS.with_borrow_mut(|memo| self.tag_with(doc, memo, history))
