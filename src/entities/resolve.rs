@@ -173,6 +173,25 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
             v.1 = i;
         }
     }
+    // A company named after a person ("Freddie Mac", "Chrysler") read as a
+    // person: its full name with a company's words around it ("Freddie Mac
+    // shares", "shares of Chrysler") and never a person's ("Mr. Mac", "Mac
+    // said he") is an organisation. Only the full name counts: "Dell
+    // shares" after "Michael Dell" is the company beside the man.
+    let mut cues = vec![(0u32, 0u32); groups];
+    for c in &cands {
+        let g = group[c.name];
+        if !matches!(&votes[g], Some((counts, _, _)) if counts[Kind::Person.index()] > 0) {
+            continue;
+        }
+        let text = parts[c.raw.part];
+        let (before, after) = (&text[..c.raw.start], &text[c.raw.end..]);
+        if person_cue(before, after) {
+            cues[g].1 += 1;
+        } else if company_cue(before, after) && key(&text[c.raw.start..c.raw.end]) == names[c.name].k {
+            cues[g].0 += 1;
+        }
+    }
     let hidden: Vec<bool> = names.iter().map(|n| dict.is_hidden_key(&n.k)).collect();
     let mut out = Vec::with_capacity(cands.len());
     for (i, c) in cands.iter().enumerate() {
@@ -197,6 +216,12 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
             }
             None => (n.kind, i),
         };
+        let (company, person) = cues[group[c.name]];
+        let kind = if kind == Kind::Person && company > 0 && person == 0 {
+            Kind::Org
+        } else {
+            kind
+        };
         out.push(Mention {
             part: c.raw.part,
             start: c.raw.start,
@@ -207,6 +232,36 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
     }
     out.sort_by_key(|m| (m.part, m.start));
     out
+}
+
+/// Whether the words around a name say it is a company's: "X shares",
+/// "X stock", "X Inc", "X Chief Executive", "shares of X".
+fn company_cue(before: &str, after: &str) -> bool {
+    const AFTER: [&str; 7] = [
+        " shares",
+        " stock",
+        " Inc",
+        " Corp",
+        " Chief Executive",
+        " CEO",
+        " chief executive",
+    ];
+    let word_ends = |rest: &str| !rest.starts_with(|c: char| c.is_alphanumeric());
+    AFTER.iter().any(|w| after.strip_prefix(w).is_some_and(word_ends))
+        || ["shares of ", "shares in ", "stake in "]
+            .iter()
+            .any(|w| before.ends_with(w))
+}
+
+/// Whether the words around a name say it is a person's: an honorific
+/// before it, "said he", "said she" or ", who" after it.
+fn person_cue(before: &str, after: &str) -> bool {
+    ["Mr. ", "Mrs. ", "Ms. ", "Dr. ", "Mr ", "Mrs ", "Ms ", "Dr "]
+        .iter()
+        .any(|h| before.ends_with(h))
+        || [" said he ", " said she ", ", who ", " he said", " she said"]
+            .iter()
+            .any(|w| after.starts_with(w))
 }
 
 /// What the names the dictionaries did not settle become, read against the
