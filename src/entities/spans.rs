@@ -62,7 +62,7 @@ fn join_persons(doc: &Doc, spans: &mut Vec<Span>) {
             && !taken(first - 1)
             && is_upper_word(doc, first - 1)
             && doc.gaz_bits(first - 1) & gaz::FIRST_NAME != 0
-            && !dictionary::is_title_word(&key(doc.word(first - 1)))
+            && !is_title_at(doc, first - 1)
             && !dictionary::is_common_word(&key(doc.word(first - 1)))
         {
             first - 1
@@ -89,20 +89,16 @@ fn join_persons(doc: &Doc, spans: &mut Vec<Span>) {
 /// name (as CoNLL writes "House" + "Speaker Newt Gingrich"); a name of
 /// nothing but titles there is no name.
 fn drop_titles_before_persons(doc: &Doc, spans: &mut Vec<Span>) {
-    let is_title = |i: usize| is_upper_word(doc, i) && dictionary::is_title_word(&key(doc.word(i)));
     let mut kept = Vec::with_capacity(spans.len());
     for (at, &(first, last, kind)) in spans.iter().enumerate() {
         let before_person = spans
             .get(at + 1)
             .is_some_and(|p| p.2 == Kind::Person && p.0 == last + 1);
-        if kind == Kind::Person || !before_person || !is_title(last) {
+        if kind == Kind::Person || !before_person || !is_title_at(doc, last) {
             kept.push((first, last, kind));
             continue;
         }
-        let mut end = last;
-        while end > first && is_title(end - 1) {
-            end -= 1;
-        }
+        let end = title_start(doc, first, last);
         if end > first {
             kept.push((first, end - 1, kind));
         }
@@ -119,6 +115,11 @@ fn is_org_named_after_person(doc: &Doc, first: usize, last: usize) -> bool {
 
 fn is_upper_word(doc: &Doc, i: usize) -> bool {
     doc.word(i).chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Whether token `i` is a capitalised title ("Sen.", "Chairman").
+fn is_title_at(doc: &Doc, i: usize) -> bool {
+    is_upper_word(doc, i) && dictionary::is_title_word(&key(doc.word(i)))
 }
 
 /// "J.P.", "A.G.": two or more letters, each with its period, that no
@@ -297,9 +298,7 @@ fn split_title(doc: &Doc, dict: &Dictionary, (first, last, kind): Span, out: &mu
 /// (first word of the person, first word of the title) when a title stands
 /// inside the span before a name.
 fn title_end(doc: &Doc, first: usize, last: usize, kind: Kind) -> Option<(usize, usize)> {
-    let title = (first..last)
-        .rev()
-        .find(|&i| is_upper_word(doc, i) && dictionary::is_title_word(&key(doc.word(i))))?;
+    let title = (first..last).rev().find(|&i| is_title_at(doc, i))?;
     // "President Bush" read as a person is already the person; "Prince
     // William Sound" read as a place is a place.
     if title == first && matches!(kind, Kind::Person | Kind::Place) {
@@ -320,7 +319,7 @@ fn title_end(doc: &Doc, first: usize, last: usize, kind: Kind) -> Option<(usize,
 /// Where a title begins: "Prime Minister", "Treasury Secretary" are one.
 fn title_start(doc: &Doc, first: usize, title: usize) -> usize {
     let mut t = title;
-    while t > first && is_upper_word(doc, t - 1) && dictionary::is_title_word(&key(doc.word(t - 1))) {
+    while t > first && is_title_at(doc, t - 1) {
         t -= 1;
     }
     t
