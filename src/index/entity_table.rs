@@ -547,12 +547,13 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // Computer", "JPMorgan Securities": an organisation's name and words
     // any organisation's name may end with, when the name alone is found
     // in far more articles.
-    let big = |j: usize, i: usize, uf: &mut UnionFind| -> Option<Kind> {
-        // Against all the spellings of the longer name: "World Bank's"
-        // alone is found in few articles, "World Bank" in many.
+    // The kind of `j`'s set when it is found in `times` as many articles as
+    // `i`'s (all the spellings of the longer name: "World Bank's" alone is
+    // found in few articles, "World Bank" in many).
+    let big = |j: usize, i: usize, times: u64, uf: &mut UnionFind| -> Option<Kind> {
         let long = sums.get(&uf.find(i)).map_or(nodes[i].total(), |s| s.articles);
         let s = sums.get(&uf.find(j))?;
-        (s.articles >= FULL_NAME_RATIO.saturating_mul(long)).then_some(s.kind)
+        (s.articles >= times.saturating_mul(long)).then_some(s.kind)
     };
     // Names already found behind a country's, asked of every name.
     let mut is_prefixed = vec![false; nodes.len()];
@@ -589,7 +590,10 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         {
             let rest = words[1..].join(" ");
             if let Some(&j) = by_norm.get(rest.as_str()) {
-                if matches!(big(j, i, &mut uf), Some(Kind::Org | Kind::Person)) {
+                if matches!(
+                    big(j, i, FULL_NAME_RATIO, &mut uf),
+                    Some(Kind::Org | Kind::Person)
+                ) {
                     prefixed.push((i, j));
                     continue;
                 }
@@ -614,12 +618,12 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 // articles write them: an organisation the dictionaries
                 // know is no surname ("Morgan" of "Morgan Securities") that
                 // must be found in far more articles to take them.
-                let known = (rules.is_known_org)(&head)
-                    && sums
-                        .get(&uf.find(j))
-                        .zip(sums.get(&uf.find(i)))
-                        .is_some_and(|(head, long)| head.kind == Kind::Org && head.articles >= long.articles);
-                if known || big(j, i, &mut uf) == Some(Kind::Org) {
+                let times = if (rules.is_known_org)(&head) {
+                    1
+                } else {
+                    FULL_NAME_RATIO
+                };
+                if big(j, i, times, &mut uf) == Some(Kind::Org) {
                     prefixed.push((i, j));
                     break;
                 }
