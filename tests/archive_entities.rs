@@ -247,14 +247,8 @@ fn listings_and_articles_name_each_entity_once_by_its_canonical_name() {
     // So does `extract` with the index at hand; without one, the article's.
     let file = env.archive.join(RESULTS);
     let extracted = |with_index: bool| -> BTreeSet<(String, String)> {
-        let mut cmd = if with_index { env.cmd() } else { common::bare_cmd() };
-        let out = cmd
-            .args(["extract", "--json"])
-            .arg(&file)
-            .output()
-            .expect("extract");
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let found: common::Mentions = serde_json::from_slice(&out.stdout).expect("extract --json");
+        let cmd = if with_index { env.cmd() } else { common::bare_cmd() };
+        let found = common::extract_json(cmd, &file, "");
         found.mentions.into_iter().map(|m| (m.text, m.name)).collect()
     };
     let archive = extracted(true);

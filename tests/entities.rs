@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{bare_cmd, shared, stderr, Entities, Env, Mentions};
+use common::{bare_cmd, extract_json, shared, stderr, Entities, Env};
 
 fn entities(env: &Env, args: &[&str]) -> Entities {
     let out = env
@@ -35,14 +35,7 @@ fn names_of(list: &Entities, kind: &str) -> Vec<String> {
 fn the_seed_article_names_its_people_places_and_organisations() {
     let Some(shared) = shared() else { return };
     let seed = shared.join("seed/000_f518fdf54261334a.txt");
-    let out = bare_cmd()
-        .arg("extract")
-        .arg("--json")
-        .arg(&seed)
-        .output()
-        .expect("extract");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let found: Mentions = serde_json::from_slice(&out.stdout).expect("extract --json");
+    let found = extract_json(bare_cmd(), &seed, "");
     let names = |kind: &str| -> BTreeSet<&str> {
         found
             .mentions
@@ -341,13 +334,7 @@ fn the_override_file_merges_aliases_and_hides_names() {
 #[test]
 fn extract_reads_raw_text_from_stdin_with_byte_offsets() {
     let text = "Le président Emmanuel Macron a reçu Vladimir Putin à Paris. Putin a quitté la France jeudi.";
-    let out = bare_cmd()
-        .args(["extract", "--json", "-"])
-        .write_stdin(text)
-        .output()
-        .expect("extract");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let found: Mentions = serde_json::from_slice(&out.stdout).expect("json");
+    let found = extract_json(bare_cmd(), "-", text);
     assert!(!found.mentions.is_empty());
     for m in &found.mentions {
         assert_eq!(&text[m.start..m.end], m.text, "offsets are bytes of the input");
@@ -378,13 +365,7 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
                 5 percent. Analysts at Bear Stearns said the loss was larger than expected. Detroit \
                 said it would sue the lender, and Chicago will pay $10 million. Michael Dell, who \
                 founded Dell in 1984, said Dell shares rose.";
-    let out = bare_cmd()
-        .args(["extract", "--json", "-"])
-        .write_stdin(text)
-        .output()
-        .expect("extract");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let found: Mentions = serde_json::from_slice(&out.stdout).expect("json");
+    let found = extract_json(bare_cmd(), "-", text);
     let kinds = |name: &str| -> Vec<&str> {
         found
             .mentions
@@ -485,15 +466,9 @@ fn the_readme_override_example_works_as_written() {
     let env = Env::new();
     let file = env.write("entities.tsv", block);
     let text = "Dr Aasvik told RG that the Vostochny port was busy.";
-    let out = bare_cmd()
-        .arg("--entities")
-        .arg(&file)
-        .args(["extract", "--json", "-"])
-        .write_stdin(text)
-        .output()
-        .expect("extract");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let found: Mentions = serde_json::from_slice(&out.stdout).expect("json");
+    let mut cmd = bare_cmd();
+    cmd.arg("--entities").arg(&file);
+    let found = extract_json(cmd, "-", text);
     let named: Vec<(&str, &str)> = found
         .mentions
         .iter()

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{bare_cmd, stderr, Entities, Env, Mentions};
+use common::{bare_cmd, extract_json, stderr, Entities, Env};
 
 /// A wire story of our own invention in the wire layout. It lives in a
 /// dot-folder, which archives skip, so the whole-corpus tests keep their
@@ -93,13 +93,7 @@ fn wire_furniture_makes_no_entities() {
 fn extract_skips_the_furniture_too() {
     let env = Env::new();
     let path = env.copy_sample(STORY, ID);
-    let out = bare_cmd()
-        .args(["extract", "--json"])
-        .arg(&path)
-        .output()
-        .expect("extract");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let found: Mentions = serde_json::from_slice(&out.stdout).expect("extract --json");
+    let found = extract_json(bare_cmd(), &path, "");
     assert_no_furniture(
         found.mentions.iter().map(|m| (m.name.as_str(), m.kind.as_str())),
         "extract",

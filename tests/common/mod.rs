@@ -138,6 +138,19 @@ pub struct EntityRow {
     pub mentions: u64,
 }
 
+/// What `extract --json` prints for `input` (a file, or `-` for `stdin`),
+/// run by `cmd`; it must succeed.
+pub fn extract_json(mut cmd: Command, input: impl AsRef<std::ffi::OsStr>, stdin: &str) -> Mentions {
+    let out = cmd
+        .args(["extract", "--json"])
+        .arg(input)
+        .write_stdin(stdin)
+        .output()
+        .expect("extract");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("extract --json")
+}
+
 /// `extract --json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
