@@ -1,9 +1,8 @@
 //! The library's error type: what went wrong, with the path or value it concerns.
 
+use std::fmt;
 use std::io;
 use std::path::PathBuf;
-
-use crate::search::QueryError;
 
 /// Everything the library can fail with. Messages are lowercase, start with
 /// the path they concern, and never show Debug output, so the binary can print
@@ -176,6 +175,26 @@ pub(crate) fn tidy_message(msg: &str) -> String {
         (None, _) => msg,
     }
 }
+
+/// A query the user typed that cannot be run: what is wrong and where
+/// (1-based character column). Here, below search, so that `Error` can
+/// hold it without this module importing the layer above.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub message: String,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column {
+            Some(col) => write!(f, "{} (column {col})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

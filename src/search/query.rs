@@ -1,25 +1,6 @@
 //! The query language: words, "phrases", AND / OR / NOT, -word, +word, (groups) and field:prefixes, parsed with positions for error messages.
 
-use std::fmt;
-
-/// A query the user typed that cannot be run: what is wrong and where
-/// (1-based character column).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
-    pub message: String,
-    pub column: Option<usize>,
-}
-
-impl fmt::Display for QueryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.column {
-            Some(col) => write!(f, "{} (column {col})", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for QueryError {}
+pub use crate::error::QueryError;
 
 fn error<T>(message: impl Into<String>, column: usize) -> Result<T, QueryError> {
     Err(QueryError {
