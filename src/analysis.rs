@@ -17,6 +17,10 @@ use crate::word_run::{ascii_word_run, push_lower_ascii, Underscore};
 pub const TEXT_TOKENIZER: &str = "newsidx_text";
 /// Tokenizer of `keyword_ci` fields: the whole value, lower-cased.
 pub const KEYWORD_CI_TOKENIZER: &str = "newsidx_keyword_ci";
+/// Tokenizer of the entity fields: each entity term as often as it is
+/// mentioned. The index registers it (`index::entity_terms`); its name is
+/// here so the schema can name it without importing the index.
+pub const ENTITY_TOKENIZER: &str = "newsidx_entity_terms";
 
 /// Words longer than this are dropped by the text tokenizer (base64 blobs,
 /// URLs glued to text): they are never searched for and bloat the index.

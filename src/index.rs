@@ -11,9 +11,10 @@ use tantivy::{
     Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use crate::analysis::ENTITY_TOKENIZER;
+use crate::article::Article;
 use crate::entities::{EntityCount, Found, Kind};
 use crate::error::{Error, Result};
-use crate::ingest::Article;
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod entity_list;
@@ -24,7 +25,7 @@ mod merge;
 mod stats;
 mod update;
 
-pub use entity_terms::{EntityTermsTokenizer, ENTITY_TOKENIZER};
+pub use entity_terms::EntityTermsTokenizer;
 pub(crate) use lock::try_lock;
 pub use lock::RunLock;
 pub use stats::{EntityStats, Stats};

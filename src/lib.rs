@@ -4,6 +4,7 @@
 //! arguments into the request types here and prints what comes back.
 
 pub mod analysis;
+pub mod article;
 pub mod catalog;
 mod codec;
 pub mod crashtest;

@@ -9,9 +9,8 @@ use tantivy::schema::{
     INDEXED, STORED,
 };
 
-use crate::analysis::{KEYWORD_CI_TOKENIZER, TEXT_TOKENIZER};
+use crate::analysis::{ENTITY_TOKENIZER, KEYWORD_CI_TOKENIZER, TEXT_TOKENIZER};
 use crate::error::{Error, Result};
-use crate::index::ENTITY_TOKENIZER;
 
 /// The mapping compiled into the binary.
 pub const DEFAULT_MAPPING: &str = include_str!("../schema/newsidx.toml");

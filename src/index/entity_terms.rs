@@ -13,9 +13,6 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use crate::entities::{dictionary, Kind};
 
-/// The name the entity fields' tokenizer is registered under.
-pub const ENTITY_TOKENIZER: &str = "newsidx_entity_terms";
-
 /// Appends the indexed term of an entity, `person:kim jong un`, to `out`.
 pub fn push_term(out: &mut String, kind: Kind, name: &str) {
     out.push_str(kind.as_str());
