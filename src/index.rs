@@ -22,13 +22,11 @@ pub mod entity_table;
 mod entity_terms;
 mod lock;
 mod merge;
-mod stats;
 mod update;
 
 pub use entity_terms::EntityTermsTokenizer;
 pub(crate) use lock::try_lock;
 pub use lock::RunLock;
-pub use stats::{EntityStats, Stats};
 pub use update::Snapshot;
 
 /// Written beside tantivy's files: marks the folder as a newsidx index, so
@@ -491,7 +489,7 @@ pub struct StoredArticle {
     pub archive: Option<String>,
     pub section: Option<String>,
     pub title: Option<String>,
-    #[serde(serialize_with = "crate::output::rfc3339_opt")]
+    #[serde(serialize_with = "crate::rfc3339::serialize_opt")]
     pub published: Option<DateTime<Utc>>,
     pub byline: Option<String>,
     pub url: Option<String>,

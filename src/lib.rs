@@ -15,6 +15,7 @@ pub mod index;
 pub mod ingest;
 pub mod output;
 mod replace;
+pub mod rfc3339;
 pub mod schema;
 pub mod search;
 #[cfg(test)]

@@ -7,10 +7,10 @@ use serde::{Serialize, Serializer};
 
 use crate::entities::Kind;
 use crate::export::ExportSummary;
-use crate::index::{Stats, StoredArticle};
+use crate::index::StoredArticle;
 use crate::ingest::IngestSummary;
 use crate::search::entity::EntityRow;
-use crate::search::{Facets, Histogram, Hit, SearchResults, SectionCount, Snippet};
+use crate::search::{Facets, Histogram, Hit, SearchResults, SectionCount, Snippet, Stats};
 
 /// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
 pub fn rfc3339(d: &DateTime<Utc>) -> String {

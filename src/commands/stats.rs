@@ -5,13 +5,14 @@ use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
 use newsidx::output;
+use newsidx::search;
 
 use super::{print_json, Context};
 use crate::cli::StatsArgs;
 
 pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
-    let stats = index.stats()?;
+    let stats = search::stats(&index)?;
     if args.json {
         print_json(&stats)?;
     } else {

@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod filter;
 pub mod query;
+mod stats;
 pub mod tally;
 
 use std::cell::{OnceCell, RefCell};
@@ -20,6 +21,7 @@ use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 pub use filter::{Filters, Period, Sort};
 use query::Node;
 pub use query::QueryError;
+pub use stats::{stats, EntityStats, Stats};
 pub use tally::{Counts, Histogram, SectionCount, Tally, YearCount};
 
 use crate::error::{Error, Result};

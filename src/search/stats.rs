@@ -1,12 +1,14 @@
 //! `stats`: what an index holds, how big it is, and what its last run did.
+//!
+//! Here rather than in the index because it counts with search's tallies.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::NewsIndex;
+use super::entity::{self, EntityRow};
+use super::SectionCount;
 use crate::error::{Error, Result};
-use crate::search::entity::{self, EntityRow};
-use crate::search::{self, SectionCount};
+use crate::index::NewsIndex;
 
 /// Entities listed by `stats`.
 const TOP_ENTITIES: usize = 10;
@@ -18,9 +20,9 @@ pub struct Stats {
     /// Sections as indexed (lower case), most articles first; `null` for
     /// articles without one.
     pub sections: Vec<SectionCount>,
-    #[serde(serialize_with = "crate::output::rfc3339_opt")]
+    #[serde(serialize_with = "crate::rfc3339::serialize_opt")]
     pub earliest: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::output::rfc3339_opt")]
+    #[serde(serialize_with = "crate::rfc3339::serialize_opt")]
     pub latest: Option<DateTime<Utc>>,
     pub undated: u64,
     pub entities: EntityStats,
@@ -38,25 +40,24 @@ pub struct EntityStats {
     pub top: Vec<EntityRow>,
 }
 
-impl NewsIndex {
-    pub fn stats(&self) -> Result<Stats> {
-        let searcher = self.reader()?.searcher();
-        let counts = search::tally_all(self, &searcher)?;
-        // Only the top rows are spelled out from stored articles.
-        let (_, distinct, rows) = entity::list(self, &searcher, None, None, &[], TOP_ENTITIES)?;
-        let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
-        Ok(Stats {
-            documents: searcher.num_docs(),
-            sections: counts.section_rows(),
-            earliest: at(counts.earliest),
-            latest: at(counts.latest),
-            undated: counts.undated(),
-            entities: EntityStats { distinct, top: rows },
-            index_bytes: folder_bytes(&self.dir)?,
-            segments: searcher.segment_readers().len(),
-            last_run: self.last_run(),
-        })
-    }
+/// The figures of the index `index`, as `stats` shows them.
+pub fn stats(index: &NewsIndex) -> Result<Stats> {
+    let searcher = index.reader()?.searcher();
+    let counts = super::tally_all(index, &searcher)?;
+    // Only the top rows are spelled out from stored articles.
+    let (_, distinct, rows) = entity::list(index, &searcher, None, None, &[], TOP_ENTITIES)?;
+    let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
+    Ok(Stats {
+        documents: searcher.num_docs(),
+        sections: counts.section_rows(),
+        earliest: at(counts.earliest),
+        latest: at(counts.latest),
+        undated: counts.undated(),
+        entities: EntityStats { distinct, top: rows },
+        index_bytes: folder_bytes(index.dir())?,
+        segments: searcher.segment_readers().len(),
+        last_run: index.last_run(),
+    })
 }
 
 fn folder_bytes(dir: &std::path::Path) -> Result<u64> {
