@@ -13,7 +13,6 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
-pub mod output;
 mod replace;
 pub mod rfc3339;
 pub mod schema;

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use newsidx::entities::Kind;
 use newsidx::index::NewsIndex;
-use newsidx::output::{self, EntitiesJson};
 use newsidx::search::{self, entity, SearchRequest};
 
 use super::{print_json, Context};
 use crate::cli::{EntitiesArgs, KindArg};
+use crate::printer::{self, EntitiesJson};
 
 pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
         })?;
     } else {
         let mut out = std::io::stdout().lock();
-        output::write_entities(&mut out, articles, &rows, ctx.style)?;
+        printer::write_entities(&mut out, articles, &rows, ctx.style)?;
         out.flush()?;
     }
     Ok(if rows.is_empty() {

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use newsidx::export::{self, Engine, ExportRequest, Format, Output};
 use newsidx::index::NewsIndex;
-use newsidx::output;
 use newsidx::Error;
 
 use super::Context;
 use crate::cli::{EngineArg, ExportArgs, ExportFormatArg};
+use crate::printer;
 
 /// Quickwit refuses requests over 10 MB; Elasticsearch's default is 100 MB.
 const DEFAULT_CHUNK_MB: f64 = 10.0;
@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         writeln!(report, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else if !ctx.quiet {
-        writeln!(report, "{}", output::export_summary_line(&summary, args.changes))?;
+        writeln!(report, "{}", printer::export_summary_line(&summary, args.changes))?;
     }
     report.flush()?;
     Ok(if summary.skipped.is_empty() {

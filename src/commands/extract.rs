@@ -9,10 +9,10 @@ use newsidx::entities::Extractor;
 use newsidx::index::entity_table::archive_name;
 use newsidx::index::NewsIndex;
 use newsidx::ingest::{self, walk::FileTask, Item, Limits, Rules};
-use newsidx::output::{self, MentionJson};
 
 use super::{print_json, Context};
 use crate::cli::ExtractArgs;
+use crate::printer::{self, MentionJson};
 
 pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let mapping = ctx.mapping()?;
@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
         print_json(&serde_json::json!({ "mentions": mentions }))?;
     } else {
         let mut out = std::io::stdout().lock();
-        output::write_mentions(&mut out, &mentions, ctx.style)?;
+        printer::write_mentions(&mut out, &mentions, ctx.style)?;
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)

@@ -10,10 +10,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use newsidx::entities::LazyExtractor;
 use newsidx::index::{NewsIndex, RunLock};
 use newsidx::ingest::{self, IngestRequest, IngestSummary, Limits, Progress, Skip};
-use newsidx::output;
 
 use super::{print_json, Context};
 use crate::cli::IndexArgs;
+use crate::printer;
 
 /// Skipped files listed on standard error before the rest is summarised
 /// (all of them with -v, and always in --json).
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
                 ctx.verbose > 0,
             );
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", output::summary_line(&summary))?;
+            writeln!(out, "{}", printer::summary_line(&summary))?;
             out.flush()?;
         }
     }

@@ -18,10 +18,10 @@ use std::sync::Mutex;
 
 use newsidx::entities::dictionary::{self, Overrides};
 use newsidx::entities::{Dictionary, Extractor};
-use newsidx::output::Style;
 use newsidx::schema::Mapping;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::printer::Style;
 
 /// The global options, resolved: what every command needs to know.
 pub struct Context {

@@ -4,12 +4,12 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
-use newsidx::output::{self, SearchJson};
 use newsidx::search::filter::{parse_date, End};
 use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{print_json, Context};
 use crate::cli::{FilterArgs, PeriodArg, SearchArgs, SortArg};
+use crate::printer::{self, SearchJson};
 
 /// The filter options, dates checked.
 pub(super) fn filters(args: FilterArgs) -> newsidx::Result<Filters> {
@@ -65,14 +65,14 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", results.total)?;
         } else if results.histogram.is_some() || results.facets.is_some() {
             if let Some(h) = &results.histogram {
-                output::write_histogram(&mut out, h, ctx.style)?;
+                printer::write_histogram(&mut out, h, ctx.style)?;
             }
             if let Some(f) = &results.facets {
-                output::write_facets(&mut out, f, ctx.style)?;
+                printer::write_facets(&mut out, f, ctx.style)?;
             }
             writeln!(out, "{} matches", results.total)?;
         } else {
-            output::write_hits(&mut out, &results, request.offset, ctx.style)?;
+            printer::write_hits(&mut out, &results, request.offset, ctx.style)?;
         }
         out.flush()?;
     }

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use newsidx::index::entity_table::canonical_entities;
 use newsidx::index::NewsIndex;
-use newsidx::output;
 
 use super::{print_json, Context};
 use crate::cli::ShowArgs;
+use crate::printer;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         print_json(&article)?;
     } else {
         let mut out = std::io::stdout().lock();
-        output::write_article(&mut out, &article, ctx.style)?;
+        printer::write_article(&mut out, &article, ctx.style)?;
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)

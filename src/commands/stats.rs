@@ -4,11 +4,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
-use newsidx::output;
 use newsidx::search;
 
 use super::{print_json, Context};
 use crate::cli::StatsArgs;
+use crate::printer;
 
 pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
@@ -17,7 +17,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
         print_json(&stats)?;
     } else {
         let mut out = std::io::stdout().lock();
-        output::write_stats(&mut out, &stats, ctx.style)?;
+        printer::write_stats(&mut out, &stats, ctx.style)?;
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)

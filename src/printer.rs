@@ -1,28 +1,19 @@
 //! What newsidx prints: the JSON wire types scripts read, and the human layout with optional colour.
+//!
+//! In the binary, beside the commands, as fd and ripgrep keep theirs: the
+//! library hands back values and knows nothing of the terminal.
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
-
-use crate::entities::Kind;
-use crate::export::ExportSummary;
-use crate::index::StoredArticle;
-use crate::ingest::IngestSummary;
-use crate::search::entity::EntityRow;
-use crate::search::{Facets, Histogram, Hit, SearchResults, SectionCount, Snippet, Stats};
-
-/// RFC 3339 in UTC with a `Z`, second precision: "2006-11-27T19:32:00Z".
-pub fn rfc3339(d: &DateTime<Utc>) -> String {
-    d.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-pub fn rfc3339_opt<S: Serializer>(d: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_str(&rfc3339(d)),
-        None => s.serialize_none(),
-    }
-}
+use chrono::{DateTime, Utc};
+use newsidx::entities::Kind;
+use newsidx::export::ExportSummary;
+use newsidx::index::StoredArticle;
+use newsidx::ingest::IngestSummary;
+use newsidx::rfc3339;
+use newsidx::search::entity::EntityRow;
+use newsidx::search::{Facets, Histogram, Hit, SearchResults, SectionCount, Snippet, Stats};
+use serde::Serialize;
 
 /// `search --json`.
 #[derive(Serialize)]
@@ -46,7 +37,7 @@ pub struct HitJson<'a> {
     pub path: Option<&'a str>,
     pub title: Option<&'a str>,
     pub section: Option<&'a str>,
-    #[serde(serialize_with = "rfc3339_opt")]
+    #[serde(serialize_with = "rfc3339::serialize_opt")]
     pub published: Option<DateTime<Utc>>,
     pub byline: Option<&'a str>,
     pub url: Option<&'a str>,
@@ -240,7 +231,7 @@ fn write_entity_counts(w: &mut dyn Write, rows: &[EntityRow], style: Style) -> i
 
 /// `stats` for people.
 pub fn write_stats(w: &mut dyn Write, s: &Stats, style: Style) -> io::Result<()> {
-    let date = |d: &Option<DateTime<Utc>>| d.as_ref().map_or("-".to_string(), rfc3339);
+    let date = |d: &Option<DateTime<Utc>>| d.as_ref().map_or("-".to_string(), rfc3339::format);
     writeln!(w, "{} {}", style.bold("articles"), s.documents)?;
     writeln!(
         w,
@@ -308,7 +299,7 @@ fn paint_snippet(snippet: &Snippet, style: Style) -> String {
 
 /// `show` for people: the fields, then the body.
 pub fn write_article(w: &mut dyn Write, a: &StoredArticle, style: Style) -> io::Result<()> {
-    let published = a.published.as_ref().map(rfc3339);
+    let published = a.published.as_ref().map(rfc3339::format);
     let rows: [(&str, Option<&str>); 10] = [
         ("id", Some(&a.id)),
         ("title", a.title.as_deref()),
