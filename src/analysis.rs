@@ -11,7 +11,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-use crate::word_run::{ascii_word_run, push_lower_ascii, Underscore};
+use crate::ascii_scan::{ascii_word_run, push_lower_ascii, Underscore};
 
 /// Tokenizer of `text` fields: words, lower-cased, accents folded, stemmed.
 pub const TEXT_TOKENIZER: &str = "newsidx_text";

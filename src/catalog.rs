@@ -12,7 +12,7 @@ use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::codec::{self, put_str, put_varint, Reader};
+use crate::binary_format::{self, put_str, put_varint, Reader};
 use crate::error::{Error, Result};
 
 /// What a file looked like when it was indexed. Any difference in these
@@ -172,7 +172,7 @@ impl Catalog {
             }
             previous = bytes;
         }
-        codec::seal(&mut out);
+        binary_format::seal(&mut out);
         out
     }
 }
@@ -188,7 +188,7 @@ pub fn remove_others(dir: &Path, keep: &str) {
 }
 
 fn decode(bytes: &[u8]) -> Option<Catalog> {
-    let body = codec::unseal(bytes)?;
+    let body = binary_format::unseal(bytes)?;
     let mut r = Reader::new(body);
     if r.take(MAGIC.len())? != MAGIC {
         return None;

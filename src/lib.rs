@@ -5,8 +5,9 @@
 
 pub mod analysis;
 pub mod article;
+mod ascii_scan;
+mod binary_format;
 pub mod catalog;
-mod codec;
 pub mod crashtest;
 pub mod entities;
 pub mod error;
@@ -19,6 +20,5 @@ pub mod schema;
 pub mod search;
 #[cfg(test)]
 mod testutil;
-mod word_run;
 
 pub use error::{Error, Result};

@@ -7,7 +7,7 @@ use super::clusters;
 use super::dictionary::{gaz, Dictionary, GAZ_MAX_TOKENS};
 use super::gazetteer;
 use super::tokens::Token;
-use crate::word_run::{push_lower_ascii, tail};
+use crate::ascii_scan::{push_lower_ascii, tail};
 
 pub const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 const K: u64 = 0x517c_c1b7_2722_0a95;

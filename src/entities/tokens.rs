@@ -5,7 +5,7 @@
 //! stay whole, abbreviations keep their period ("U.S.", "Inc.", "N."), and
 //! every other punctuation mark stands alone.
 
-use crate::word_run::{self, Underscore};
+use crate::ascii_scan::{self, Underscore};
 
 /// One token: a byte range of the text and where it sits in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +147,7 @@ const BYTE_CLASS: [u8; 256] = {
         let c = b as u8;
         t[b] = if c == b'\n' {
             NEWLINE
-        } else if word_run::is_ascii_space(c) {
+        } else if ascii_scan::is_ascii_space(c) {
             SPACE
         } else if c.is_ascii_alphanumeric() || c == b'_' {
             WORD
@@ -165,7 +165,7 @@ const BYTE_CLASS: [u8; 256] = {
 /// in `BYTE_CLASS`).
 #[inline]
 fn ascii_word_run(bytes: &[u8]) -> usize {
-    word_run::ascii_word_run(bytes, Underscore::Joins)
+    ascii_scan::ascii_word_run(bytes, Underscore::Joins)
 }
 
 /// `rest` (after an apostrophe) is a possessive s: "s" and no more letters.
@@ -308,7 +308,11 @@ mod tests {
         for b in 0u8..=255 {
             let word = b.is_ascii() && is_word_char(char::from(b));
             assert_eq!(BYTE_CLASS[usize::from(b)] == WORD, word, "byte {b:#x}");
-            assert_eq!(word_run::is_word_byte(b, Underscore::Joins), word, "byte {b:#x}");
+            assert_eq!(
+                ascii_scan::is_word_byte(b, Underscore::Joins),
+                word,
+                "byte {b:#x}"
+            );
         }
         assert_eq!(ascii_word_run(b"ab_9-x"), 4);
         assert_eq!(ascii_word_run("aé".as_bytes()), 1);

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::sink::partial_of;
-use crate::codec::{self, put_str, put_varint, Reader};
+use crate::binary_format::{self, put_str, put_varint, Reader};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NXEXPT\x00\x02";
@@ -40,7 +40,7 @@ impl Point {
     }
 
     fn decode(bytes: &[u8]) -> Option<Point> {
-        let mut r = Reader::new(codec::unseal(bytes)?);
+        let mut r = Reader::new(binary_format::unseal(bytes)?);
         if r.take(MAGIC.len())? != MAGIC {
             return None;
         }
@@ -65,7 +65,7 @@ impl Point {
             out.extend_from_slice(&hash.to_le_bytes());
             put_str(&mut out, id);
         }
-        codec::seal(&mut out);
+        binary_format::seal(&mut out);
         out
     }
 

@@ -31,7 +31,7 @@ use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
-use crate::codec::{self, put_str, put_varint, Reader};
+use crate::binary_format::{self, put_str, put_varint, Reader};
 use crate::entities::dictionary::{key, Dictionary};
 use crate::entities::{EntityCount, Kind};
 use crate::error::{Error, Result};
@@ -1580,13 +1580,13 @@ impl EntityTable {
             put_str(&mut out, k);
             put_varint(&mut out, u64::from(*g));
         }
-        codec::seal(&mut out);
+        binary_format::seal(&mut out);
         out
     }
 }
 
 fn decode(bytes: &[u8]) -> Option<EntityTable> {
-    let body = codec::unseal(bytes)?;
+    let body = binary_format::unseal(bytes)?;
     let mut r = Reader::new(body);
     if r.take(MAGIC.len())? != MAGIC {
         return None;

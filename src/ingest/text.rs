@@ -2,7 +2,7 @@
 
 use super::rules::Rules;
 use super::{Article, Layout};
-use crate::word_run::{is_ascii_space, single_spaced_run};
+use crate::ascii_scan::{is_ascii_space, single_spaced_run};
 
 /// Parses decoded text in whichever text layout it is in. The article may
 /// come out without title and body (a file of boilerplate only).

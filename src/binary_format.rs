@@ -1,4 +1,4 @@
-//! The byte layout newsidx's own files share (the catalog, export points): little-endian u64s, varints, length-prefixed strings, and a trailing xxh3 of everything before it.
+//! The byte layout newsidx's own binary files share (the catalog, the entity table, export points): little-endian u64s, varints, length-prefixed strings, and a trailing xxh3 of everything before it.
 
 /// Reads what the `put_` functions wrote; `None` at any byte out of place.
 pub(crate) struct Reader<'a> {
