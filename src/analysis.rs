@@ -233,7 +233,7 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
             tail: self.inner.token_stream(text),
             memo: &mut self.memo,
             token: Token::default(),
-            ahead: None,
+            ahead: Ahead::End,
         };
         stream.ahead = stream.pull();
         stream
@@ -248,22 +248,36 @@ pub struct MemoStemmerStream<'a, S> {
     memo: &'a mut Memo,
     /// The token handed out, stemmed.
     token: Token,
-    /// Whether the tail holds a token not yet handed out, and its memo key
-    /// if the memo will be asked about it.
-    ahead: Option<Option<u64>>,
+    /// What the tail holds beyond the token handed out.
+    ahead: Ahead,
+}
+
+/// The tail's next token, pulled before the current one is handed out.
+#[derive(Clone, Copy)]
+enum Ahead {
+    /// The tail has no more tokens.
+    End,
+    /// The tail holds a token not yet handed out. `memo_key` is the key its
+    /// memo slot (already being fetched) is filed under, or `None` for a
+    /// word the memo does not hold (`Memo::key`).
+    Token { memo_key: Option<u64> },
 }
 
 impl<S: TokenStream> MemoStemmerStream<'_, S> {
-    fn pull(&mut self) -> Option<Option<u64>> {
-        self.tail
-            .advance()
-            .then(|| self.memo.prefetch(&self.tail.token().text))
+    fn pull(&mut self) -> Ahead {
+        if self.tail.advance() {
+            Ahead::Token {
+                memo_key: self.memo.prefetch(&self.tail.token().text),
+            }
+        } else {
+            Ahead::End
+        }
     }
 }
 
 impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
     fn advance(&mut self) -> bool {
-        let Some(key) = self.ahead else {
+        let Ahead::Token { memo_key } = self.ahead else {
             return false;
         };
         // The text changes hands, not copied (see `push_lower_ascii`); the
@@ -276,7 +290,7 @@ impl<S: TokenStream> TokenStream for MemoStemmerStream<'_, S> {
         self.token.position = next.position;
         self.token.position_length = next.position_length;
         self.ahead = self.pull();
-        self.memo.stem_keyed(&mut self.token.text, key);
+        self.memo.stem_keyed(&mut self.token.text, memo_key);
         true
     }
 
