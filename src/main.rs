@@ -8,22 +8,20 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod commands;
+mod exit_codes;
 mod printer;
 
 use std::io;
-use std::process::ExitCode;
+use std::process;
 
 use clap::Parser;
 
-/// Exit code of `index` (and `export --changes`) when another run holds
-/// the lock (EX_TEMPFAIL).
-const EXIT_LOCKED: u8 = 75;
-const EXIT_ERROR: u8 = 2;
+use crate::exit_codes::ExitCode;
 
-fn main() -> ExitCode {
+fn main() -> process::ExitCode {
     commands::quiet_panics();
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`newsidx search ... | head`) is not an error.
@@ -31,17 +29,16 @@ fn main() -> ExitCode {
                 e.downcast_ref::<io::Error>()
                     .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             }) {
-                return ExitCode::SUCCESS;
+                return ExitCode::Success.into();
             }
             eprintln!("newsidx: {}", message(&err));
             match err.downcast_ref::<newsidx::Error>() {
-                Some(newsidx::Error::Locked { .. } | newsidx::Error::ExportLocked { .. }) => {
-                    ExitCode::from(EXIT_LOCKED)
-                }
-                _ => ExitCode::from(EXIT_ERROR),
+                Some(newsidx::Error::Locked { .. } | newsidx::Error::ExportLocked { .. }) => ExitCode::Locked,
+                _ => ExitCode::Error,
             }
         }
-    }
+    };
+    code.into()
 }
 
 /// The error and its causes, joined by ": ". The library's errors already

@@ -1,11 +1,11 @@
 //! `newsidx check`: every byte of the index read and checked against the checksums written with it.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
 
 use super::Context;
+use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     // Opening checks the marker, meta.json and each segment's files are
@@ -25,5 +25,5 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
         )?;
         out.flush()?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }

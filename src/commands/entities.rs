@@ -1,7 +1,6 @@
 //! `newsidx entities [QUERY] [--entity NAME]`: who and what the archive, or a result set, is about.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::entities::Kind;
 use newsidx::index::NewsIndex;
@@ -9,6 +8,7 @@ use newsidx::search::{self, entity, SearchRequest};
 
 use super::{print_json, Context};
 use crate::cli::{EntitiesArgs, KindArg};
+use crate::exit_codes::ExitCode;
 use crate::printer::{self, EntitiesJson};
 
 pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
@@ -57,8 +57,8 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     Ok(if rows.is_empty() {
-        ExitCode::from(1)
+        ExitCode::NothingFound
     } else {
-        ExitCode::SUCCESS
+        ExitCode::Success
     })
 }

@@ -1,7 +1,6 @@
 //! `newsidx evaluate GOLD.conll`: precision, recall and F1 of entity extraction against CoNLL gold data.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::entities::conll::{self, Counts, Evaluation, MAIN_KINDS};
 use newsidx::entities::{Dictionary, Extractor, Kind};
@@ -9,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::{print_json, Context};
 use crate::cli::EvaluateArgs;
+use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let read = |path: &std::path::Path| -> anyhow::Result<Vec<conll::GoldDoc>> {
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         write_table(&mut out, &args.gold.display().to_string(), &eval)?;
         out.flush()?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }
 
 fn scores(c: &Counts) -> Value {

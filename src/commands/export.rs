@@ -1,7 +1,6 @@
 //! `newsidx export`: the indexed documents for Elasticsearch, OpenSearch or Quickwit, in full or as changes, or those engines' index definitions.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::export::{self, Engine, ExportRequest, Format, Output};
 use newsidx::index::NewsIndex;
@@ -9,6 +8,7 @@ use newsidx::Error;
 
 use super::Context;
 use crate::cli::{EngineArg, ExportArgs, ExportFormatArg};
+use crate::exit_codes::ExitCode;
 use crate::printer;
 
 /// Quickwit refuses requests over 10 MB; Elasticsearch's default is 100 MB.
@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitCode::Success);
     }
     export::check_name(&args.name)?;
     let format = match (args.format, args.changes) {
@@ -96,9 +96,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     report.flush()?;
     Ok(if summary.skipped.is_empty() {
-        ExitCode::SUCCESS
+        ExitCode::Success
     } else {
-        ExitCode::from(1)
+        ExitCode::SomeLeftOut
     })
 }
 

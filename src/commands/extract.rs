@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use newsidx::entities::Extractor;
 use newsidx::index::entity_table::archive_name;
@@ -12,6 +11,7 @@ use newsidx::ingest::{self, walk::FileTask, Item, Limits, Rules};
 
 use super::{print_json, Context};
 use crate::cli::ExtractArgs;
+use crate::exit_codes::ExitCode;
 use crate::printer::{self, MentionJson};
 
 pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: ExtractArgs) -> anyhow::Result<ExitCode> {
         printer::write_mentions(&mut out, &mentions, ctx.style)?;
         out.flush()?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }
 
 fn read_raw(path: &PathBuf) -> anyhow::Result<String> {

@@ -1,7 +1,6 @@
 //! `newsidx index ARCHIVE_DIR...`: builds or updates the index under the run lock, reports progress, what changed and what was skipped.
 
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,15 +12,12 @@ use newsidx::ingest::{self, IngestRequest, IngestSummary, Limits, Progress, Skip
 
 use super::{print_json, Context};
 use crate::cli::IndexArgs;
+use crate::exit_codes::ExitCode;
 use crate::printer;
 
 /// Skipped files listed on standard error before the rest is summarised
 /// (all of them with -v, and always in --json).
 const SKIPS_SHOWN: usize = 20;
-
-/// Exit codes of a run stopped by a signal: 128 + the signal's number.
-const EXIT_SIGINT: usize = 130;
-const EXIT_SIGTERM: usize = 143;
 
 pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = args
@@ -103,12 +99,11 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    let signal = stop.load(Ordering::Relaxed);
     if summary.interrupted {
-        let name = if signal == EXIT_SIGTERM {
-            "SIGTERM"
+        let (code, name) = if stop.load(Ordering::Relaxed) == usize::from(ExitCode::Terminated.code()) {
+            (ExitCode::Terminated, "SIGTERM")
         } else {
-            "SIGINT"
+            (ExitCode::Interrupted, "SIGINT")
         };
         if summary.full {
             eprintln!("newsidx: stopped by {name}; the rebuild was abandoned, the index is as it was");
@@ -119,16 +114,16 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
                 summary.docs_total
             );
         }
-        return Ok(ExitCode::from(if signal == EXIT_SIGTERM { 143 } else { 130 }));
+        return Ok(code);
     }
     Ok(exit_code(&summary))
 }
 
 fn exit_code(summary: &IngestSummary) -> ExitCode {
     if summary.skipped.is_empty() {
-        ExitCode::SUCCESS
+        ExitCode::Success
     } else {
-        ExitCode::from(1)
+        ExitCode::SomeLeftOut
     }
 }
 
@@ -140,10 +135,11 @@ fn stop_on_signals() -> anyhow::Result<Arc<AtomicUsize>> {
     use signal_hook::flag;
     let stop = Arc::new(AtomicUsize::new(0));
     let asked = Arc::new(AtomicBool::new(false));
-    for (signal, code) in [(SIGINT, EXIT_SIGINT), (SIGTERM, EXIT_SIGTERM)] {
-        flag::register_conditional_shutdown(signal, code as i32, Arc::clone(&asked))?;
+    for (signal, code) in [(SIGINT, ExitCode::Interrupted), (SIGTERM, ExitCode::Terminated)] {
+        let code = code.code();
+        flag::register_conditional_shutdown(signal, i32::from(code), Arc::clone(&asked))?;
         flag::register(signal, Arc::clone(&asked))?;
-        flag::register_usize(signal, Arc::clone(&stop), code)?;
+        flag::register_usize(signal, Arc::clone(&stop), usize::from(code))?;
     }
     Ok(stop)
 }

@@ -13,7 +13,6 @@ mod stats;
 use std::io::{IsTerminal, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Mutex;
 
 use newsidx::entities::dictionary::{self, Overrides};
@@ -21,6 +20,7 @@ use newsidx::entities::{Dictionary, Extractor};
 use newsidx::schema::Mapping;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::exit_codes::ExitCode;
 use crate::printer::Style;
 
 /// The global options, resolved: what every command needs to know.

@@ -1,7 +1,6 @@
 //! `newsidx search [QUERY]`: ranked or dated hits with snippets, counts, histograms and facets, for people or as JSON.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
 use newsidx::search::filter::{parse_date, End};
@@ -9,6 +8,7 @@ use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{print_json, Context};
 use crate::cli::{FilterArgs, PeriodArg, SearchArgs, SortArg};
+use crate::exit_codes::ExitCode;
 use crate::printer::{self, SearchJson};
 
 /// The filter options, dates checked.
@@ -77,8 +77,8 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     Ok(if results.total > 0 {
-        ExitCode::SUCCESS
+        ExitCode::Success
     } else {
-        ExitCode::from(1)
+        ExitCode::NothingFound
     })
 }

@@ -1,13 +1,13 @@
 //! `newsidx show ID`: one stored article with all its fields.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::index::entity_table::canonical_entities;
 use newsidx::index::NewsIndex;
 
 use super::{print_json, Context};
 use crate::cli::ShowArgs;
+use crate::exit_codes::ExitCode;
 use crate::printer;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let searcher = index.reader()?.searcher();
     let Some(mut article) = index.get(&searcher, &args.id)? else {
         eprintln!("newsidx: no document with id {}", args.id);
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::NothingFound);
     };
     // The archive's names for the article's entities.
     let table = index.entity_table(&searcher)?;
@@ -33,5 +33,5 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         printer::write_article(&mut out, &article, ctx.style)?;
         out.flush()?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }

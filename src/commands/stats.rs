@@ -1,13 +1,13 @@
 //! `newsidx stats`: the index at a glance.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use newsidx::index::NewsIndex;
 use newsidx::search;
 
 use super::{print_json, Context};
 use crate::cli::StatsArgs;
+use crate::exit_codes::ExitCode;
 use crate::printer;
 
 pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
@@ -20,5 +20,5 @@ pub fn run(ctx: &Context, args: StatsArgs) -> anyhow::Result<ExitCode> {
         printer::write_stats(&mut out, &stats, ctx.style)?;
         out.flush()?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }
