@@ -2,6 +2,8 @@
 //!
 //! The library knows nothing of the terminal: the binary turns command-line
 //! arguments into the request types here and prints what comes back.
+//! Its modules sit in layers, each using only those below it
+//! (docs/architecture.md; `tests/layers.rs` checks both).
 
 pub mod analysis;
 pub mod article;
