@@ -51,6 +51,33 @@ fn the_library_never_talks_to_the_terminal() {
     );
 }
 
+#[test]
+fn exit_codes_are_made_in_exit_codes_rs_only() {
+    let sources = Sources::read(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let mut problems = Vec::new();
+    for (name, text) in &sources.files {
+        if name == "exit_codes.rs" {
+            continue;
+        }
+        let code = lex(text);
+        for word in [
+            "ExitCode::from(",
+            "ExitCode::SUCCESS",
+            "ExitCode::FAILURE",
+            "process::exit(",
+        ] {
+            for (at, _) in code.text.match_indices(word) {
+                problems.push(format!("src/{name}:{}: `{word}`", line_of(text, at)));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "exit codes come from src/exit_codes.rs, where each says what it means:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// docs/architecture.md and every `.rs` file under src/, by its path
 /// relative to src/ with `/` between folders.
 struct Sources {
