@@ -25,13 +25,14 @@ const NOT_HASHED: u64 = 0;
 
 /// Parser workers for a run on `threads` cores, beside as many indexing
 /// threads. Without entities, parsing takes about half the CPU of
-/// tantivy's indexing, so one worker per two cores (rounded up) keeps them
-/// all busy; a worker per core put four busy threads on two cores, and each
-/// core switching between a worker and an indexing thread kept neither's
-/// tables in its cache. With entity extraction a worker takes as much CPU
-/// as an indexing thread or more: with half as many, the workers were the
-/// bottleneck while the indexing threads waited for documents (and spun
-/// and slept on the channel), so there are as many workers as cores.
+/// tantivy's indexing, so one worker per two cores (rounded up) keeps the
+/// cores busy; a worker per core would put two busy threads on each core,
+/// and a core switching between a worker and an indexing thread keeps
+/// neither's tables in its cache. With entity extraction a worker takes as
+/// much CPU as an indexing thread or more: with half as many, the workers
+/// are the bottleneck while the indexing threads wait for documents (and
+/// spin and sleep on the channel), so there are as many workers as cores.
+/// docs/performance.md has the measurements.
 pub(super) fn workers(threads: usize, entities: bool) -> usize {
     if entities {
         threads.max(1)

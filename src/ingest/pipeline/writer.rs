@@ -56,10 +56,10 @@ const TRIM_EVERY: u64 = 4096;
 /// Gives the memory allocator's free pages back to the system. When tantivy
 /// flushes a segment it frees its indexing arena and serializing buffers,
 /// and glibc keeps them in its per-thread arenas, so the freed and the next
-/// arenas were both resident: a million generated articles peaked at 657 MB
-/// without this and at 497 MB with it (244 calls in that run). The newsidx
-/// binary allocates with mimalloc, which returns freed pages itself (524 MB
-/// at a million); there the call finds glibc's heap empty and costs little.
+/// arenas were both resident, raising the run's peak memory
+/// (docs/performance.md has the figures). The newsidx binary allocates with
+/// mimalloc, which returns freed pages itself; there the call finds glibc's
+/// heap empty and costs little.
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused heap pages to the kernel; it
@@ -253,9 +253,9 @@ impl<'a> WriterState<'a> {
 }
 
 /// The index writer, opened when a run first changes something: a run that
-/// finds nothing to do starts none of tantivy's threads (two indexing
-/// threads, four merge threads and their memory: a sixth of a no-op
-/// re-run of Reuters went to clearing the pages they touched).
+/// finds nothing to do starts none of tantivy's indexing and merge threads,
+/// whose memory pages, cleared as they are touched, would cost a no-op
+/// re-run a noticeable share of its time (docs/performance.md).
 pub(super) struct LazyWriter<'a> {
     index: &'a NewsIndex,
     threads: usize,
