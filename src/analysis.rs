@@ -1,7 +1,7 @@
 //! The text analysis chains registered on every index, and the stem memo that keeps English stemming off the ingest profile.
 //!
-//! Stemming is the dearest step of indexing a word: the Snowball English
-//! stemmer ran at a quarter of all ingest CPU (perf, Reuters 2006-2009).
+//! Stemming is the dearest step of indexing a word (the Snowball English
+//! stemmer's share of ingest CPU is in docs/performance.md).
 //! News vocabulary is Zipfian, so each analyzer remembers the stems it has
 //! computed. The memo only ever answers what the stemmer itself answered, so
 //! an index and its queries see exactly the terms plain stemming gives.
@@ -241,8 +241,8 @@ impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
 }
 
 /// Stems a token while the tail already holds the next one, whose memo
-/// slot is on its way to the cache: a lookup that waited for memory was
-/// three quarters of the memo's time (perf, Reuters 2006-2009).
+/// slot is on its way to the cache: the memo's lookups are into a table
+/// larger than the cache, and waiting for memory was most of their time.
 pub struct MemoStemmerStream<'a, S> {
     tail: S,
     memo: &'a mut Memo,
@@ -359,7 +359,7 @@ impl Memo {
     }
 
     /// Snowball's English stemmer leaves a word of two letters or fewer as
-    /// it is, and a quarter of news words are that short ("of", "to", "a"):
+    /// it is, and many news words are that short ("of", "to", "a"):
     /// they cost no lookup in a table larger than the cache.
     #[inline]
     fn own_stem(word: &str) -> bool {

@@ -1,11 +1,23 @@
 //! The catalog of indexed files: each file's fingerprint and document count, committed with the index in one step.
 //!
 //! An incremental run trusts a file whose size, times and inode match its
-//! catalog entry without reading it. The catalog is written as
-//! `catalog-<opstamp>.bin` before tantivy's commit, and the commit's payload
-//! names it: meta.json switches index and catalog together, so the two can
-//! never disagree. A run killed before the commit leaves the old meta.json,
-//! which names the old catalog.
+//! catalog entry without reading it. Each commit writes the catalog as
+//! `catalog-<opstamp>.bin`, flushed to the disk, before tantivy's commit,
+//! and the commit's payload names it: tantivy replaces meta.json in one
+//! step, so documents and catalog switch together. A run killed before
+//! that leaves the old meta.json, which names the old catalog; a catalog
+//! file no commit names is removed by the next commit.
+//!
+//! What the catalog says holds for the commit that names it, but it need
+//! not name every file. A commit leaves out the files whose documents were
+//! still coming in (`in_flight`), and the run drops the entry of a file it
+//! could read only in part, so an entry never vouches for documents the
+//! commit does not hold. A file without an entry is read again by the next
+//! run; a catalog not marked `complete` (a periodic commit, a run cut
+//! short) also makes the next run look in the index itself for documents
+//! of files that are gone. A lost or damaged catalog makes the next run
+//! read every file: the index, not the catalog, is the truth about
+//! documents.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::Metadata;

@@ -125,8 +125,8 @@ impl NewsIndex {
         let schema = mapping.build();
         // Each indexing thread compresses its own stored documents. On a
         // thread of its own, compression woke up per 16 KiB block and put
-        // an indexing thread off its core: 26,000 context switches in an
-        // index --full of Reuters, 5,000 without, and 2% less CPU.
+        // an indexing thread off its core, a context switch each time
+        // (docs/performance.md has what that cost).
         let settings = IndexSettings {
             docstore_compress_dedicated_thread: false,
             ..IndexSettings::default()

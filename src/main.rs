@@ -1,8 +1,9 @@
 //! The newsidx binary: parses arguments, runs the command, maps the outcome to an exit code.
 
-// Ingest allocates many small, short-lived values on four busy threads
-// (parsers and tantivy's indexers); mimalloc's per-thread free lists make that
-// 10-15% cheaper in CPU than glibc's malloc (docs/performance.md "Speed").
+// Ingest allocates many small, short-lived values on every busy thread
+// (parser workers and tantivy's indexing threads); mimalloc's per-thread free
+// lists make that cheaper in CPU than glibc's malloc (figures in
+// docs/performance.md, "Speed").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

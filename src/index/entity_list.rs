@@ -1,8 +1,8 @@
 //! The stored form of an article's entity counts: a few bytes per entity, where JSON took some fifty.
 //!
-//! Every article stores its list, and it was JSON: 13 MB of the Reuters
-//! 2006-2009 index (8%) and, with serialising it, about 5% of the CPU of an
-//! ingest with entities. Each entity is now
+//! Every article stores its list, and as JSON it took a visible share of
+//! the index and, with serialising it, of the CPU of an ingest with
+//! entities (docs/performance.md). Each entity is now
 //!
 //! ```text
 //! flags: u8  (kind in bits 0-1, named in the title: bit 2)

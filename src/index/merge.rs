@@ -2,8 +2,9 @@
 //!
 //! tantivy's `LogMergePolicy` merges all segments of a level at once. After
 //! a `--full` rebuild (one commit at the end) that is every segment of the
-//! index: a million generated articles went into one 4 GB merge, and the
-//! segments it reads through memory maps took the run's peak RSS to 2.1 GB.
+//! index, in one merge whose input segments, read through memory maps,
+//! count as resident: the run's peak memory grew with the archive
+//! (docs/performance.md has the figures).
 //! Here a level's segments are merged in groups of at most `MAX_MERGE_DOCS`
 //! documents, and a segment over half that size is left alone: a large index ends up
 //! as segments of about that size, which searches cheaply.

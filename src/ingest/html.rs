@@ -88,8 +88,9 @@ pub fn parse(bytes: &[u8], http_charset: Option<&str>, rules: &Rules) -> Result<
     }
     let meta = Metadata::of(&page, settings, rules);
     let options = rs_trafilatura::Options {
-        // A news archive holds articles: the page-type classifier costs a
-        // third of the extraction time and could only pick another profile.
+        // A news archive holds articles: the page-type classifier is a
+        // large share of the extraction time (docs/performance.md) and
+        // could only pick another profile.
         page_type: Some(rs_trafilatura::page_type::PageType::Article),
         url: meta.url.clone(),
         ..rs_trafilatura::Options::default()

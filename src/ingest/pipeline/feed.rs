@@ -1,0 +1,116 @@
+//! The walk that feeds the workers: every file of the run's archives queued as a job, and what the walk saw, for the vanished-file check.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crossbeam_channel::Sender;
+
+use super::super::walk::{self, Archive, FileTask, Walked};
+use super::writer::ToWriter;
+use super::{vanished, RunContext};
+use crate::crashtest;
+
+/// A file the walk found, for a worker to check.
+pub(super) struct FileJob {
+    pub(super) task: FileTask,
+    /// The file's id: archive prefix and path relative to the archive.
+    pub(super) source: String,
+}
+
+/// What the walk saw, handed over when it ends.
+#[derive(Default)]
+pub(super) struct WalkReport {
+    /// Every regular file found, by the xxh3 of its source: 8 bytes a file
+    /// instead of its path, so memory stays flat at millions of files. Two
+    /// sources sharing a hash (about 1 in 10^7 at a million files) would
+    /// keep a vanished file's articles, never lose a present one's.
+    pub(super) seen: SeenSources,
+    /// Id prefixes under which nothing could be seen.
+    pub(super) unreadable: Vec<String>,
+    /// The walk went through every archive.
+    pub(super) complete: bool,
+}
+
+/// The sources of the files the walk found, kept as their xxh3 hashes.
+#[derive(Default)]
+pub(super) struct SeenSources(HashSet<u64>);
+
+impl SeenSources {
+    fn insert(&mut self, source: &str) {
+        self.0.insert(xxhash_rust::xxh3::xxh3_64(source.as_bytes()));
+    }
+
+    pub(super) fn contains(&self, source: &str) -> bool {
+        self.0.contains(&xxhash_rust::xxh3::xxh3_64(source.as_bytes()))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The walker thread: walks the archives in turn, queueing every file for
+/// the workers, and returns what it saw. Its senders close when it
+/// returns, which tells the workers that no more files will come.
+pub(super) fn walk_all(
+    ctx: RunContext<'_>,
+    archives: &[Arc<Archive>],
+    index_dir: Option<(u64, u64)>,
+    jobs: Sender<FileJob>,
+    to_writer: Sender<ToWriter>,
+) -> WalkReport {
+    let mut report = WalkReport::default();
+    for archive in archives {
+        let found = report.seen.len();
+        let finished = walk_archive(ctx, archive, index_dir, &jobs, &to_writer, &mut report);
+        if !finished {
+            return report;
+        }
+        if report.seen.len() == found && !ctx.req.full {
+            if let Some(skip) = vanished::empty_archive(archive, ctx.catalog, ctx.snapshot) {
+                report.unreadable.push(archive.prefix.clone());
+                if to_writer.send(ToWriter::Skipped(skip)).is_err() {
+                    return report;
+                }
+            }
+        }
+    }
+    report.complete = true;
+    ctx.progress.walk_done();
+    report
+}
+
+/// Walks one archive, queueing every file. Returns false when the run is
+/// stopping.
+fn walk_archive(
+    ctx: RunContext<'_>,
+    archive: &Arc<Archive>,
+    index_dir: Option<(u64, u64)>,
+    jobs: &Sender<FileJob>,
+    to_writer: &Sender<ToWriter>,
+    report: &mut WalkReport,
+) -> bool {
+    let mut running = true;
+    walk::walk(archive, index_dir, |walked| {
+        if ctx.req.stop_requested() {
+            running = false;
+            return false;
+        }
+        running = match walked {
+            Walked::File(task) => {
+                let source = task.id();
+                report.seen.insert(&source);
+                ctx.progress.found();
+                crashtest::point("walk");
+                jobs.send(FileJob { task, source }).is_ok()
+            }
+            Walked::Skipped(skip) => to_writer.send(ToWriter::Skipped(skip)).is_ok(),
+            Walked::Unreadable { skip, source } => {
+                report.unreadable.push(source);
+                to_writer.send(ToWriter::Skipped(skip)).is_ok()
+            }
+        };
+        running
+    });
+    running
+}
