@@ -181,7 +181,12 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
     let mut cues = vec![(0u32, 0u32); groups];
     for c in &cands {
         let g = group[c.name];
-        if !matches!(&votes[g], Some((counts, _, _)) if counts[Kind::Person.index()] > 0) {
+        // A place's name the dictionaries do not know is asked too ("analysts
+        // at Bear Stearns"); a known one never is ("Tokyo shares").
+        let asked = |counts: &[u32; 4]| {
+            counts[Kind::Person.index()] > 0 || (counts[Kind::Place.index()] > 0 && !names[c.name].known)
+        };
+        if !matches!(&votes[g], Some((counts, _, _)) if asked(counts)) {
             continue;
         }
         let text = parts[c.raw.part];
@@ -217,7 +222,8 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
             None => (n.kind, i),
         };
         let (company, person) = cues[group[c.name]];
-        let kind = if kind == Kind::Person && company > 0 && person == 0 {
+        let asked = kind == Kind::Person || (kind == Kind::Place && !n.known);
+        let kind = if asked && company > 0 && person == 0 {
             Kind::Org
         } else {
             kind
@@ -235,7 +241,7 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
 }
 
 /// Whether the words around a name say it is a company's: "X shares",
-/// "X stock", "X Inc", "X Chief Executive", "shares of X".
+/// "X stock", "X Inc", "X Chief Executive", "shares of X", "analysts at X".
 fn company_cue(before: &str, after: &str) -> bool {
     const AFTER: [&str; 7] = [
         " shares",
@@ -248,9 +254,32 @@ fn company_cue(before: &str, after: &str) -> bool {
     ];
     let word_ends = |rest: &str| !rest.starts_with(|c: char| c.is_alphanumeric());
     AFTER.iter().any(|w| after.strip_prefix(w).is_some_and(word_ends))
-        || ["shares of ", "shares in ", "stake in "]
-            .iter()
-            .any(|w| before.ends_with(w))
+        || [
+            "shares of ",
+            "shares in ",
+            "stake in ",
+            "analyst at ",
+            "analysts at ",
+            "economist at ",
+            "economists at ",
+            "strategist at ",
+            "strategists at ",
+            "analyst with ",
+            "economist with ",
+        ]
+        .iter()
+        .any(|w| ends_with_word(before, w))
+}
+
+/// Whether `text` ends with the words `w`, in any case, at a word's start
+/// ("Analysts at " and "analysts at ", not "Panalysts at ").
+fn ends_with_word(text: &str, w: &str) -> bool {
+    let Some(at) = text.len().checked_sub(w.len()) else {
+        return false;
+    };
+    text.is_char_boundary(at)
+        && text[at..].eq_ignore_ascii_case(w)
+        && !text[..at].ends_with(|c: char| c.is_alphanumeric())
 }
 
 /// Whether the words around a name say it is a person's: an honorific

@@ -169,6 +169,27 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
         } else {
             first
         };
+        // Inside a name already taken to its legal form below.
+        if out.last().is_some_and(|p| first <= p.1) {
+            continue;
+        }
+        // "Bear Stearns" + "Cos Inc": a company's legal form the tagger
+        // read apart ends the name before it, which is a company's.
+        if let Some(&(pf, pl, _)) = out.last() {
+            if pl + 1 == first
+                && !doc.tokens[first].line_start
+                && (first..=last).all(|i| is_legal_form(doc, i))
+            {
+                out.pop();
+                out.push((pf, with_legal_form(doc, last), Kind::Org));
+                continue;
+            }
+        }
+        // "Bear Stearns Inc" with "Inc" left out: the same.
+        let (last, kind) = match with_legal_form(doc, last) {
+            end if end > last => (end, Kind::Org),
+            _ => (last, kind),
+        };
         if !matches!(kind, Kind::Org | Kind::Person) {
             out.push((first, last, kind));
             continue;
@@ -206,6 +227,43 @@ fn join(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
         out.push((first, last, kind));
     }
     out
+}
+
+/// Legal forms of companies, as `key` writes them: the word after a name
+/// that makes it a company's ("Bear Stearns Cos Inc", "Rio Tinto Plc").
+/// ("AG" is left out: it is as often an attorney general's title.)
+const LEGAL_FORMS: [&str; 17] = [
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "cos",
+    "ltd",
+    "limited",
+    "llc",
+    "plc",
+    "lp",
+    "llp",
+    "gmbh",
+    "nv",
+    "bv",
+    "spa",
+    "sa",
+];
+
+/// Whether token `i` is a capitalised legal form ("Inc", "Corp.", "PLC").
+fn is_legal_form(doc: &Doc, i: usize) -> bool {
+    is_upper_word(doc, i) && LEGAL_FORMS.contains(&key(doc.word(i)).as_str())
+}
+
+/// `last`, or the last of the legal forms right after it on its line.
+fn with_legal_form(doc: &Doc, last: usize) -> usize {
+    let mut end = last;
+    while end + 1 < doc.tokens.len() && !doc.tokens[end + 1].line_start && is_legal_form(doc, end + 1) {
+        end += 1;
+    }
+    end
 }
 
 /// Whether tokens `first..=last` are a nationality or a country.
@@ -396,6 +454,33 @@ mod tests {
 
     fn names(list: &[(&str, Kind)]) -> Vec<(String, Kind)> {
         list.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+    }
+
+    #[test]
+    fn a_legal_form_after_a_name_makes_it_a_company() {
+        let text = "Bear Stearns Cos Inc said so, and Kestrel Finch Ltd. agreed.";
+        let got = repaired(
+            text,
+            &[
+                ("Bear Stearns", Kind::Place),
+                ("Cos Inc", Kind::Org),
+                ("Kestrel Finch", Kind::Person),
+            ],
+        );
+        assert_eq!(
+            got,
+            names(&[
+                ("Bear Stearns Cos Inc", Kind::Org),
+                ("Kestrel Finch Ltd.", Kind::Org)
+            ])
+        );
+        // Not across a comma, nor a word in small letters.
+        let text = "Bear Stearns, Inc. said so, and Kestrel co-owns it.";
+        let got = repaired(text, &[("Bear Stearns", Kind::Place), ("Kestrel", Kind::Person)]);
+        assert_eq!(
+            got,
+            names(&[("Bear Stearns", Kind::Place), ("Kestrel", Kind::Person)])
+        );
     }
 
     #[test]
