@@ -70,7 +70,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Build or update the index from archive folders.
     Index(IndexArgs),
-    /// Search the index.
+    /// Search the index; with no query and no filter, list the newest articles.
     Search(SearchArgs),
     /// Print one stored article with all its fields.
     Show(ShowArgs),
@@ -159,10 +159,9 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     /// The query: words, "phrases", AND / OR / NOT, -word, +word, (groups),
     /// field:word (title, body, captions, byline, section, entity ...), prefix*.
-    #[arg(
-        value_name = "QUERY",
-        required_unless_present_any = ["entity", "section", "since", "until"]
-    )]
+    /// Without a query, every article the other options let through, newest
+    /// first.
+    #[arg(value_name = "QUERY")]
     pub query: Option<String>,
 
     /// Only articles that mention this entity (aliases resolved: "N. Korea"
