@@ -207,6 +207,17 @@ fn the_man_page_names_every_command_and_the_global_options() {
             "--{flag} missing"
         );
     }
+    // The variables that set them, by name; never the value they have on
+    // the machine that made the page.
+    for var in ["NEWSIDX_INDEX", "NEWSIDX_SCHEMA", "NEWSIDX_ENTITIES"] {
+        assert!(page.contains(&format!("\\fB{var}\\fR")), "{var} missing");
+    }
+    let out = bare_cmd()
+        .env("NEWSIDX_INDEX", "/srv/private-index")
+        .arg("man")
+        .output()
+        .expect("run");
+    assert_eq!(stdout(&out), page, "the page does not depend on the environment");
     assert!(page.contains("Exit codes: 0 success"), "the exit codes");
     if have("groff") {
         assert_renders(&page, "newsidx");
