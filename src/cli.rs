@@ -70,7 +70,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Build or update the index from archive folders.
     Index(IndexArgs),
-    /// Search the index.
+    /// Search the index; with no query and no filter, list the newest articles.
     Search(SearchArgs),
     /// Print one stored article with all its fields.
     Show(ShowArgs),
@@ -88,6 +88,27 @@ pub enum Command {
     /// Write the indexed documents for Elasticsearch, OpenSearch or
     /// Quickwit, in full or as the changes since the last export.
     Export(ExportArgs),
+    /// Print the completion script for a shell (see the README for where
+    /// each shell looks for it).
+    Completions(CompletionsArgs),
+    /// Print newsidx's man page (roff), or write one page per command into
+    /// a folder.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete newsidx's commands and options in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write newsidx.1 and a page for each command (newsidx-search.1 ...)
+    /// into this folder instead, and print their paths.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -138,10 +159,9 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     /// The query: words, "phrases", AND / OR / NOT, -word, +word, (groups),
     /// field:word (title, body, captions, byline, section, entity ...), prefix*.
-    #[arg(
-        value_name = "QUERY",
-        required_unless_present_any = ["entity", "section", "since", "until"]
-    )]
+    /// Without a query, every article the other options let through, newest
+    /// first.
+    #[arg(value_name = "QUERY")]
     pub query: Option<String>,
 
     /// Only articles that mention this entity (aliases resolved: "N. Korea"

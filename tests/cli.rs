@@ -276,10 +276,46 @@ fn a_closed_pipe_is_not_an_error() {
 
 #[test]
 fn bad_arguments_exit_2() {
-    let out = bare_cmd().args(["search"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let out = bare_cmd().args(["index"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2));
+    // On an index that answers, so the exit 2 is the arguments' (without
+    // one it was the missing index's).
+    let env = Env::with_sample(&["headline/tech/007.txt"]);
+    env.index();
+    assert_eq!(env.run(&["search", "quantum"]).status.code(), Some(0));
+    let archive = env.archive.to_str().expect("utf-8");
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["search", "--limit", "ten", "quantum"], &["'ten'", "--limit"]),
+        (
+            &["search", "--sort", "sideways", "quantum"],
+            &["'sideways'", "--sort"],
+        ),
+        (&["search", "--bogus", "quantum"], &["'--bogus'"]),
+        (
+            &["search", "--count", "--facets", "quantum"],
+            &["--count", "--facets"],
+        ),
+        (&["show"], &["required"]),
+        (&["index"], &["required"]),
+        (&["index", "--threads", "0", archive], &["'0'", "--threads"]),
+        (&["frobnicate"], &["'frobnicate'"]),
+    ];
+    for (args, names) in cases {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+        // The first line says what is wrong, naming it; the missing
+        // argument of show and index is named on the next.
+        let err = stderr(&out);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: "), "{args:?}: {err}");
+        for name in *names {
+            assert!(first.contains(name), "{args:?} does not name {name}: {err}");
+        }
+    }
+    assert!(stderr(&env.run(&["show"])).contains("<ID>"));
+    assert!(stderr(&env.run(&["index"])).contains("<ARCHIVE_DIR>"));
+    // Nothing was changed by the refused runs.
+    assert_eq!(env.search("quantum", &[]).total, 1);
+
     let out = bare_cmd().args(["--help"]).output().expect("run");
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("Exit codes"));

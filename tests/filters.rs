@@ -355,8 +355,8 @@ fn bad_queries_say_where_and_exit_2() {
         assert!(err.starts_with(message), "{query}: {err}");
         assert_eq!(err.lines().count(), 1, "{query}: {err}");
     }
-    let out = env().cmd().args(["search"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2));
+    // A bare `search` is no longer one: it lists the newest articles
+    // (no_query_and_no_filter_lists_the_newest_articles).
 }
 
 /// `stats --json`.
@@ -415,4 +415,38 @@ fn entities_of_a_filtered_result_set() {
     assert_eq!(listing.articles, 2);
     assert!(listing.entities.iter().all(|e| e.articles as usize <= set.total));
     assert!(listing.entities.iter().any(|e| e.name == "Donald Trump"));
+}
+
+#[test]
+fn no_query_and_no_filter_lists_the_newest_articles() {
+    // Before: clap refused a search with neither (exit 2).
+    let all = search(&["--limit", "100"]);
+    assert_eq!(all.query, "");
+    assert_eq!(all.total, 58, "every article of the sample corpus");
+    assert_eq!(all.hits.len(), 58);
+    assert!(all.hits.iter().all(|h| h.score.is_none()), "sorted by date");
+    // The dated articles newest first, as the filters sort them, then the
+    // undated ones.
+    let dated = everything("newest");
+    assert_eq!(ids(&all)[..dated.total], ids(&dated)[..]);
+    assert!(all.hits[dated.total..].iter().all(|h| h.published.is_none()));
+    // Ten by default, and --sort still applies.
+    assert_eq!(ids(&search(&[])), ids(&dated)[..10]);
+    assert_eq!(
+        ids(&search(&["--sort", "oldest", "--limit", "3"])),
+        ids(&everything("oldest"))[..3]
+    );
+
+    let count = env().run(&["search", "--count"]);
+    assert_eq!(stdout(&count), "58\n");
+    let out = env().run(&["search"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = dated.hits[0].title.as_deref().expect("title");
+    assert_eq!(
+        text.lines().next(),
+        Some(format!("  1. {first}").as_str()),
+        "{text}"
+    );
+    assert_eq!(text.lines().last(), Some("1-10 of 58 matches"), "{text}");
 }

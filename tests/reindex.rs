@@ -735,24 +735,49 @@ fn churn(env: &Env, round: usize) {
     write_feed(env, &lines);
 }
 
+/// Whether `child` holds the run lock: `flock` on the index folder, which
+/// `index` takes before it reads or writes anything and keeps until it has
+/// printed its summary (as /proc/locks lists it).
+fn holds_run_lock(child: &Child, index: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let inode = fs::metadata(index).expect("index folder").ino().to_string();
+    let pid = child.id().to_string();
+    let locks = fs::read_to_string("/proc/locks").expect("/proc/locks");
+    locks.lines().any(|line| {
+        // "1: FLOCK  ADVISORY  WRITE 4242 00:2a:123456 0 EOF"
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(1) == Some(&"FLOCK")
+            && fields.get(4) == Some(&pid.as_str())
+            && fields.get(5).and_then(|f| f.rsplit(':').next()) == Some(inode.as_str())
+    })
+}
+
 #[test]
 fn runs_killed_anywhere_converge_on_the_next_run() {
     let env = archive();
     update(&env, "first run");
+    // Each round's churn gives the run more articles, catalogs (with
+    // --commit-every 3), commits and deleted files (three: a JSON Lines
+    // record removed is not a file's deletion) than its point counts.
     let mut points: Vec<String> = Vec::new();
     points.extend((1..=8).map(|n| format!("doc:{n}")));
     points.extend((1..=4).map(|n| format!("catalog:{n}")));
     points.extend((1..=4).map(|n| format!("commit:{n}")));
-    points.extend((1..=4).map(|n| format!("delete:{n}")));
-    let mut killed = 0;
+    points.extend((1..=3).map(|n| format!("delete:{n}")));
+    // After the last commit, before the archive's entity table is written.
+    points.push("entity-table:1".into());
+    assert_eq!(points.len(), 20, "docs/operations.md counts them");
     for (round, point) in points.iter().enumerate() {
         churn(&env, round);
         let child = spawn(&env, &["--commit-every", "3"], Some(point));
         let (status, _, err) = finish(child);
-        match std::os::unix::process::ExitStatusExt::signal(&status) {
-            Some(libc::SIGKILL) => killed += 1,
-            _ => assert!(matches!(status.code(), Some(0 | 1)), "{point}: {status} {err}"),
-        }
+        // Killed there, not run to the end: a point that never fires
+        // tests nothing.
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL),
+            "{point} never fired: {status} {err}"
+        );
         // Whatever the moment, the index opens at a commit.
         let out = env.run(&["search", "--json", "council"]);
         assert!(
@@ -762,21 +787,57 @@ fn runs_killed_anywhere_converge_on_the_next_run() {
         );
         update(&env, &format!("round {round}, after a kill at {point}"));
     }
-    assert!(
-        killed >= 16,
-        "only {killed} of {} runs reached their kill point",
-        points.len()
-    );
 
-    // And at moments no crash point names: SIGKILL after a delay.
-    for (round, delay_ms) in [5u64, 20, 45, 80, 130].into_iter().enumerate() {
-        churn(&env, points.len() + round);
-        let child = spawn(&env, &["--commit-every", "2"], None);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        signal(&child, libc::SIGKILL);
-        finish(child);
-        update(&env, &format!("after SIGKILL at {delay_ms} ms"));
+    // And at moments no crash point names: SIGKILL after a delay, at a
+    // tenth, three tenths ... nine tenths of a run as long as an unkilled
+    // one. A kill counts when it landed mid-run: the run had not exited,
+    // held its lock (so it had started), had printed no summary (so it had
+    // not finished) and died of the signal. One that missed is tried again,
+    // later if it came before the lock, earlier if the run had ended.
+    churn(&env, points.len());
+    let clock = Instant::now();
+    let (status, _, err) = finish(spawn(&env, &["--commit-every", "2"], None));
+    assert!(status.success(), "{err}");
+    let run = clock.elapsed();
+    update(&env, "after an unkilled run");
+    let mut round = points.len() + 1;
+    let mut landed: Vec<Duration> = Vec::new();
+    let mut missed: Vec<(Duration, &str)> = Vec::new();
+    for tenths in [1, 3, 5, 7, 9] {
+        let mut delay = run * tenths / 10;
+        loop {
+            assert!(
+                missed.len() < 10,
+                "of runs of {run:?}, only these timed kills landed mid-run: {landed:?}; missed: {missed:?}"
+            );
+            churn(&env, round);
+            round += 1;
+            let mut child = spawn(&env, &["--commit-every", "2"], None);
+            std::thread::sleep(delay);
+            let running = child.try_wait().expect("wait").is_none();
+            let locked = running && holds_run_lock(&child, &env.index);
+            signal(&child, libc::SIGKILL);
+            let (status, out, err) = finish(child);
+            let killed = std::os::unix::process::ExitStatusExt::signal(&status) == Some(libc::SIGKILL);
+            let at = delay;
+            let landed_now = running && locked && killed && out.is_empty();
+            if landed_now {
+                landed.push(at);
+            } else if !running || !killed || !out.is_empty() {
+                assert!(killed || matches!(status.code(), Some(0 | 1)), "{status} {err}");
+                missed.push((at, "after the run"));
+                delay = delay * 2 / 3;
+            } else {
+                missed.push((at, "before the run took its lock"));
+                delay = delay * 2 + Duration::from_millis(5);
+            }
+            update(&env, &format!("after SIGKILL at {at:?}"));
+            if landed_now {
+                break;
+            }
+        }
     }
+    eprintln!("timed kills mid-run at {landed:?} of runs of {run:?}; missed: {missed:?}");
 }
 
 #[test]

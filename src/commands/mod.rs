@@ -1,11 +1,13 @@
 //! One file per command: turns parsed arguments into library requests, prints the results, picks the exit code.
 
 mod check;
+mod completions;
 mod entities;
 mod evaluate;
 mod export;
 mod extract;
 mod index;
+mod man;
 mod search;
 mod show;
 mod stats;
@@ -81,7 +83,10 @@ impl Context {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(cli.global);
-    let reads_index = !matches!(cli.command, Command::Extract(_) | Command::Evaluate(_));
+    let reads_index = !matches!(
+        cli.command,
+        Command::Extract(_) | Command::Evaluate(_) | Command::Completions(_) | Command::Man(_)
+    );
     let command = cli.command;
     let panic = match catch_unwind(AssertUnwindSafe(|| dispatch(&ctx, command))) {
         Ok(Ok(code)) => return Ok(code),
@@ -160,6 +165,8 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::Entities(args) => entities::run(ctx, args),
         Command::Evaluate(args) => evaluate::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

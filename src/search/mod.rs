@@ -250,13 +250,9 @@ pub fn build_query(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) 
     let filters = req
         .filters
         .queries(index, |name| builder.terms(section, name, false).ok().flatten())?;
+    // No query, entity or filter: every article (`newsidx search` lists
+    // the newest).
     if musts.is_empty() {
-        if filters.is_empty() {
-            return Err(Error::Query(QueryError {
-                message: "give a query, --entity NAME or a filter (--section, --since, --until)".into(),
-                column: None,
-            }));
-        }
         musts.push((Occur::Must, Box::new(AllQuery)));
     }
     musts.extend(filters.into_iter().map(|q| (Occur::Must, q)));
