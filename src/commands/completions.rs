@@ -1,11 +1,11 @@
 //! `newsidx completions SHELL`: the shell's completion script, made from the clap definition the parser uses.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
+use crate::exit_codes::ExitCode;
 
 pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     // Made in memory first: clap_complete panics when its writer fails,
@@ -15,5 +15,5 @@ pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(&script)?;
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }

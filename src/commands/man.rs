@@ -1,12 +1,12 @@
 //! `newsidx man [--out DIR]`: the man pages, made from the clap definition the parser uses.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_mangen::Man;
 
 use crate::cli::{Cli, ManArgs};
+use crate::exit_codes::ExitCode;
 
 pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
     // `help` is clap's own; it has no page.
@@ -35,7 +35,7 @@ pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::Success)
 }
 
 /// A command's page, its footer naming newsidx and its version (clap's
