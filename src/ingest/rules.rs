@@ -9,6 +9,10 @@ use super::date::DateParser;
 use crate::error::{Error, Result};
 use crate::schema::{Mapping, Role};
 
+/// The longest credit line taken, in bytes: the longest in Reuters 2006-09
+/// is about 600 (five reporters, "Additional reporting by ...").
+const MAX_CREDIT: usize = 1000;
+
 /// Everything the parsers consult, ready to use from any thread.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -155,11 +159,14 @@ impl Rules {
         }
     }
 
-    /// The credit lines of `text` (`[wire] credit_patterns`), in order.
+    /// The credit lines of `text` (`[wire] credit_patterns`), in order;
+    /// a match longer than `MAX_CREDIT` bytes is no credit line (and would
+    /// go into the byline).
     pub fn credits(&self, text: &str) -> Vec<Range<usize>> {
         match &self.credits {
             Some(re) => re
                 .find_iter(text)
+                .filter(|m| m.len() <= MAX_CREDIT)
                 .filter_map(|m| trimmed(text, m.range()))
                 .collect(),
             None => Vec::new(),
@@ -432,6 +439,17 @@ mod tests {
         ] {
             assert_eq!(credits(text), [credit], "{text:?}");
         }
+        // Five reporters and their cities: longer than the 400 bytes the
+        // pattern once allowed, and a credit all the same.
+        let many = format!(
+            "(Additional reporting by {} in Caracas; Editing by Jane Doe)",
+            vec!["Frank Jack Daniel, Ana Isabel Martinez and Saul Hudson in Washington"; 6].join(", ")
+        );
+        assert!(many.len() > 420, "{}", many.len());
+        assert_eq!(credits(&format!("Text. {many}")), [many.as_str()]);
+        // But no run of text past MAX_CREDIT bytes, paren-free as it may be.
+        let run = format!("(Reporting by Jane Doe {})", "and so on ".repeat(120));
+        assert_eq!(credits(&run), Vec::<&str>::new());
     }
 
     #[test]
