@@ -443,7 +443,7 @@ mod tests {
         // pattern once allowed, and a credit all the same.
         let many = format!(
             "(Additional reporting by {} in Caracas; Editing by Jane Doe)",
-            vec!["Frank Jack Daniel, Ana Isabel Martinez and Saul Hudson in Washington"; 6].join(", ")
+            ["Frank Jack Daniel, Ana Isabel Martinez and Saul Hudson in Washington"; 6].join(", ")
         );
         assert!(many.len() > 420, "{}", many.len());
         assert_eq!(credits(&format!("Text. {many}")), [many.as_str()]);
