@@ -7,7 +7,6 @@ mod sink;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 
 pub use config::{engine_config, Engine};
@@ -145,7 +144,7 @@ impl FlatDoc {
             id: a.id,
             title: a.title,
             section: a.section,
-            published: a.published.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            published: a.published.as_ref().map(crate::rfc3339::format),
             byline: a.byline,
             url: a.url,
             language: a.language,

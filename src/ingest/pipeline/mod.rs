@@ -306,7 +306,7 @@ fn finish(
 /// What `last-run.json` records of a run.
 fn run_record(summary: &IngestSummary) -> serde_json::Value {
     serde_json::json!({
-        "finished_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "finished_at": crate::rfc3339::format(&chrono::Utc::now()),
         "complete": !summary.interrupted,
         "full": summary.full,
         "added": summary.added,
