@@ -816,7 +816,11 @@ fn runs_killed_anywhere_converge_on_the_next_run() {
             std::thread::sleep(delay);
             let running = child.try_wait().expect("wait").is_none();
             let locked = running && holds_run_lock(&child, &env.index);
-            signal(&child, libc::SIGKILL);
+            // A run that already ended was reaped by `try_wait`: its pid is
+            // no longer ours to signal, and the kill is a miss.
+            if running {
+                signal(&child, libc::SIGKILL);
+            }
             let (status, out, err) = finish(child);
             let killed = std::os::unix::process::ExitStatusExt::signal(&status) == Some(libc::SIGKILL);
             let at = delay;
