@@ -388,6 +388,17 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// The key under which a thread keeps the sum of token `i`'s
+    /// `word_features`: its word and, when the word was looked up, its
+    /// class. A word's class is looked up only near a capitalised word, so
+    /// the word alone does not settle its features, and a sum kept for it
+    /// elsewhere would make a token's tag depend on the articles the thread
+    /// read before.
+    pub fn memo_key(&self, i: usize) -> u64 {
+        let class = self.classes.get(i).copied().unwrap_or(0);
+        self.word_key(i) ^ u64::from(class).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
     /// The features that depend on the word alone (its spelling, case,
     /// shape, affixes), and the bias. Appended to `out`.
     pub fn word_features(&self, i: usize, out: &mut Vec<u64>) {
