@@ -359,15 +359,16 @@ fn extract_reads_raw_text_from_stdin_with_byte_offsets() {
 }
 
 /// Companies named after people and cities that act, on text of our own:
-/// the mistakes no dictionary can fix. (Not yet right, so not asserted:
-/// "Chrysler said ..." opening every sentence is read as a sentence's
-/// first word.)
+/// the mistakes no dictionary can fix.
 #[test]
 fn companies_named_after_people_and_cities_keep_their_kind() {
     let text = "Freddie Mac said on Tuesday it lost $2 billion in the quarter. Freddie Mac shares fell \
                 5 percent. Analysts at Bear Stearns said the loss was larger than expected. Detroit \
                 said it would sue the lender, and Chicago will pay $10 million. Michael Dell, who \
-                founded Dell in 1984, said Dell shares rose.";
+                founded Dell in 1984, said Dell shares rose. Chrysler said on Monday it would cut \
+                1,000 jobs. Chrysler said it would close two plants. Sales at Chrysler fell. \
+                Lower Saxony, which owns a fifth of the carmaker, said it would vote against it. \
+                Mary Barra said it was too early to tell. Barra said she would stay.";
     let found = extract_json(bare_cmd(), "-", text);
     let kinds = |name: &str| -> Vec<&str> {
         found
@@ -385,6 +386,12 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
         ("Chicago", "place"),
         // The company's shares beside the man: he stays a person.
         ("Michael Dell", "person"),
+        // Read as a person at each sentence's start, but "said it".
+        ("Chrysler", "org"),
+        // "which" and "said it" are said of places too.
+        ("Lower Saxony", "place"),
+        // "said it" of a person who is "she" elsewhere in the article.
+        ("Mary Barra", "person"),
     ] {
         let got = kinds(name);
         assert!(

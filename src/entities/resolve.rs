@@ -186,14 +186,17 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
         let asked = |counts: &[u32; 4]| {
             counts[Kind::Person.index()] > 0 || (counts[Kind::Place.index()] > 0 && !names[c.name].known)
         };
-        if !matches!(&votes[g], Some((counts, _, _)) if asked(counts)) {
+        let Some((counts, _, _)) = votes[g].as_ref().filter(|(counts, _, _)| asked(counts)) else {
             continue;
-        }
+        };
+        let read_as_person = counts[Kind::Person.index()] > 0;
         let text = parts[c.raw.part];
         let (before, after) = (&text[..c.raw.start], &text[c.raw.end..]);
         if person_cue(before, after) {
             cues[g].1 += 1;
-        } else if company_cue(before, after) && key(&text[c.raw.start..c.raw.end]) == names[c.name].k {
+        } else if company_cue(before, after, read_as_person)
+            && key(&text[c.raw.start..c.raw.end]) == names[c.name].k
+        {
             cues[g].0 += 1;
         }
     }
@@ -241,8 +244,10 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
 }
 
 /// Whether the words around a name say it is a company's: "X shares",
-/// "X stock", "X Inc", "X Chief Executive", "shares of X", "analysts at X".
-fn company_cue(before: &str, after: &str) -> bool {
+/// "X stock", "X Inc", "X Chief Executive", "shares of X", "analysts at X";
+/// and, of a name read as a person's, "X said it", "X, which", said of
+/// places as well.
+fn company_cue(before: &str, after: &str, read_as_person: bool) -> bool {
     const AFTER: [&str; 7] = [
         " shares",
         " stock",
@@ -254,6 +259,9 @@ fn company_cue(before: &str, after: &str) -> bool {
     ];
     let word_ends = |rest: &str| !rest.starts_with(|c: char| c.is_alphanumeric());
     AFTER.iter().any(|w| after.strip_prefix(w).is_some_and(word_ends))
+        // "Chrysler said it would", "Chrysler, which": what a person is
+        // not called.
+        || read_as_person && [" said it ", " said its ", ", which "].iter().any(|w| after.starts_with(w))
         || [
             "shares of ",
             "shares in ",
@@ -266,6 +274,13 @@ fn company_cue(before: &str, after: &str) -> bool {
             "strategists at ",
             "analyst with ",
             "economist with ",
+            "executives at ",
+            "executive at ",
+            "workers at ",
+            "employees at ",
+            "sales at ",
+            "profit at ",
+            "earnings at ",
         ]
         .iter()
         .any(|w| ends_with_word(before, w))
