@@ -401,6 +401,50 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
     }
 }
 
+/// A storm is an event, whatever else its name could be; a centre named
+/// after storms is not one.
+#[test]
+fn storms_are_events() {
+    let text = "Hurricane Katrina struck New Orleans in 2005. Katrina, which killed 1,800 people, \
+                cost insurers $40 billion, and Hurricanes Katrina and Rita hurt Allstate. Typhoon \
+                Morakot hit Taiwan on Friday. Tropical Storm Fay moved north. The National \
+                Hurricane Center said a new storm was forming.";
+    let found = extract_json(bare_cmd(), "-", text);
+    // The storm's word is not part of its name: "Hurricane Katrina" and
+    // "Katrina" are one entity.
+    assert_eq!(
+        found.mentions.iter().filter(|m| m.name == "Katrina").count(),
+        3,
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .mentions
+            .iter()
+            .any(|m| m.name.contains("Tropical") || m.name.starts_with("Typhoon")),
+        "{found:?}"
+    );
+    for (name, kind) in [
+        ("Katrina", "misc"),
+        ("Rita", "misc"),
+        ("Morakot", "misc"),
+        ("Fay", "misc"),
+        ("Taiwan", "place"),
+        ("National Hurricane Center", "org"),
+    ] {
+        let got: Vec<&str> = found
+            .mentions
+            .iter()
+            .filter(|m| m.name == name)
+            .map(|m| m.kind.as_str())
+            .collect();
+        assert!(
+            !got.is_empty() && got.iter().all(|k| *k == kind),
+            "{name}: {got:?} in {found:?}"
+        );
+    }
+}
+
 /// A CoNLL fixture of our own: 2 documents, 5 gold entities.
 const GOLD: &str = "-DOCSTART- -X- O O\n\nMarta NNP B-NP B-PER\nKowalska NNP I-NP I-PER\nvisited VBD B-VP O\nOslo NNP B-NP B-LOC\n. . O O\n\n\
 -DOCSTART- -X- O O\n\nThe DT B-NP O\nNordic NNP I-NP B-MISC\nBank NNP I-NP B-ORG\nof IN B-PP I-ORG\nBergen NNP B-NP I-ORG\nhired VBD B-VP O\nKowalska NNP B-NP B-PER\nin IN B-PP O\nOslo NNP B-NP B-LOC\n. . O O\n";

@@ -200,6 +200,14 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
             cues[g].0 += 1;
         }
     }
+    // A storm's name ("Hurricane Katrina", "Typhoon Morakot") is an event's
+    // in the whole article ("Katrina, which killed"): news names the storm
+    // before the name. (spans.rs leaves the storm's words out of the name.)
+    let mut storm = vec![false; groups];
+    for c in &cands {
+        let text = parts[c.raw.part];
+        storm[group[c.name]] |= !names[c.name].known && storm_named(&text[..c.raw.start]);
+    }
     let hidden: Vec<bool> = names.iter().map(|n| dict.is_hidden_key(&n.k)).collect();
     let mut out = Vec::with_capacity(cands.len());
     for (i, c) in cands.iter().enumerate() {
@@ -226,7 +234,9 @@ pub fn resolve<'a>(ex: &'a Extractor, parts: &[&'a str], raw: Vec<Raw>) -> Vec<M
         };
         let (company, person) = cues[group[c.name]];
         let asked = kind == Kind::Person || (kind == Kind::Place && !n.known);
-        let kind = if asked && company > 0 && person == 0 {
+        let kind = if storm[group[c.name]] {
+            Kind::Misc
+        } else if asked && company > 0 && person == 0 {
             Kind::Org
         } else {
             kind
@@ -284,6 +294,26 @@ fn company_cue(before: &str, after: &str, read_as_person: bool) -> bool {
         ]
         .iter()
         .any(|w| ends_with_word(before, w))
+}
+
+/// Whether a name stands after a storm's word ("Hurricane" + "Katrina",
+/// "Hurricanes Katrina and" + "Rita").
+fn storm_named(before: &str) -> bool {
+    let before = before.strip_suffix(' ').unwrap_or("");
+    let before = before
+        .strip_suffix(" and")
+        .map_or(before, |b| b.rfind(' ').map_or(b, |at| &b[..at]));
+    [
+        "Hurricane",
+        "Hurricanes",
+        "Typhoon",
+        "Typhoons",
+        "Cyclone",
+        "Storm",
+        "Superstorm",
+    ]
+    .iter()
+    .any(|w| ends_with_word(before, w))
 }
 
 /// Whether `text` ends with the words `w`, in any case, at a word's start

@@ -41,7 +41,58 @@ pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
     }
     join_persons(doc, &mut out);
     drop_titles_before_persons(doc, &mut out);
+    storms(doc, &mut out);
     out
+}
+
+/// The words that name a storm before its name ("Hurricane Katrina",
+/// "Tropical Storm Fay", "Hurricanes Katrina and Rita").
+const STORM_WORDS: [&str; 8] = [
+    "hurricane",
+    "hurricanes",
+    "typhoon",
+    "typhoons",
+    "cyclone",
+    "superstorm",
+    "storm",
+    "tropical",
+];
+
+/// A storm's name is an event's, and is the name alone: "Hurricane" +
+/// "Katrina" and "Katrina" are one name. The storm's words are left out of
+/// a span ("Typhoon Morakot" -> "Morakot"), a span of nothing else goes, a
+/// span right after them is an event; "Hurricane Center" keeps its kind,
+/// and so does a span of storm words alone before no name ("the
+/// Hurricanes", a rugby team).
+fn storms(doc: &Doc, spans: &mut Vec<Span>) {
+    let storm_word = |i: usize| is_upper_word(doc, i) && STORM_WORDS.contains(&key(doc.word(i)).as_str());
+    // "Tropical" is one only before "Storm".
+    let is_storm_at = |i: usize| {
+        storm_word(i)
+            && (key(doc.word(i)) != "tropical" || (i + 1 < doc.len() && key(doc.word(i + 1)) == "storm"))
+    };
+    let mut kept = Vec::with_capacity(spans.len());
+    for &(first, last, kind) in spans.iter() {
+        let mut start = first;
+        while start <= last && is_storm_at(start) {
+            start += 1;
+        }
+        if start > last {
+            // "Tropical" + "Storm Fay": the storm's words before its name go;
+            // "the Hurricanes beat the Crusaders" is a team's name.
+            if !(last + 1 < doc.len() && is_upper_word(doc, last + 1)) {
+                kept.push((first, last, kind));
+            }
+            continue;
+        }
+        let named = start > first || (first > 0 && is_storm_at(first - 1));
+        if named && !dictionary::is_org_word(&key(doc.word(last))) {
+            kept.push((start, last, Kind::Misc));
+        } else {
+            kept.push((first, last, kind));
+        }
+    }
+    *spans = kept;
 }
 
 /// "Kim Jong" + "Un", "Sen. Hillary" + "Clinton": two persons side by side,
