@@ -12,6 +12,8 @@
 //! the whole one costs a query no more (a lookup touches about as many
 //! pages whatever the size).
 //!
+//! Each page of the file has its checksum, checked when a lookup first
+//! reads it: a query hashes the few pages it reads, not the whole file.
 //! A commit without the file, or with one worked out under other rules,
 //! dictionaries or overrides (the entity table's fingerprint), or damaged,
 //! is answered the old way: the table read whole and the dictionaries
@@ -43,8 +45,9 @@ const CASE_SENSITIVE: usize = 3;
 const DEMONYMS: usize = 4;
 const SECTIONS: usize = 5;
 
-/// Magic, fingerprint, then (start, end) of each section.
-const HEADER: usize = 8 + 8 + SECTIONS * 8;
+/// Magic, fingerprint, the body's length (u32, and four bytes unused),
+/// then (start, end) of each section (u32 each).
+const HEADER: usize = 8 + 8 + 8 + SECTIONS * 8;
 
 /// An alias's flags: its entity is a country; the entity's key is the
 /// alias's own (not repeated).
@@ -104,6 +107,12 @@ impl EntityNames {
         }
     }
 
+    /// Whether a page of the kept file read so far did not match its
+    /// check (what was read of it is then no answer).
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, EntityNames::Kept(f) if f.damaged.get())
+    }
+
     /// Whether `k` (a `key()`) names a country.
     pub fn is_country_key(&self, k: &str) -> bool {
         self.alias(k).is_some_and(|(_, country)| country)
@@ -133,19 +142,32 @@ impl EntityNames {
     }
 }
 
-/// The mapped file, its checksum and header checked.
+/// The mapped file. Its header and page checksums are checked when it is
+/// opened; each page of the rest when a lookup first reads it, so a query
+/// hashes the few pages it reads, not the whole file.
 pub struct NamesFile {
     bytes: OwnedBytes,
     /// (start, end) of each section in `bytes`.
     sections: [(usize, usize); SECTIONS],
+    /// The xxh3 of each `PAGE` bytes of the body.
+    checks: std::ops::Range<usize>,
+    /// Pages whose check held.
+    checked: Vec<std::cell::Cell<bool>>,
+    /// A page read did not match its check.
+    damaged: std::cell::Cell<bool>,
 }
+
+/// Bytes of the body one check covers.
+const PAGE: usize = 4096;
 
 /// One section: `n` (u32), `n + 1` record offsets (u32, from the first
 /// record), the records. A record: its key (varint length, bytes), then
-/// its value up to the next record.
+/// its value up to the next record. Positions are the file's.
 struct Table<'a> {
-    offsets: &'a [u8],
-    records: &'a [u8],
+    file: &'a NamesFile,
+    offsets: usize,
+    records: usize,
+    end: usize,
     n: usize,
 }
 
@@ -166,11 +188,18 @@ fn varint(bytes: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 impl<'a> Table<'a> {
-    fn new(section: &'a [u8]) -> Option<Table<'a>> {
-        let n = u32_at(section, 0)?;
-        let offsets = section.get(4..4 + n.checked_add(1)?.checked_mul(4)?)?;
-        let records = section.get(4 + offsets.len()..)?;
-        Some(Table { offsets, records, n })
+    fn new(file: &'a NamesFile, section: usize) -> Option<Table<'a>> {
+        let (start, end) = *file.sections.get(section)?;
+        let n = u32_at(file.read(start, start.checked_add(4)?)?, 0)?;
+        let offsets = start + 4;
+        let records = offsets.checked_add(n.checked_add(1)?.checked_mul(4)?)?;
+        (records <= end).then_some(Table {
+            file,
+            offsets,
+            records,
+            end,
+            n,
+        })
     }
 
     /// Record `i`: its key and its value.
@@ -178,8 +207,14 @@ impl<'a> Table<'a> {
         if i >= self.n {
             return None;
         }
-        let (from, to) = (u32_at(self.offsets, 4 * i)?, u32_at(self.offsets, 4 * i + 4)?);
-        let record = self.records.get(from..to)?;
+        let at = self.offsets + 4 * i;
+        let pair = self.file.read(at, at + 8)?;
+        let (from, to) = (u32_at(pair, 0)?, u32_at(pair, 4)?);
+        let (from, to) = (self.records.checked_add(from)?, self.records.checked_add(to)?);
+        if from > to || to > self.end {
+            return None;
+        }
+        let record = self.file.read(from, to)?;
         let (len, rest) = varint(record)?;
         let key = rest.get(..len)?;
         Some((key, &rest[len..]))
@@ -208,26 +243,68 @@ impl<'a> Table<'a> {
 }
 
 impl NamesFile {
-    /// The file's contents, if they are whole and of `fingerprint`.
+    /// The file's contents, if its header and checks are whole and of
+    /// `fingerprint`. The file: header, sections, the xxh3 of each `PAGE`
+    /// of those, and the xxh3 of the header and the checks.
     fn new(bytes: OwnedBytes, fingerprint: u64) -> Option<NamesFile> {
-        let body = crate::binary_format::unseal(bytes.as_slice())?;
-        if body.get(..8)? != MAGIC || body.get(8..16)? != fingerprint.to_le_bytes() {
+        let all = bytes.as_slice();
+        let header = all.get(..HEADER)?;
+        if header.get(..8)? != MAGIC || header.get(8..16)? != fingerprint.to_le_bytes() {
+            return None;
+        }
+        let body = u32_at(header, 16)?;
+        let pages = body.div_ceil(PAGE);
+        let checks = body..body.checked_add(pages.checked_mul(8)?)?;
+        if body < HEADER || checks.end.checked_add(8)? != all.len() {
+            return None;
+        }
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(header);
+        h.update(all.get(checks.clone())?);
+        if h.digest().to_le_bytes() != all[checks.end..] {
             return None;
         }
         let mut sections = [(0, 0); SECTIONS];
         for (i, s) in sections.iter_mut().enumerate() {
-            let (start, end) = (u32_at(body, 16 + 8 * i)?, u32_at(body, 20 + 8 * i)?);
-            if start < HEADER || start > end || end > body.len() {
+            let (start, end) = (u32_at(header, 24 + 8 * i)?, u32_at(header, 28 + 8 * i)?);
+            if start < HEADER || start > end || end > body {
                 return None;
             }
             *s = (start, end);
         }
-        Some(NamesFile { bytes, sections })
+        Some(NamesFile {
+            sections,
+            checks,
+            checked: (0..pages).map(|_| std::cell::Cell::new(false)).collect(),
+            damaged: std::cell::Cell::new(false),
+            bytes,
+        })
+    }
+
+    /// Bytes `from..to` of the body, once the checks of their pages hold.
+    fn read(&self, from: usize, to: usize) -> Option<&[u8]> {
+        let all = self.bytes.as_slice();
+        if from > to || to > self.checks.start {
+            return None;
+        }
+        for page in from / PAGE..to.div_ceil(PAGE) {
+            let done = self.checked.get(page)?;
+            if done.get() {
+                continue;
+            }
+            let bytes = all.get(page * PAGE..((page + 1) * PAGE).min(self.checks.start))?;
+            let at = self.checks.start + 8 * page;
+            if all.get(at..at + 8)? != xxhash_rust::xxh3::xxh3_64(bytes).to_le_bytes() {
+                self.damaged.set(true);
+                return None;
+            }
+            done.set(true);
+        }
+        all.get(from..to)
     }
 
     fn table(&self, section: usize) -> Option<Table<'_>> {
-        let (start, end) = self.sections[section];
-        Table::new(self.bytes.as_slice().get(start..end)?)
+        Table::new(self, section)
     }
 
     fn alias(&self, k: &str) -> Option<(&str, bool)> {
@@ -339,11 +416,23 @@ fn encode(table: &EntityTable, dict: &Dictionary, fingerprint: u64) -> Option<Ve
     if u32::try_from(out.len()).is_err() {
         return None;
     }
+    let body = out.len();
+    out[16..20].copy_from_slice(&(body as u32).to_le_bytes());
     for (i, (start, end)) in bounds.into_iter().enumerate() {
-        out[16 + 8 * i..20 + 8 * i].copy_from_slice(&(start as u32).to_le_bytes());
-        out[20 + 8 * i..24 + 8 * i].copy_from_slice(&(end as u32).to_le_bytes());
+        out[24 + 8 * i..28 + 8 * i].copy_from_slice(&(start as u32).to_le_bytes());
+        out[28 + 8 * i..32 + 8 * i].copy_from_slice(&(end as u32).to_le_bytes());
     }
-    crate::binary_format::seal(&mut out);
+    for page in out[..body]
+        .chunks(PAGE)
+        .map(xxhash_rust::xxh3::xxh3_64)
+        .collect::<Vec<_>>()
+    {
+        out.extend_from_slice(&page.to_le_bytes());
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&out[..HEADER]);
+    h.update(&out[body..]);
+    out.extend_from_slice(&h.digest().to_le_bytes());
     Some(out)
 }
 
@@ -364,13 +453,13 @@ pub(super) fn write(
     Ok(())
 }
 
-/// Whether the file of the commit `opstamp` is there, whole and of
-/// `fingerprint`.
+/// Whether the file of the commit `opstamp` is there, every page of it
+/// whole, and of `fingerprint`.
 pub(super) fn is_fresh(dir: &Path, opstamp: u64, fingerprint: u64) -> bool {
     std::fs::read(dir.join(file_name(opstamp)))
         .ok()
         .and_then(|b| NamesFile::new(OwnedBytes::new(b), fingerprint))
-        .is_some()
+        .is_some_and(|f| f.read(0, f.checks.start).is_some())
 }
 
 impl NewsIndex {
@@ -400,5 +489,101 @@ impl NewsIndex {
             self.table_dictionary()?,
             self.entity_table(searcher)?,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::Kind;
+    use crate::index::entity_table::Group;
+
+    fn table() -> EntityTable {
+        let group = |key: &str, names: &[&str], terms: &[&str]| Group {
+            key: key.to_string(),
+            kind: Kind::Org,
+            articles: 3,
+            mentions: 5,
+            names: names.iter().map(|n| n.to_string()).collect(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        };
+        let suffixes = ["inc".to_string(), "corp".to_string()];
+        EntityTable::from_groups(
+            vec![
+                group(
+                    "general motors",
+                    &["general motors", "general motors corp", "gm"],
+                    &["org:general motors", "org:gm"],
+                ),
+                group(
+                    "williams",
+                    &["williams"],
+                    &["person:serena williams", "person:venus williams"],
+                ),
+                group("būsh", &["būsh", "bush"], &["person:bush", "place:būsh"]),
+            ],
+            &suffixes,
+        )
+    }
+
+    /// Every lookup the file answers: (what was asked, the answer).
+    fn answers(names: &EntityNames, dict: &Dictionary, table: &EntityTable) -> Vec<String> {
+        let maps = dict.name_maps();
+        let mut out = Vec::new();
+        for (k, _, _) in maps.aliases.iter().step_by(97) {
+            out.push(format!("{k} {:?}", names.alias(k)));
+        }
+        for (k, _) in &maps.demonyms {
+            out.push(format!("{k} {:?}", names.demonym(k)));
+        }
+        for (k, _) in &maps.case_sensitive {
+            out.push(format!("{k} {:?}", names.case_sensitive(k)));
+        }
+        for k in table
+            .lookup_entries()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(["nobody", "bush", "gm inc"])
+        {
+            out.push(format!("{k} {:?}", names.find_typed(k, &["inc".to_string()])));
+        }
+        out
+    }
+
+    #[test]
+    fn the_file_answers_as_the_table_and_dictionary_and_a_damaged_page_is_noticed() {
+        let dict = Dictionary::names(None).expect("dictionary");
+        let table = table();
+        let bytes = encode(&table, &dict, 7).expect("encode");
+        let kept = EntityNames::Kept(NamesFile::new(OwnedBytes::new(bytes.clone()), 7).expect("open"));
+        assert!(
+            NamesFile::new(OwnedBytes::new(bytes.clone()), 8).is_none(),
+            "another fingerprint"
+        );
+        let expected = answers(
+            &EntityNames::Loaded(Box::new((Dictionary::names(None).expect("d"), table.clone()))),
+            &dict,
+            &table,
+        );
+        assert_eq!(answers(&kept, &dict, &table), expected);
+        assert!(!kept.is_damaged());
+        // A byte flipped anywhere: no file, or the same answers, or damage
+        // noticed.
+        for at in (0..bytes.len()).step_by(bytes.len() / 300) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x10;
+            let Some(file) = NamesFile::new(OwnedBytes::new(damaged), 7) else {
+                continue;
+            };
+            let names = EntityNames::Kept(file);
+            let got = answers(&names, &dict, &table);
+            assert!(got == expected || names.is_damaged(), "byte {at}");
+        }
+        for cut in [0, 8, HEADER, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                NamesFile::new(OwnedBytes::new(bytes[..cut].to_vec()), 7).is_none(),
+                "cut at {cut}"
+            );
+        }
     }
 }

@@ -162,7 +162,7 @@ impl EntityTable {
         self.group_of(k).is_some()
     }
 
-    fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
+    pub(super) fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
         // (key, is a normal form, group): a group's own name goes before
         // another group's name without its suffix ("the deal" is the
         // group of "The Deal", not of "The Deal LLC"), which may differ

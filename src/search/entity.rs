@@ -34,7 +34,7 @@ pub enum Resolved {
 /// resolution (`index::entity_names`), or loaded whole for an index
 /// without it.
 pub struct EntityResolver {
-    names: EntityNames,
+    names: std::cell::RefCell<EntityNames>,
     settings: Settings,
     suffixes: Vec<String>,
 }
@@ -49,7 +49,7 @@ impl EntityResolver {
     pub fn with_names(index: &NewsIndex, names: EntityNames) -> EntityResolver {
         let rules = &index.mapping().rules.entities;
         EntityResolver {
-            names,
+            names: std::cell::RefCell::new(names),
             settings: rules.settings(),
             suffixes: rules.suffix_keys(),
         }
@@ -58,15 +58,15 @@ impl EntityResolver {
     /// `key()` of the dictionaries' canonical name for NAME: a dictionary
     /// name or alias, "N. Korea" style abbreviations, a demonym's country,
     /// else NAME itself.
-    fn dictionary_key(&self, name: &str) -> String {
+    fn dictionary_key(&self, names: &EntityNames, name: &str) -> String {
         let k = key(name);
         // `Dictionary::lookup`: by key, then a case-sensitive alias as
         // written.
         let lookup = |name: &str| {
-            self.names
+            names
                 .alias(&key(name))
                 .map(|(canonical, _)| canonical)
-                .or_else(|| self.names.case_sensitive(name.trim()))
+                .or_else(|| names.case_sensitive(name.trim()))
         };
         let found = lookup(name)
             .or_else(|| {
@@ -77,7 +77,7 @@ impl EntityResolver {
             .or_else(|| {
                 self.settings
                     .demonyms_as_country
-                    .then(|| self.names.demonym(&k))
+                    .then(|| names.demonym(&k))
                     .flatten()
             });
         match found {
@@ -89,14 +89,32 @@ impl EntityResolver {
     /// The `key()` of the entity NAME stands for in this archive, and the
     /// terms that find its articles.
     pub fn resolve(&self, index: &NewsIndex, searcher: &Searcher, name: &str) -> Result<(String, Resolved)> {
-        let k = self.dictionary_key(name);
+        let found = self.resolve_with(&self.names.borrow(), index, searcher, name)?;
+        if !self.names.borrow().is_damaged() {
+            return Ok(found);
+        }
+        // A page of the kept file was damaged: what was read of it is no
+        // answer, and the rest of this process reads none of it.
+        let loaded = index.entity_names_loaded(searcher)?;
+        *self.names.borrow_mut() = loaded;
+        self.resolve_with(&self.names.borrow(), index, searcher, name)
+    }
+
+    fn resolve_with(
+        &self,
+        names: &EntityNames,
+        index: &NewsIndex,
+        searcher: &Searcher,
+        name: &str,
+    ) -> Result<(String, Resolved)> {
+        let k = self.dictionary_key(names, name);
         // As typed, without a legal suffix, without a country before it
         // ("U.S. Securities and Exchange Commission").
         let mut tries = vec![k.clone(), crate::index::entity_table::normal(&k, &self.suffixes)];
         let words: Vec<&str> = k.split(' ').collect();
         for p in 1..=2.min(words.len().saturating_sub(1)) {
             let prefix = words[..p].join(" ");
-            if self.names.is_country_key(&prefix) {
+            if names.is_country_key(&prefix) {
                 tries.push(words[p..].join(" "));
             }
         }
@@ -117,7 +135,7 @@ impl EntityResolver {
         }
         tries.extend(crate::index::entity_table::without_middle_initials(&untitled));
         for t in &tries {
-            if let Some(g) = self.names.find_typed(t, &self.suffixes) {
+            if let Some(g) = names.find_typed(t, &self.suffixes) {
                 let terms = g
                     .terms
                     .iter()
