@@ -111,7 +111,12 @@ pub struct Snippet {
 
 pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     let reader = index.reader()?;
-    let searcher = reader.searcher();
+    search_with(index, &reader.searcher(), req)
+}
+
+/// `search` with the searcher of a reader the caller keeps.
+pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) -> Result<SearchResults> {
+    let searcher = searcher.clone();
     let built = build_query(index, &searcher, req)?;
     let query = &*built.query;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
