@@ -1,10 +1,11 @@
 //! Links the newsidx binary as a position-dependent executable on Linux.
 //!
 //! A position-independent one has the dynamic loader relocate every
-//! pointer of its read-only data at each start (some 40,000, a copy of
-//! about 200 pages), a millisecond of a search that takes a few; fixed at
-//! link time, those pages are read from the file as they are. Libraries,
-//! stack, heap and mappings are still placed at random.
+//! pointer of its read-only data at each start, copying each page that
+//! holds one, which is a large share of a whole search process (figures in
+//! docs/performance.md); fixed at link time, those pages are read from the
+//! file as they are. Libraries, stack, heap and mappings are still placed
+//! at random.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -18,7 +18,8 @@
 //! dictionaries or overrides (the entity table's fingerprint), or damaged,
 //! is answered the old way: the table read whole and the dictionaries
 //! loaded, the same answers more slowly. The next `index` run writes it,
-//! even one that changes nothing.
+//! even one that changes nothing; a run that cannot (a full disk) still
+//! succeeds, as the file only spares queries time.
 
 use std::borrow::Cow;
 use std::path::Path;

@@ -1316,7 +1316,11 @@ impl NewsIndex {
                 table
             }
         };
-        super::entity_names::write(&self.dir, opstamp, &table, &dict, fingerprint)
+        // The names only spare a query the loading: where they cannot be
+        // written (a full disk), queries load the table and dictionaries as
+        // before, and the next run writes them.
+        let _ = super::entity_names::write(&self.dir, opstamp, &table, &dict, fingerprint);
+        Ok(())
     }
 }
 
