@@ -459,6 +459,85 @@ impl Memo {
     }
 }
 
+/// `text_analyzer` for finding a query's terms in a text to highlight
+/// them: the same tokens, but a word is stemmed only when it starts with
+/// the first letter of one of the terms (`starts`). Snowball's English
+/// stemmer keeps a word's first letter, so no other word's stem is one of
+/// the terms, and neither is the word itself, which such a word keeps: the
+/// same words match as with the full analyzer, for a fraction of the
+/// stemming (a snippet's text is analysed afresh for every hit).
+pub fn highlight_analyzer(starts: Vec<char>) -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(StemStarting { starts })
+        .build()
+}
+
+/// `highlight_analyzer`'s stemming filter.
+#[derive(Clone)]
+pub struct StemStarting {
+    starts: Vec<char>,
+}
+
+impl TokenFilter for StemStarting {
+    type Tokenizer<T: Tokenizer> = StemStartingFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> StemStartingFilter<T> {
+        StemStartingFilter {
+            inner,
+            starts: self.starts,
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StemStartingFilter<T> {
+    inner: T,
+    starts: Vec<char>,
+    stemmer: frostem::Stemmer,
+}
+
+impl<T: Tokenizer> Tokenizer for StemStartingFilter<T> {
+    type TokenStream<'a> = StemStartingStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StemStartingStream {
+            tail: self.inner.token_stream(text),
+            starts: &self.starts,
+            stemmer: self.stemmer,
+        }
+    }
+}
+
+pub struct StemStartingStream<'a, S> {
+    tail: S,
+    starts: &'a [char],
+    stemmer: frostem::Stemmer,
+}
+
+impl<S: TokenStream> TokenStream for StemStartingStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &mut self.tail.token_mut().text;
+        if text.chars().next().is_some_and(|c| self.starts.contains(&c)) && !Memo::own_stem(text) {
+            if let std::borrow::Cow::Owned(stem) = self.stemmer.stem(text) {
+                *text = stem;
+            }
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 /// Every token `stream` gives: text, position, start and end offsets.
 #[cfg(test)]
 pub(crate) fn all_tokens(mut stream: impl TokenStream) -> Vec<(String, usize, usize, usize)> {
@@ -560,6 +639,63 @@ mod tests {
         }
         for word in words {
             assert_eq!(stemmer.stem(&word), word.as_str(), "{word:?}");
+        }
+    }
+
+    #[test]
+    fn the_stemmer_keeps_a_word_s_first_letter() {
+        // What `highlight_analyzer` counts on, over every short word of
+        // the letters Snowball's English rules turn on, and the shipped
+        // word lists.
+        let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+        let alphabet = [
+            "a", "e", "i", "o", "u", "y", "s", "d", "g", "n", "l", "b", "t", "c",
+        ];
+        let mut words = crate::testutil::every_string(&alphabet, 5);
+        for list in [
+            include_str!("../schema/entities/common-words.txt"),
+            include_str!("../schema/entities/first-names.txt"),
+            include_str!("../schema/entities/last-names.txt"),
+            include_str!("../schema/entities/places.tsv"),
+        ] {
+            let mut analyzer = TextAnalyzer::builder(WordTokenizer::default()).build();
+            words.extend(all_tokens(analyzer.token_stream(list)).into_iter().map(|t| t.0));
+        }
+        for word in [
+            "skies", "skis", "dying", "lying", "yes", "youth", "ies", "yyy", "ugly", "idly",
+        ] {
+            words.push(word.to_string());
+        }
+        for word in &words {
+            let stem = stemmer.stem(word);
+            assert_eq!(stem.chars().next(), word.chars().next(), "{word:?} -> {stem:?}");
+        }
+    }
+
+    #[test]
+    fn the_highlight_analyzer_matches_the_words_the_text_analyzer_matches() {
+        let text = "Bernanke's banks: the Fed's chairman, Ben Bernanke, said banking \
+                    and bankers' yields rose; \u{e9}tudes, Zo\u{eb} and the skies dying. Stati stations";
+        let mut full = text_analyzer();
+        let all = all_tokens(full.token_stream(text));
+        for terms in [
+            vec!["bernank"],
+            vec!["bank", "yield"],
+            vec!["sky", "die", "etud"],
+            vec!["stat", "zoe"],
+        ] {
+            let starts: Vec<char> = terms.iter().filter_map(|t| t.chars().next()).collect();
+            let mut highlight = highlight_analyzer(starts);
+            let some = all_tokens(highlight.token_stream(text));
+            assert_eq!(some.len(), all.len());
+            for (a, b) in all.iter().zip(&some) {
+                assert_eq!((a.1, a.2, a.3), (b.1, b.2, b.3));
+                assert_eq!(
+                    terms.contains(&a.0.as_str()),
+                    terms.contains(&b.0.as_str()),
+                    "{a:?} {b:?}"
+                );
+            }
         }
     }
 

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Fields, Mapping, NewsSchema, SCHEMA_VERSION};
 
 mod entity_list;
+pub mod entity_names;
 pub mod entity_table;
 mod entity_terms;
 mod lock;
@@ -155,9 +156,15 @@ impl NewsIndex {
             let ours = name == "meta.json"
                 || name == ".managed.json"
                 || is_segment_file(&name)
-                || ["catalog-", "entities-", "entity-overrides", "last-run.json"]
-                    .iter()
-                    .any(|p| name.starts_with(p));
+                || [
+                    "catalog-",
+                    "entities-",
+                    "entity-names-",
+                    "entity-overrides",
+                    "last-run.json",
+                ]
+                .iter()
+                .any(|p| name.starts_with(p));
             if ours {
                 std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
             }
@@ -429,14 +436,17 @@ fn has_segments(dir: &Path) -> bool {
 }
 
 /// Whether the folder holds files only newsidx writes (the catalog, the
-/// entity table, the last run's report).
+/// entity table and names, the last run's report).
 fn has_own_files(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.flatten().any(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
             name == "last-run.json"
-                || (name.ends_with(".bin") && (name.starts_with("catalog-") || name.starts_with("entities-")))
+                || (name.ends_with(".bin")
+                    && ["catalog-", "entities-", "entity-names-"]
+                        .iter()
+                        .any(|p| name.starts_with(p)))
         })
     })
 }

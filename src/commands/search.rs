@@ -53,7 +53,8 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
         facets: args.facets,
     };
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
-    let results = search::search(&index, &request)?;
+    let reader = index.reader()?;
+    let results = search::search_with(&index, &reader.searcher(), &request)?;
     for note in &results.notes {
         eprintln!("newsidx: {note}");
     }
@@ -76,6 +77,9 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
         }
         out.flush()?;
     }
+    // The process ends with this command: dropping the reader would unmap
+    // the index's files one system call each, which the exit does at once.
+    std::mem::forget(reader);
     Ok(if results.total > 0 {
         ExitCode::Success
     } else {

@@ -117,6 +117,16 @@ pub mod gaz {
 /// Longest gazetteer entry in tokens; longer names are matched by the tagger alone.
 pub const GAZ_MAX_TOKENS: usize = 5;
 
+/// `Dictionary::name_maps`: each list sorted by its first column.
+pub struct NameMaps<'a> {
+    /// (`key()` of a name or alias, `key()` of its entity, a country).
+    pub aliases: Vec<(&'a str, &'a str, bool)>,
+    /// (alias as written, `key()` of its entity).
+    pub case_sensitive: Vec<(&'a str, &'a str)>,
+    /// (`key()` of a demonym, `key()` of its country).
+    pub demonyms: Vec<(&'a str, &'a str)>,
+}
+
 /// All dictionaries, built-in and the user's, ready for lookups.
 #[derive(Debug, Default)]
 pub struct Dictionary {
@@ -485,6 +495,57 @@ impl Dictionary {
     /// Whether entry `i` is a country that is not also a city.
     pub fn is_country(&self, i: usize) -> bool {
         self.countries.contains(&i)
+    }
+
+    /// The `key()` of the entity whose name or alias has the `key()` `k`,
+    /// and whether it is a country (`lookup`'s first step, as a key).
+    pub fn alias_key(&self, k: &str) -> Option<(&str, bool)> {
+        self.aliases
+            .get(k)
+            .map(|&i| (self.entries[i].key.as_str(), self.is_country(i)))
+    }
+
+    /// The `key()` of the entity a case-sensitive alias written exactly
+    /// `text` names ("US").
+    pub fn case_sensitive_key(&self, text: &str) -> Option<&str> {
+        self.case_sensitive
+            .get(text)
+            .map(|&i| self.entries[i].key.as_str())
+    }
+
+    /// The `key()` of the country the demonym whose `key()` is `k` names.
+    pub fn demonym_country_key(&self, k: &str) -> Option<&str> {
+        self.demonyms.get(k).map(|&i| self.entries[i].key.as_str())
+    }
+
+    /// Every name and alias, case-sensitive alias and demonym with the
+    /// `key()` of the entity it names, sorted: what resolving a typed name
+    /// reads, for an index to keep a copy of.
+    pub fn name_maps(&self) -> NameMaps<'_> {
+        let key_of = |i: usize| self.entries[i].key.as_str();
+        let mut aliases: Vec<(&str, &str, bool)> = self
+            .aliases
+            .iter()
+            .map(|(k, &i)| (k.as_str(), key_of(i), self.is_country(i)))
+            .collect();
+        aliases.sort_unstable();
+        let mut case_sensitive: Vec<(&str, &str)> = self
+            .case_sensitive
+            .iter()
+            .map(|(k, &i)| (k.as_str(), key_of(i)))
+            .collect();
+        case_sensitive.sort_unstable();
+        let mut demonyms: Vec<(&str, &str)> = self
+            .demonyms
+            .iter()
+            .map(|(k, &i)| (k.as_str(), key_of(i)))
+            .collect();
+        demonyms.sort_unstable();
+        NameMaps {
+            aliases,
+            case_sensitive,
+            demonyms,
+        }
     }
 
     /// Whether the user's override file names this `key()`, as a name or

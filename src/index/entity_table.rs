@@ -151,13 +151,18 @@ impl EntityTable {
             .filter(|g| g.names.binary_search_by(|n| n.as_str().cmp(k)).is_ok())
     }
 
+    /// (`key()`, group) of every name `find` knows, sorted.
+    pub(super) fn lookup_entries(&self) -> &[(String, u32)] {
+        &self.lookup
+    }
+
     /// Whether the indexed name `k` is counted by a group (and so is not a
     /// row of its own in a listing).
     pub fn is_grouped(&self, k: &str) -> bool {
         self.group_of(k).is_some()
     }
 
-    fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
+    pub(super) fn from_groups(groups: Vec<Group>, suffixes: &[String]) -> EntityTable {
         // (key, is a normal form, group): a group's own name goes before
         // another group's name without its suffix ("the deal" is the
         // group of "The Deal", not of "The Deal LLC"), which may differ
@@ -1070,7 +1075,7 @@ pub fn without_middle_initials(words: &[&str]) -> Option<String> {
 }
 
 /// `k` with its letters' accents dropped ("būsh" -> "bush").
-fn fold(k: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn fold(k: &str) -> std::borrow::Cow<'_, str> {
     use tantivy::tokenizer::{AsciiFoldingFilter, RawTokenizer, TextAnalyzer, TokenStream};
     if k.is_ascii() {
         return std::borrow::Cow::Borrowed(k);
@@ -1239,7 +1244,7 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
 
 impl NewsIndex {
     /// The opstamp of the index's last commit.
-    fn last_opstamp(&self) -> Result<u64> {
+    pub(super) fn last_opstamp(&self) -> Result<u64> {
         self.index
             .load_metas()
             .map(|m| m.opstamp)
@@ -1247,7 +1252,7 @@ impl NewsIndex {
     }
 
     /// The names (without overrides' gazetteer) the table's rules ask.
-    fn table_dictionary(&self) -> Result<Dictionary> {
+    pub(super) fn table_dictionary(&self) -> Result<Dictionary> {
         let overrides = self
             .entity_overrides()
             .map(|p| crate::entities::dictionary::Overrides::read(&p))
@@ -1258,7 +1263,7 @@ impl NewsIndex {
     /// What the table is worked out from besides the index: its rules, the
     /// dictionaries and overrides, and this code's version of the rules. A
     /// table written under others is worked out again.
-    fn table_fingerprint(&self) -> u64 {
+    pub(super) fn table_fingerprint(&self) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         h.update(RULES_VERSION);
         h.update(format!("{:?}", self.mapping().rules.entities).as_bytes());
@@ -1285,20 +1290,37 @@ impl NewsIndex {
         Ok(table)
     }
 
-    /// Writes the table of the last commit unless it is there already: a
-    /// run that changed the index ends here, and so does a run after one
-    /// that was killed before its table was written.
+    /// Writes the table of the last commit unless it is there already, and
+    /// the names `--entity` resolves with (`entity_names`) unless they are:
+    /// a run that changed the index ends here, and so does a run after one
+    /// that was killed before its table was written, or one by an older
+    /// newsidx that wrote no names.
     pub fn refresh_entity_table(&self) -> Result<()> {
-        let name = file_name(self.last_opstamp()?);
+        let opstamp = self.last_opstamp()?;
+        let name = file_name(opstamp);
         let fingerprint = self.table_fingerprint();
-        if EntityTable::read(&self.dir.join(&name)).is_some_and(|t| t.fingerprint == fingerprint) {
+        let names_fresh = super::entity_names::is_fresh(&self.dir, opstamp, fingerprint);
+        let kept = EntityTable::read(&self.dir.join(&name)).filter(|t| t.fingerprint == fingerprint);
+        if kept.is_some() && names_fresh {
             return Ok(());
         }
-        let searcher = self.reader()?.searcher();
-        let mut table = build(self, &searcher, &self.table_dictionary()?)?;
-        table.fingerprint = fingerprint;
-        crate::crashtest::point("entity-table");
-        table.write(&self.dir, &name)
+        let dict = self.table_dictionary()?;
+        let table = match kept {
+            Some(table) => table,
+            None => {
+                let searcher = self.reader()?.searcher();
+                let mut table = build(self, &searcher, &dict)?;
+                table.fingerprint = fingerprint;
+                crate::crashtest::point("entity-table");
+                table.write(&self.dir, &name)?;
+                table
+            }
+        };
+        // The names only spare a query the loading: where they cannot be
+        // written (a full disk), queries load the table and dictionaries as
+        // before, and the next run writes them.
+        let _ = super::entity_names::write(&self.dir, opstamp, &table, &dict, fingerprint);
+        Ok(())
     }
 }
 

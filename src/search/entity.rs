@@ -8,9 +8,10 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::entities::dictionary::{key, Dictionary, Overrides};
+use crate::entities::dictionary::key;
 use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
+use crate::index::entity_names::EntityNames;
 use crate::index::entity_table::{canonical_counts, name_stats, spelling_of, EntityTable, NotNames};
 use crate::index::{entity_term, NewsIndex};
 
@@ -18,6 +19,7 @@ use crate::index::{entity_term, NewsIndex};
 const TITLE_BOOST: f32 = 2.0;
 
 /// An entity name as asked, resolved against the index.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
     /// The indexed terms it stands for (one per type it was indexed under).
     Terms(Vec<Term>),
@@ -28,61 +30,91 @@ pub enum Resolved {
 /// Resolves NAME through the dictionaries and the overrides the index was
 /// built with, then through the archive's entity table (one entity for
 /// every name the archive uses for it), and keeps the terms the index
-/// actually holds.
+/// actually holds. Both are read from what the last `index` run wrote for
+/// resolution (`index::entity_names`), or loaded whole for an index
+/// without it.
 pub struct EntityResolver {
-    dict: Dictionary,
+    names: std::cell::RefCell<EntityNames>,
     settings: Settings,
-    table: EntityTable,
     suffixes: Vec<String>,
 }
 
 impl EntityResolver {
     pub fn new(index: &NewsIndex, searcher: &Searcher) -> Result<EntityResolver> {
-        let overrides = index
-            .entity_overrides()
-            .map(|p| Overrides::read(&p))
-            .transpose()?;
-        let rules = &index.mapping().rules.entities;
-        Ok(EntityResolver {
-            dict: Dictionary::names(overrides.as_ref())?,
-            settings: rules.settings(),
-            table: index.entity_table(searcher)?,
-            suffixes: rules.suffix_keys(),
-        })
+        Ok(EntityResolver::with_names(index, index.entity_names(searcher)?))
     }
 
-    /// The dictionaries' canonical name for NAME: a dictionary name or
-    /// alias, "N. Korea" style abbreviations, a demonym's country, else
-    /// NAME itself.
-    fn dictionary_name(&self, name: &str) -> String {
+    /// A resolver over `names` (the kept file, or the table and
+    /// dictionaries loaded whole).
+    pub fn with_names(index: &NewsIndex, names: EntityNames) -> EntityResolver {
+        let rules = &index.mapping().rules.entities;
+        EntityResolver {
+            names: std::cell::RefCell::new(names),
+            settings: rules.settings(),
+            suffixes: rules.suffix_keys(),
+        }
+    }
+
+    /// `key()` of the dictionaries' canonical name for NAME: a dictionary
+    /// name or alias, "N. Korea" style abbreviations, a demonym's country,
+    /// else NAME itself.
+    fn dictionary_key(&self, names: &EntityNames, name: &str) -> String {
         let k = key(name);
-        let found = self
-            .dict
-            .lookup(name)
-            .or_else(|| self.dict.lookup_compass(&k, &self.settings.compass))
+        // `Dictionary::lookup`: by key, then a case-sensitive alias as
+        // written.
+        let lookup = |name: &str| {
+            names
+                .alias(&key(name))
+                .map(|(canonical, _)| canonical)
+                .or_else(|| names.case_sensitive(name.trim()))
+        };
+        let found = lookup(name)
+            .or_else(|| {
+                let (first, rest) = k.split_once(' ')?;
+                let (_, full) = self.settings.compass.iter().find(|(abbr, _)| abbr == first)?;
+                lookup(&format!("{full} {rest}"))
+            })
             .or_else(|| {
                 self.settings
                     .demonyms_as_country
-                    .then(|| self.dict.demonym_key(&k))
+                    .then(|| names.demonym(&k))
                     .flatten()
             });
         match found {
-            Some(i) => self.dict.entry(i).name.clone(),
-            None => name.trim().to_string(),
+            Some(canonical) => canonical.to_string(),
+            None => key(name.trim()),
         }
     }
 
     /// The `key()` of the entity NAME stands for in this archive, and the
     /// terms that find its articles.
     pub fn resolve(&self, index: &NewsIndex, searcher: &Searcher, name: &str) -> Result<(String, Resolved)> {
-        let k = key(&self.dictionary_name(name));
+        let found = self.resolve_with(&self.names.borrow(), index, searcher, name)?;
+        if !self.names.borrow().is_damaged() {
+            return Ok(found);
+        }
+        // A page of the kept file was damaged: what was read of it is no
+        // answer, and the rest of this process reads none of it.
+        let loaded = index.entity_names_loaded(searcher)?;
+        *self.names.borrow_mut() = loaded;
+        self.resolve_with(&self.names.borrow(), index, searcher, name)
+    }
+
+    fn resolve_with(
+        &self,
+        names: &EntityNames,
+        index: &NewsIndex,
+        searcher: &Searcher,
+        name: &str,
+    ) -> Result<(String, Resolved)> {
+        let k = self.dictionary_key(names, name);
         // As typed, without a legal suffix, without a country before it
         // ("U.S. Securities and Exchange Commission").
         let mut tries = vec![k.clone(), crate::index::entity_table::normal(&k, &self.suffixes)];
         let words: Vec<&str> = k.split(' ').collect();
         for p in 1..=2.min(words.len().saturating_sub(1)) {
             let prefix = words[..p].join(" ");
-            if self.dict.is_country_key(&prefix) {
+            if names.is_country_key(&prefix) {
                 tries.push(words[p..].join(" "));
             }
         }
@@ -103,13 +135,13 @@ impl EntityResolver {
         }
         tries.extend(crate::index::entity_table::without_middle_initials(&untitled));
         for t in &tries {
-            if let Some(g) = self.table.find_typed(t, &self.suffixes) {
+            if let Some(g) = names.find_typed(t, &self.suffixes) {
                 let terms = g
                     .terms
                     .iter()
                     .map(|t| Term::from_field_text(index.fields().entity, t))
                     .collect();
-                return Ok((g.key.clone(), Resolved::Terms(terms)));
+                return Ok((g.key.to_string(), Resolved::Terms(terms)));
             }
             let mut terms = Vec::new();
             for kind in Kind::ALL {

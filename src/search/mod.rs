@@ -111,7 +111,12 @@ pub struct Snippet {
 
 pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
     let reader = index.reader()?;
-    let searcher = reader.searcher();
+    search_with(index, &reader.searcher(), req)
+}
+
+/// `search` with the searcher of a reader the caller keeps.
+pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) -> Result<SearchResults> {
+    let searcher = searcher.clone();
     let built = build_query(index, &searcher, req)?;
     let query = &*built.query;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
@@ -576,21 +581,53 @@ fn all_but(q: Box<dyn Query>) -> Box<dyn Query> {
 /// first that holds a match gives the snippet; the body's opening when none
 /// does (a match in the byline, or an entity or filter alone).
 struct Snippets {
-    /// (generator, field), in order of preference.
-    makers: Vec<(SnippetGenerator, Field)>,
+    /// (generator, field), in order of preference; no generator for a
+    /// field the query has no term of (it could highlight nothing).
+    makers: Vec<(Option<SnippetGenerator>, Field)>,
     body_field: Field,
 }
 
 impl Snippets {
     fn new(searcher: &Searcher, query: &dyn Query, index: &NewsIndex) -> Result<Self> {
         let fields = index.fields();
-        let make = |field| {
-            SnippetGenerator::create(searcher, query, field)
-                .map(|mut g| {
-                    g.set_max_num_chars(SNIPPET_CHARS);
-                    (g, field)
-                })
-                .map_err(|e| Error::tantivy(index.dir(), "cannot build snippets", e))
+        let failed = |e| Error::tantivy(index.dir(), "cannot build snippets", e);
+        // `SnippetGenerator::create`, with the highlighting analyzer for
+        // text fields.
+        let make = |field: Field| -> Result<(Option<SnippetGenerator>, Field)> {
+            let mut terms: std::collections::BTreeSet<&Term> = std::collections::BTreeSet::new();
+            query.query_terms(&mut |term, _| {
+                if term.field() == field {
+                    terms.insert(term);
+                }
+            });
+            let mut terms_text: std::collections::BTreeMap<String, tantivy::Score> = Default::default();
+            for term in terms {
+                let value = term.value();
+                let Some(text) = value.as_str() else { continue };
+                let doc_freq = searcher.doc_freq(term).map_err(failed)?;
+                if doc_freq > 0 {
+                    terms_text.insert(text.to_string(), 1.0 / (1.0 + doc_freq as tantivy::Score));
+                }
+            }
+            if terms_text.is_empty() {
+                return Ok((None, field));
+            }
+            let stemmed = matches!(
+                searcher.schema().get_field_entry(field).field_type(),
+                tantivy::schema::FieldType::Str(o)
+                    if o.get_indexing_options().is_some_and(|i| i.tokenizer() == crate::analysis::TEXT_TOKENIZER)
+            );
+            let tokenizer = if stemmed {
+                crate::analysis::highlight_analyzer(
+                    terms_text.keys().filter_map(|t| t.chars().next()).collect(),
+                )
+            } else {
+                index.tantivy().tokenizer_for_field(field).map_err(failed)?
+            };
+            Ok((
+                Some(SnippetGenerator::new(terms_text, tokenizer, field, SNIPPET_CHARS)),
+                field,
+            ))
         };
         Ok(Snippets {
             makers: vec![make(fields.body)?, make(fields.captions)?, make(fields.title)?],
@@ -600,6 +637,7 @@ impl Snippets {
 
     fn of(&self, doc: &TantivyDocument) -> Snippet {
         for (generator, field) in &self.makers {
+            let Some(generator) = generator else { continue };
             let field = *field;
             let s = generator.snippet_from_doc(doc);
             if s.highlighted().is_empty() {
