@@ -492,11 +492,10 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // name without it when it is the only name of that kind.
     let is_person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
     let mut middled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
-    for i in 0..nodes.len() {
+    for (i, words) in words_of.iter().enumerate() {
         if !is_person(i) {
             continue;
         }
-        let words = &words_of[i];
         if words.len() < 2 {
             continue;
         }
