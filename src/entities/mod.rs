@@ -12,6 +12,7 @@ mod clusters;
 pub mod conll;
 pub mod dictionary;
 mod features;
+pub use features::PremixedState;
 mod gazetteer;
 mod model;
 mod resolve;

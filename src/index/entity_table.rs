@@ -27,7 +27,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
@@ -37,6 +36,10 @@ use crate::entities::{EntityCount, Kind};
 use crate::error::{Error, Result};
 
 use super::{entity_term, NewsIndex};
+
+/// The hasher of the maps the table is worked out with: names are hashed
+/// hundreds of thousands of times, and SipHash was a tenth of the work.
+type Fast = crate::entities::PremixedState;
 
 /// One indexed name (a `key()`) under one kind, with its live articles
 /// and mentions.
@@ -404,7 +407,7 @@ fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
 /// names and rules give the same table.
 pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
     // One node per name, whatever kinds the tagger gave it.
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize, Fast> = HashMap::default();
     let mut nodes: Vec<Node> = Vec::new();
     let mut sorted: Vec<&NameStat> = stats.iter().filter(|s| !s.key.is_empty()).collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
@@ -445,6 +448,9 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             }
         }
     }
+    // Each name's words, split once: the rules below ask for them over
+    // and over, and the normal forms no longer change.
+    let words_of: Vec<Vec<&str>> = nodes.iter().map(|n| n.norm.split(' ').collect()).collect();
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -454,9 +460,9 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // person's name with its one middle initial ("Henry M. Paulson") when
     // no other initial is found with that name ("George H.W. Bush" beside
     // "George W. Bush").
-    let mut by_norm: HashMap<&str, usize> = HashMap::new();
-    let mut by_compact: HashMap<String, usize> = HashMap::new();
-    let mut initialled: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_norm: HashMap<&str, usize, Fast> = HashMap::default();
+    let mut by_compact: HashMap<String, usize, Fast> = HashMap::default();
+    let mut initialled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
         let first = *by_norm.entry(n.norm.as_str()).or_insert(i);
         if first != i {
@@ -472,8 +478,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         // the initial makes it the person's name when the name without it
         // is one.
         if !n.suffixed_org {
-            let words: Vec<&str> = n.norm.split(' ').collect();
-            if let Some(base) = without_middle_initials(&words) {
+            if let Some(base) = without_middle_initials(&words_of[i]) {
                 initialled.entry(base).or_default().push(i);
             }
         }
@@ -491,12 +496,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // exactly one such; with a middle name ("Hillary Rodham Clinton"), the
     // name without it when it is the only name of that kind.
     let is_person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
-    let mut middled: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, n) in nodes.iter().enumerate() {
+    let mut middled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
+    for (i, words) in words_of.iter().enumerate() {
         if !is_person(i) {
             continue;
         }
-        let words: Vec<&str> = n.norm.split(' ').collect();
         if words.len() < 2 {
             continue;
         }
@@ -532,7 +536,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         if (rules.pinned)(&n.key) {
             continue;
         }
-        let words: Vec<&str> = n.norm.split(' ').collect();
+        let words = &words_of[i];
         for p in 1..=2.min(words.len().saturating_sub(1)) {
             if !(rules.is_place)(&words[..p].join(" ")) {
                 continue;
@@ -569,7 +573,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         if (rules.pinned)(&n.key) || is_prefixed[i] {
             continue;
         }
-        let words: Vec<&str> = n.norm.split(' ').collect();
+        let words = &words_of[i];
         if words.len() < 2 || words.contains(&"and") {
             continue;
         }
@@ -645,7 +649,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     let sums = summaries(&nodes, &mut uf);
     let mut compounds: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
-        let words: Vec<&str> = n.norm.split(' ').collect();
+        let words = &words_of[i];
         let Some(at) = words.iter().position(|w| *w == "and") else {
             continue;
         };
@@ -653,11 +657,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             continue;
         }
         // Only a set of such lists moves, not a name joined to one.
-        if uf
-            .members(i)
-            .iter()
-            .any(|&m| !nodes[m].norm.split(' ').any(|w| w == "and"))
-        {
+        if uf.members(i).iter().any(|&m| !words_of[m].contains(&"and")) {
             continue;
         }
         let part = |ws: &[&str], uf: &mut UnionFind| -> Option<usize> {
@@ -701,7 +701,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         // Two words or more that name something by themselves: "Holding
         // Co" is what the tagger left of a longer name.
         let names_something = |i: usize| {
-            let words: Vec<&str> = nodes[i].norm.split(' ').collect();
+            let words = &words_of[i];
             words.len() >= 2
                 && !words
                     .iter()
@@ -748,12 +748,12 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     let roots: Vec<usize> = { sums.roots().collect() };
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
-    let mut by_last: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut org_by_last: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_initials: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_last: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
+    let mut org_by_last: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
+    let mut by_first: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
+    let mut by_initials: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
-        let words: Vec<&str> = n.norm.split(' ').collect();
+        let words = &words_of[i];
         if words.len() < 2 || role[i] != Role::Own {
             continue;
         }
@@ -808,9 +808,8 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         .copied()
         .filter(|&r| !(rules.pinned)(&nodes[r].key))
         .collect();
-    let words_of: Vec<Vec<&str>> = nodes.iter().map(|n| n.norm.split(' ').collect()).collect();
     shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
-    let mut expansions: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut expansions: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for s in shorts {
         let Some(summary) = sums.get(&s) else { continue };
         // A country is itself. Another place may be a surname the tagger
@@ -939,14 +938,14 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
 
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
-    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut members: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for i in 0..nodes.len() {
         members.entry(uf.find(i)).or_default().push(i);
     }
     let mut roots: Vec<usize> = members.keys().copied().collect();
     roots.sort_unstable();
     let mut groups = Vec::new();
-    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    let mut group_of_root: HashMap<usize, usize, Fast> = HashMap::default();
     let terms_of = |names: &[usize], out: &mut Vec<String>| {
         for &i in names {
             for kind in Kind::ALL {
@@ -956,7 +955,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             }
         }
     };
-    let mut also: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut also: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for &(i, _, b) in &compounds {
         also.entry(uf.find(b)).or_default().push(i);
     }
@@ -1102,9 +1101,9 @@ pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat
 }
 
 /// Every term of the entity field with its live articles and mentions.
-fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, (u64, u64)>> {
+fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, (u64, u64), Fast>> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let mut by_term: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut by_term: HashMap<String, (u64, u64), Fast> = HashMap::default();
     for segment in searcher.segment_readers() {
         let inverted = segment
             .inverted_index(index.fields().entity)
@@ -1115,31 +1114,58 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, 
             let Ok(term) = std::str::from_utf8(terms.key()) else {
                 continue;
             };
-            let mut postings = inverted
-                .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)
-                .map_err(failed)?;
-            let (mut articles, mut mentions) = (0u64, 0u64);
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    articles += 1;
-                    mentions += u64::from(postings.term_freq());
+            let mut counts = (0u64, 0u64);
+            live_postings(&inverted, terms.value(), alive, |_, freq| {
+                counts.0 += 1;
+                counts.1 += u64::from(freq);
+            })
+            .map_err(failed)?;
+            if counts.0 > 0 {
+                // A term most often comes once: no key is copied to look it up.
+                match by_term.get_mut(term) {
+                    Some(e) => {
+                        e.0 += counts.0;
+                        e.1 += counts.1;
+                    }
+                    None => {
+                        by_term.insert(term.to_string(), counts);
+                    }
                 }
-                doc = postings.advance();
-            }
-            if articles > 0 {
-                let e = by_term.entry(term.to_string()).or_default();
-                e.0 += articles;
-                e.1 += mentions;
             }
         }
     }
     Ok(by_term)
 }
 
+/// Calls `f` with each live document of one term's postings in a segment
+/// and the term's frequency in it, a block of postings at a time (what
+/// `SegmentPostings` gives one by one, without its per-document calls).
+fn live_postings(
+    inverted: &tantivy::InvertedIndexReader,
+    info: &tantivy::postings::TermInfo,
+    alive: Option<&tantivy::fastfield::AliveBitSet>,
+    mut f: impl FnMut(tantivy::DocId, u32),
+) -> std::io::Result<()> {
+    let mut block = inverted.read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+    loop {
+        let docs = block.docs();
+        if docs.is_empty() {
+            return Ok(());
+        }
+        for (i, &doc) in docs.iter().enumerate() {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                // `freq` (not `freqs()`, empty when none are stored) is 1
+                // then, as `Postings::term_freq` says.
+                f(doc, block.freq(i));
+            }
+        }
+        block.advance();
+    }
+}
+
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted.
-fn stats_of(by_term: &HashMap<String, (u64, u64)>) -> (Vec<NameStat>, Vec<AliasStat>) {
+fn stats_of(by_term: &HashMap<String, (u64, u64), Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
     let mut names = Vec::new();
     let mut aliases = Vec::new();
     for (term, &(articles, mentions)) in by_term {
@@ -1217,20 +1243,14 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
             docs.clear();
             for t in &g.terms {
                 let term = Term::from_field_text(field, t);
-                let Some(mut postings) = inverted
-                    .read_postings(&term, IndexRecordOption::WithFreqs)
-                    .map_err(failed)?
-                else {
+                let Some(info) = inverted.get_term_info(&term).map_err(failed)? else {
                     continue;
                 };
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        docs.push(doc);
-                        mentions += u64::from(postings.term_freq());
-                    }
-                    doc = postings.advance();
-                }
+                live_postings(&inverted, &info, alive, |doc, freq| {
+                    docs.push(doc);
+                    mentions += u64::from(freq);
+                })
+                .map_err(failed)?;
             }
             docs.sort_unstable();
             docs.dedup();

@@ -18,6 +18,15 @@ use tantivy::SegmentMeta;
 /// Documents of the largest merge, and of the segments merging stops at.
 pub const MAX_MERGE_DOCS: u32 = 50_000;
 
+/// The share of a segment's documents that may be deleted before it is
+/// written again without them. A segment over half `MAX_MERGE_DOCS` (every
+/// segment of a `--full` rebuild of a large archive) takes part in no
+/// level's merge: each re-run deleted more of its documents (the old
+/// versions of changed articles) and none were ever removed, so searches
+/// read ever more postings of deleted documents. At a tenth, they read at
+/// most a tenth more.
+pub const MAX_DELETED_SHARE: f32 = 0.1;
+
 #[derive(Debug)]
 pub struct CappedMerges {
     levels: LogMergePolicy,
@@ -61,6 +70,19 @@ impl MergePolicy for CappedMerges {
                 out.push(MergeCandidate(group));
             }
         }
+        // A segment with too many deleted documents is written again on its
+        // own (no larger than it is), unless a merge above takes it already.
+        let merging: std::collections::HashSet<SegmentId> =
+            out.iter().flat_map(|c| c.0.iter().copied()).collect();
+        for s in segments {
+            let deleted = s.num_deleted_docs();
+            if deleted > 0
+                && deleted as f32 > MAX_DELETED_SHARE * s.max_doc() as f32
+                && !merging.contains(&s.id())
+            {
+                out.push(MergeCandidate(vec![s.id()]));
+            }
+        }
         out
     }
 }
@@ -95,5 +117,32 @@ mod tests {
         assert!(CappedMerges::new(50_000)
             .compute_merge_candidates(&big)
             .is_empty());
+    }
+
+    #[test]
+    fn a_segment_with_many_deleted_documents_is_written_again_alone() {
+        let inventory = Index::create_in_ram(Schema::builder().build());
+        let segment = |docs: u32, deleted: u32| {
+            let meta = inventory.new_segment_meta(SegmentId::generate_random(), docs);
+            if deleted == 0 {
+                meta
+            } else {
+                meta.with_delete_meta(deleted, 1)
+            }
+        };
+        // Two segments too big for any level: one with a tenth of its
+        // documents deleted, one with more.
+        let kept = segment(40_000, 4_000);
+        let purged = segment(40_000, 4_001);
+        let groups = CappedMerges::new(50_000).compute_merge_candidates(&[kept, purged.clone()]);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].0, vec![purged.id()]);
+        // A segment a level's merge takes already is not named twice.
+        let small: Vec<SegmentMeta> = (0..8).map(|_| segment(1_000, 500)).collect();
+        let groups = CappedMerges::new(50_000).compute_merge_candidates(&small);
+        let named: Vec<SegmentId> = groups.iter().flat_map(|g| g.0.iter().copied()).collect();
+        let distinct: std::collections::HashSet<&SegmentId> = named.iter().collect();
+        assert_eq!(named.len(), 8, "{groups:?}");
+        assert_eq!(distinct.len(), 8);
     }
 }

@@ -17,6 +17,14 @@ pub(super) struct FileJob {
     pub(super) source: String,
 }
 
+/// Files a job holds at most. The walk hands the workers files in runs of
+/// this many, so that a run over unchanged files is not two messages
+/// between threads (and often a thread woken up) per file.
+pub(super) const BATCH: usize = 64;
+
+/// Files in walk order, for one worker to check one after the other.
+pub(super) type Batch = Vec<FileJob>;
+
 /// What the walk saw, handed over when it ends.
 #[derive(Default)]
 pub(super) struct WalkReport {
@@ -56,13 +64,22 @@ pub(super) fn walk_all(
     ctx: RunContext<'_>,
     archives: &[Arc<Archive>],
     index_dir: Option<(u64, u64)>,
-    jobs: Sender<FileJob>,
+    jobs: Sender<Batch>,
     to_writer: Sender<ToWriter>,
 ) -> WalkReport {
     let mut report = WalkReport::default();
+    let mut batch = Batch::with_capacity(BATCH);
     for archive in archives {
         let found = report.seen.len();
-        let finished = walk_archive(ctx, archive, index_dir, &jobs, &to_writer, &mut report);
+        let finished = walk_archive(
+            ctx,
+            archive,
+            index_dir,
+            &jobs,
+            &mut batch,
+            &to_writer,
+            &mut report,
+        );
         if !finished {
             return report;
         }
@@ -75,6 +92,9 @@ pub(super) fn walk_all(
             }
         }
     }
+    if !batch.is_empty() && jobs.send(batch).is_err() {
+        return report;
+    }
     report.complete = true;
     ctx.progress.walk_done();
     report
@@ -86,7 +106,8 @@ fn walk_archive(
     ctx: RunContext<'_>,
     archive: &Arc<Archive>,
     index_dir: Option<(u64, u64)>,
-    jobs: &Sender<FileJob>,
+    jobs: &Sender<Batch>,
+    batch: &mut Batch,
     to_writer: &Sender<ToWriter>,
     report: &mut WalkReport,
 ) -> bool {
@@ -102,7 +123,11 @@ fn walk_archive(
                 report.seen.insert(&source);
                 ctx.progress.found();
                 crashtest::point("walk");
-                jobs.send(FileJob { task, source }).is_ok()
+                batch.push(FileJob { task, source });
+                batch.len() < BATCH
+                    || jobs
+                        .send(std::mem::replace(batch, Batch::with_capacity(BATCH)))
+                        .is_ok()
             }
             Walked::Skipped(skip) => to_writer.send(ToWriter::Skipped(skip)).is_ok(),
             Walked::Unreadable { skip, source } => {

@@ -33,7 +33,7 @@ use crate::catalog::Catalog;
 use crate::entities::LazyExtractor;
 use crate::error::{Error, Result};
 use crate::index::{NewsIndex, Snapshot};
-use feed::{FileJob, WalkReport};
+use feed::{Batch, WalkReport};
 use writer::{ToWriter, WriterState};
 
 /// What to index and with which resources.
@@ -114,9 +114,10 @@ pub trait Progress: Sync {
     fn skipped(&self, _skip: &Skip) {}
 }
 
-/// Channel depths, so that memory does not depend on the archive: jobs (a
-/// path each; the walk lists folders, the workers stat the files, and the
-/// walk stays this far ahead of them) and the workers' output.
+/// Channel depths, so that memory does not depend on the archive: jobs (in
+/// files, a path each, sent `feed::BATCH` at a time; the walk lists
+/// folders, the workers stat the files, and the walk stays this far ahead
+/// of them) and the workers' output.
 const JOB_QUEUE: usize = 4096;
 const DOC_QUEUE: usize = 512;
 
@@ -223,7 +224,7 @@ fn index_files(
     threads: usize,
     state: &mut WriterState<'_>,
 ) -> Result<WalkReport> {
-    let (job_tx, job_rx) = bounded::<FileJob>(JOB_QUEUE);
+    let (job_tx, job_rx) = bounded::<Batch>(JOB_QUEUE / feed::BATCH);
     let (to_writer, inbox) = bounded::<ToWriter>(DOC_QUEUE);
     let mut failure: Option<Error> = None;
 

@@ -7,7 +7,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::super::walk::FileTask;
 use super::super::{read, read_file_hashing, Item, ReadEnd, Skip};
-use super::feed::FileJob;
+use super::feed::{Batch, FileJob};
 use super::writer::{ArticleChange, ToWriter};
 use super::RunContext;
 use crate::catalog::{Entry, Fingerprint};
@@ -48,7 +48,7 @@ pub(super) fn spawn<'scope, 'env: 'scope>(
     scope: &'scope thread::Scope<'scope, 'env>,
     ctx: RunContext<'env>,
     count: usize,
-    jobs: &Receiver<FileJob>,
+    jobs: &Receiver<Batch>,
     to_writer: &Sender<ToWriter>,
 ) -> Result<()> {
     for _ in 0..count {
@@ -59,8 +59,16 @@ pub(super) fn spawn<'scope, 'env: 'scope>(
                 ctx,
                 to_writer: &to_writer,
             };
-            for job in jobs {
-                if ctx.req.stop_requested() || !worker.process(job) {
+            // Unchanged files are told to the writer once per batch.
+            let mut unchanged = Unchanged::default();
+            for batch in jobs {
+                for job in batch {
+                    if ctx.req.stop_requested() || !worker.process(job, &mut unchanged) {
+                        worker.unchanged_done(&mut unchanged);
+                        return;
+                    }
+                }
+                if !worker.unchanged_done(&mut unchanged) {
                     return;
                 }
             }
@@ -77,6 +85,13 @@ pub(super) fn spawn<'scope, 'env: 'scope>(
     Ok(())
 }
 
+/// Unchanged files checked and not yet told to the writer, and their documents.
+#[derive(Default)]
+struct Unchanged {
+    files: u64,
+    docs: u64,
+}
+
 /// A parser thread's view of the run.
 struct Worker<'a> {
     ctx: RunContext<'a>,
@@ -86,8 +101,9 @@ struct Worker<'a> {
 impl Worker<'_> {
     /// Handles one file: reports it unchanged when its metadata (or, for a
     /// file only touched, its bytes) match the catalog, else parses it.
-    /// Returns false when the writer is gone.
-    fn process(&self, job: FileJob) -> bool {
+    /// Returns false when the writer is gone. An unchanged file is added
+    /// to `unchanged`, not sent.
+    fn process(&self, job: FileJob, unchanged: &mut Unchanged) -> bool {
         let fingerprint = match std::fs::symlink_metadata(&job.task.path) {
             Ok(meta) => Fingerprint::of(&meta),
             Err(e) => {
@@ -106,7 +122,9 @@ impl Worker<'_> {
             if !self.resend_skips(&job.task, old) {
                 return false;
             }
-            return self.send(ToWriter::UnchangedFile { docs: old.docs });
+            unchanged.files += 1;
+            unchanged.docs += old.docs;
+            return true;
         }
         // A file the catalog knows is hashed before it is parsed: if only
         // its times changed, it need not be. Every file is hashed as it is
@@ -255,6 +273,13 @@ impl Worker<'_> {
                 self.file_done(job.source, Some(entry), false)
             }
         }
+    }
+
+    /// Tells the writer of the unchanged files not yet told. Returns false
+    /// when the writer is gone.
+    fn unchanged_done(&self, unchanged: &mut Unchanged) -> bool {
+        let Unchanged { files, docs } = std::mem::take(unchanged);
+        files == 0 || self.send(ToWriter::UnchangedFiles { files, docs })
     }
 
     fn send(&self, msg: ToWriter) -> bool {

@@ -36,8 +36,9 @@ pub(super) enum ToWriter {
     FileStarted(String),
     Skipped(Skip),
     NotArticles(Skip),
-    /// A file whose metadata matches the catalog, with its documents.
-    UnchangedFile {
+    /// Files whose metadata match the catalog, with their documents.
+    UnchangedFiles {
+        files: u64,
         docs: u64,
     },
     /// A file is done; `entry` is `None` when it could not be read (its old
@@ -201,9 +202,11 @@ impl<'a> WriterState<'a> {
                 summary.skipped.push(skip);
             }
             ToWriter::NotArticles(note) => summary.not_articles.push(note),
-            ToWriter::UnchangedFile { docs } => {
+            ToWriter::UnchangedFiles { files, docs } => {
                 summary.unchanged += docs;
-                self.progress.file_done();
+                for _ in 0..files {
+                    self.progress.file_done();
+                }
             }
             ToWriter::FileStarted(source) => {
                 committer.in_flight.insert(source);
