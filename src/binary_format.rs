@@ -1,4 +1,4 @@
-//! The byte layout newsidx's own binary files share (the catalog, the entity table, export points): little-endian u64s, varints, length-prefixed strings, and a trailing xxh3 of everything before it.
+//! The byte layout newsidx's own binary files share (the catalog, the entity table and names, the stored entity lists, export points): little-endian u64s, varints, length-prefixed strings, and a trailing xxh3 of everything before it.
 
 /// Reads what the `put_` functions wrote; `None` at any byte out of place.
 pub(crate) struct Reader<'a> {
@@ -33,8 +33,23 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+
+    /// What `put_str` wrote, as the bytes it holds.
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let len = usize::try_from(self.varint()?).ok()?;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
+        self.take(len)
+    }
+
+    /// A varint that must fit a `usize` (a count or an index).
+    pub(crate) fn count(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?).ok()
+    }
+
+    /// The bytes not read yet.
+    pub(crate) fn rest(self) -> &'a [u8] {
+        self.bytes
     }
 
     /// Bytes left to read.

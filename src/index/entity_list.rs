@@ -13,6 +13,7 @@
 //! The kind codes are this format's own, not `Kind`'s discriminants, so
 //! reordering `Kind` cannot change what old indexes mean.
 
+use crate::binary_format::{put_str, put_varint, Reader};
 use crate::entities::{EntityCount, Kind};
 
 const TITLE: u8 = 0b100;
@@ -41,31 +42,22 @@ pub fn encode(entities: &[EntityCount]) -> Vec<u8> {
     let mut out = Vec::with_capacity(entities.iter().map(|e| e.name.len() + 4).sum());
     for e in entities {
         out.push(kind_code(e.kind) | if e.in_title { TITLE } else { 0 });
-        push_varint(&mut out, u64::from(e.mentions));
-        push_varint(&mut out, e.name.len() as u64);
-        out.extend_from_slice(e.name.as_bytes());
+        put_varint(&mut out, u64::from(e.mentions));
+        put_str(&mut out, &e.name);
     }
     out
 }
 
 /// The entities `encode` stored. Bytes that do not decode (a damaged
 /// store) end the list there: what was read before them is kept.
-pub fn decode(mut bytes: &[u8]) -> Vec<EntityCount> {
+pub fn decode(bytes: &[u8]) -> Vec<EntityCount> {
     let mut out = Vec::new();
-    while let Some((&flags, rest)) = bytes.split_first() {
-        let Some((mentions, rest)) = read_varint(rest) else {
+    let mut r = Reader::new(bytes);
+    while let Some(&flags) = r.take(1).and_then(|b| b.first()) {
+        let Some(mentions) = r.varint() else {
             break;
         };
-        let Some((len, rest)) = read_varint(rest) else {
-            break;
-        };
-        let Some((name, rest)) = usize::try_from(len)
-            .ok()
-            .and_then(|len| rest.split_at_checked(len))
-        else {
-            break;
-        };
-        let Ok(name) = std::str::from_utf8(name) else {
+        let Some(Ok(name)) = r.bytes().map(std::str::from_utf8) else {
             break;
         };
         out.push(EntityCount {
@@ -74,29 +66,8 @@ pub fn decode(mut bytes: &[u8]) -> Vec<EntityCount> {
             mentions: u32::try_from(mentions).unwrap_or(u32::MAX),
             in_title: flags & TITLE != 0,
         });
-        bytes = rest;
     }
     out
-}
-
-fn push_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// A LEB128 number of at most ten bytes, and what follows it.
-fn read_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v = 0u64;
-    for (i, &b) in bytes.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((v, &bytes[i + 1..]));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -164,7 +135,7 @@ mod tests {
         );
         // Mentions beyond u32 are read as u32::MAX.
         let mut big = vec![1];
-        push_varint(&mut big, u64::MAX);
+        put_varint(&mut big, u64::MAX);
         big.extend_from_slice(&[1, b'X']);
         assert_eq!(decode(&big), [entity("X", Kind::Place, u32::MAX, false)]);
     }

@@ -27,7 +27,7 @@ use std::path::Path;
 use tantivy::directory::OwnedBytes;
 use tantivy::Directory;
 
-use crate::binary_format::put_varint;
+use crate::binary_format::{put_varint, Reader};
 use crate::entities::dictionary::Dictionary;
 use crate::error::Result;
 
@@ -177,17 +177,6 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(b.try_into().ok()?)).ok()
 }
 
-fn varint(bytes: &[u8]) -> Option<(usize, &[u8])> {
-    let mut value = 0u64;
-    for (i, &byte) in bytes.iter().enumerate().take(10) {
-        value |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((usize::try_from(value).ok()?, &bytes[i + 1..]));
-        }
-    }
-    None
-}
-
 impl<'a> Table<'a> {
     fn new(file: &'a NamesFile, section: usize) -> Option<Table<'a>> {
         let (start, end) = *file.sections.get(section)?;
@@ -215,10 +204,9 @@ impl<'a> Table<'a> {
         if from > to || to > self.end {
             return None;
         }
-        let record = self.file.read(from, to)?;
-        let (len, rest) = varint(record)?;
-        let key = rest.get(..len)?;
-        Some((key, &rest[len..]))
+        let mut record = Reader::new(self.file.read(from, to)?);
+        let key = record.bytes()?;
+        Some((key, record.rest()))
     }
 
     /// The record whose key is `key` (the keys are sorted): its key as
@@ -322,14 +310,13 @@ impl NamesFile {
     }
 
     fn find(&self, k: &str) -> Option<GroupRef<'_>> {
-        let (group, _) = varint(self.table(LOOKUP)?.get(k.as_bytes())?)?;
+        let group = Reader::new(self.table(LOOKUP)?.get(k.as_bytes())?).count()?;
         let (key, value) = self.table(GROUPS)?.record(group)?;
-        let (n, mut rest) = varint(value)?;
-        let mut terms = Vec::with_capacity(n.min(rest.len()));
+        let mut value = Reader::new(value);
+        let n = value.count()?;
+        let mut terms = Vec::with_capacity(n.min(value.len()));
         for _ in 0..n {
-            let (len, tail) = varint(rest)?;
-            terms.push(std::str::from_utf8(tail.get(..len)?).ok()?);
-            rest = &tail[len..];
+            terms.push(std::str::from_utf8(value.bytes()?).ok()?);
         }
         Some(GroupRef {
             key: std::str::from_utf8(key).ok()?,
