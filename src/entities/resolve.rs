@@ -303,17 +303,9 @@ fn storm_named(before: &str) -> bool {
     let before = before
         .strip_suffix(" and")
         .map_or(before, |b| b.rfind(' ').map_or(b, |at| &b[..at]));
-    [
-        "Hurricane",
-        "Hurricanes",
-        "Typhoon",
-        "Typhoons",
-        "Cyclone",
-        "Storm",
-        "Superstorm",
-    ]
-    .iter()
-    .any(|w| ends_with_word(before, w))
+    super::spans::STORM_WORDS
+        .iter()
+        .any(|w| ends_with_word(before, w))
 }
 
 /// Whether `text` ends with the words `w`, in any case, at a word's start

@@ -46,8 +46,9 @@ pub fn repair(doc: &Doc, dict: &Dictionary, spans: Vec<Span>) -> Vec<Span> {
 }
 
 /// The words that name a storm before its name ("Hurricane Katrina",
-/// "Tropical Storm Fay", "Hurricanes Katrina and Rita").
-const STORM_WORDS: [&str; 8] = [
+/// "Storm Fay", "Hurricanes Katrina and Rita"), as `key()`s; "Tropical"
+/// is one only before "Storm".
+pub(super) const STORM_WORDS: [&str; 7] = [
     "hurricane",
     "hurricanes",
     "typhoon",
@@ -55,7 +56,6 @@ const STORM_WORDS: [&str; 8] = [
     "cyclone",
     "superstorm",
     "storm",
-    "tropical",
 ];
 
 /// A storm's name is an event's, and is the name alone: "Hurricane" +
@@ -65,11 +65,12 @@ const STORM_WORDS: [&str; 8] = [
 /// and so does a span of storm words alone before no name ("the
 /// Hurricanes", a rugby team).
 fn storms(doc: &Doc, spans: &mut Vec<Span>) {
-    let storm_word = |i: usize| is_upper_word(doc, i) && STORM_WORDS.contains(&key(doc.word(i)).as_str());
-    // "Tropical" is one only before "Storm".
     let is_storm_at = |i: usize| {
-        storm_word(i)
-            && (key(doc.word(i)) != "tropical" || (i + 1 < doc.len() && key(doc.word(i + 1)) == "storm"))
+        is_upper_word(doc, i) && {
+            let k = key(doc.word(i));
+            STORM_WORDS.contains(&k.as_str())
+                || (k == "tropical" && i + 1 < doc.len() && key(doc.word(i + 1)) == "storm")
+        }
     };
     let mut kept = Vec::with_capacity(spans.len());
     for &(first, last, kind) in spans.iter() {
