@@ -156,15 +156,10 @@ impl NewsIndex {
             let ours = name == "meta.json"
                 || name == ".managed.json"
                 || is_segment_file(&name)
-                || [
-                    "catalog-",
-                    "entities-",
-                    "entity-names-",
-                    "entity-overrides",
-                    "last-run.json",
-                ]
-                .iter()
-                .any(|p| name.starts_with(p));
+                || is_own_binary(&name)
+                || ["entity-overrides", "last-run.json"]
+                    .iter()
+                    .any(|p| name.starts_with(p));
             if ours {
                 std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
             }
@@ -442,13 +437,17 @@ fn has_own_files(dir: &Path) -> bool {
         entries.flatten().any(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            name == "last-run.json"
-                || (name.ends_with(".bin")
-                    && ["catalog-", "entities-", "entity-names-"]
-                        .iter()
-                        .any(|p| name.starts_with(p)))
+            name == "last-run.json" || (name.ends_with(".bin") && is_own_binary(&name))
         })
     })
+}
+
+/// Whether `name` starts like the binary files only newsidx writes: the
+/// catalog, the entity table, the names `--entity` resolves with.
+fn is_own_binary(name: &str) -> bool {
+    ["catalog-", "entities-", "entity-names-"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// tantivy's limit on a writer's indexing threads.
