@@ -127,7 +127,7 @@ pub struct IndexArgs {
     pub full: bool,
 
     /// Commit after this many changed articles, so a killed run keeps its work.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub commit_every: u64,
 
     /// Commit at least this often, in seconds.

@@ -952,3 +952,28 @@ fn eight_searches_in_a_loop_during_commits_never_fail_and_each_sees_a_whole_comm
     // The searches did run during the commits.
     assert!(counts.len() > 2, "{counts:?}");
 }
+
+#[test]
+fn a_first_build_of_twelve_thousand_articles_commits_once() {
+    // Commits are for a killed run to keep its work; each one's segments
+    // are merged again later. The default count bound is above what the
+    // 30 s interval lets a run index, so the interval decides (here put
+    // out of reach, so that only the count bound is tested).
+    let env = Env::new();
+    let mut feed = String::new();
+    for i in 0..12_000 {
+        feed.push_str(&format!(
+            "{{\"id\":\"n{i}\",\"title\":\"Harbour note {i}\",\"body\":\"The harbour reopened on day {i}.\"}}\n"
+        ));
+    }
+    env.write("feed.jsonl", feed);
+    let out = env
+        .cmd()
+        .args(["index", "--json", "--commit-interval", "86400"])
+        .arg(&env.archive)
+        .output()
+        .expect("run newsidx");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("summary");
+    assert_eq!((summary.added, summary.commits), (12_000, 1));
+}
