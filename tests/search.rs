@@ -276,3 +276,31 @@ fn a_phrase_and_its_negation_split_the_archive() {
         }
     }
 }
+
+#[test]
+fn a_word_only_in_a_later_segment_s_captions_is_found() {
+    // Default fields that no article has are left out of queries (no term
+    // dictionary of theirs is opened), as long as every segment lacks them:
+    // a field empty in the first commit's segment but not in the second's
+    // is searched.
+    let env = Env::new();
+    env.write(
+        "a.json",
+        r#"{"id":"a","title":"Harbour dues rise","body":"The harbour board raised its dues on Monday."}"#,
+    );
+    assert_eq!(env.index().docs_total, 1);
+    assert_eq!(env.ids("harbour"), ["a.json"]);
+    assert!(env.ids("quillfeather").is_empty());
+    env.write(
+        "site/001_0123456789abcdef.txt",
+        "World\n\nFerry strike ends after a week\n\n\
+         Pickets at the ferry terminal at dawn. Photo: Jane Quillfeather via Reuters\n\n\
+         The ferry workers' union ended its strike on Friday after a week of talks.\n\n\
+         Services resume on Saturday, the operator said.\n",
+    );
+    assert_eq!(env.index().docs_total, 2);
+    let r = env.search("quillfeather", &[]);
+    assert_eq!(r.total, 1, "{r:?}");
+    assert!(r.hits[0].snippet.contains("Quillfeather"), "{:?}", r.hits[0]);
+    assert_eq!(env.ids("harbour"), ["a.json"]);
+}

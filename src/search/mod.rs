@@ -272,6 +272,28 @@ pub fn build_query(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) 
     })
 }
 
+/// The indexed fields that have no postings in any segment, from each
+/// segment's list of its files' parts (no term dictionary is opened);
+/// `None` when a segment cannot say, or there is no segment.
+fn fields_without_postings(searcher: &Searcher) -> Option<Vec<Field>> {
+    let schema = searcher.schema();
+    let mut empty: Option<Vec<Field>> = None;
+    for segment in searcher.segment_readers() {
+        let in_segment: Vec<Field> = segment
+            .fields_metadata()
+            .ok()?
+            .iter()
+            .filter(|m| m.postings_size.is_some_and(|n| n.get_bytes() == 0))
+            .filter_map(|m| schema.get_field(&m.field_name).ok())
+            .collect();
+        empty = Some(match empty {
+            None => in_segment,
+            Some(so_far) => so_far.into_iter().filter(|f| in_segment.contains(f)).collect(),
+        });
+    }
+    empty
+}
+
 /// Turns a parsed query into a tantivy query, analysing words the way each
 /// field was indexed.
 struct Builder<'a> {
@@ -288,7 +310,18 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(index: &'a NewsIndex, searcher: &'a Searcher, fuzzy: bool) -> Self {
-        let defaults = index.mapping().default_search_fields(index.fields());
+        let mut defaults = index.mapping().default_search_fields(index.fields());
+        // A default field no article has (captions in a wire archive)
+        // matches nothing, so leaving it out changes no hit and no score.
+        // Asking tantivy about it would cost every query the building of
+        // an empty term dictionary, a tenth of a word query's instructions.
+        if let Some(empty) = fields_without_postings(searcher) {
+            // (Never all of them: a query over no field at all is not one
+            // that matches nothing.)
+            if defaults.iter().any(|(f, _)| !empty.contains(f)) {
+                defaults.retain(|(f, _)| !empty.contains(f));
+            }
+        }
         Builder {
             index,
             searcher,
