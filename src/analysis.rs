@@ -461,21 +461,37 @@ impl Memo {
 
 /// `text_analyzer` for finding a query's terms in a text to highlight
 /// them: the same tokens, but a word is stemmed only when it starts with
-/// the first letter of one of the terms (`starts`). Snowball's English
-/// stemmer keeps a word's first letter, so no other word's stem is one of
-/// the terms, and neither is the word itself, which such a word keeps: the
-/// same words match as with the full analyzer, for a fraction of the
+/// the `stem_prefix` of one of the terms. Snowball's English stemmer
+/// changes at most a word's last letters, so no other word's stem is one
+/// of the terms, and neither is the word itself, which such a word keeps:
+/// the same words match as with the full analyzer, for a fraction of the
 /// stemming (a snippet's text is analysed afresh for every hit).
-pub fn highlight_analyzer(starts: Vec<char>) -> TextAnalyzer {
+pub fn highlight_analyzer<'t>(terms: impl IntoIterator<Item = &'t str>) -> TextAnalyzer {
+    let mut prefixes: Vec<String> = terms.into_iter().map(|t| stem_prefix(t).to_string()).collect();
+    prefixes.sort();
+    prefixes.dedup();
     TextAnalyzer::builder(WordTokenizer::default())
-        .filter(StemStarting { starts })
+        .filter(StemStarting { prefixes })
         .build()
+}
+
+/// Letters at the end of a stem that the word it came from may spell
+/// otherwise: "skies" -> "sky", "ability" -> "abl", "hoping" -> "hope"
+/// differ in one or two (three leaves a margin).
+const STEM_TAIL: usize = 3;
+
+/// The start every word that stems to `stem` has: all but its last
+/// `STEM_TAIL` letters, at least the first.
+fn stem_prefix(stem: &str) -> &str {
+    let keep = stem.chars().count().saturating_sub(STEM_TAIL).max(1);
+    let end = stem.char_indices().nth(keep).map_or(stem.len(), |(i, _)| i);
+    &stem[..end]
 }
 
 /// `highlight_analyzer`'s stemming filter.
 #[derive(Clone)]
 pub struct StemStarting {
-    starts: Vec<char>,
+    prefixes: Vec<String>,
 }
 
 impl TokenFilter for StemStarting {
@@ -484,7 +500,7 @@ impl TokenFilter for StemStarting {
     fn transform<T: Tokenizer>(self, inner: T) -> StemStartingFilter<T> {
         StemStartingFilter {
             inner,
-            starts: self.starts,
+            prefixes: self.prefixes,
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
         }
     }
@@ -493,7 +509,7 @@ impl TokenFilter for StemStarting {
 #[derive(Clone)]
 pub struct StemStartingFilter<T> {
     inner: T,
-    starts: Vec<char>,
+    prefixes: Vec<String>,
     stemmer: frostem::Stemmer,
 }
 
@@ -503,7 +519,7 @@ impl<T: Tokenizer> Tokenizer for StemStartingFilter<T> {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         StemStartingStream {
             tail: self.inner.token_stream(text),
-            starts: &self.starts,
+            prefixes: &self.prefixes,
             stemmer: self.stemmer,
         }
     }
@@ -511,7 +527,7 @@ impl<T: Tokenizer> Tokenizer for StemStartingFilter<T> {
 
 pub struct StemStartingStream<'a, S> {
     tail: S,
-    starts: &'a [char],
+    prefixes: &'a [String],
     stemmer: frostem::Stemmer,
 }
 
@@ -521,7 +537,7 @@ impl<S: TokenStream> TokenStream for StemStartingStream<'_, S> {
             return false;
         }
         let text = &mut self.tail.token_mut().text;
-        if text.chars().next().is_some_and(|c| self.starts.contains(&c)) && !Memo::own_stem(text) {
+        if self.prefixes.iter().any(|p| text.starts_with(p.as_str())) && !Memo::own_stem(text) {
             if let std::borrow::Cow::Owned(stem) = self.stemmer.stem(text) {
                 *text = stem;
             }
@@ -643,10 +659,12 @@ mod tests {
     }
 
     #[test]
-    fn the_stemmer_keeps_a_word_s_first_letter() {
+    fn a_word_starts_with_its_stem_but_for_the_stem_s_last_letters() {
         // What `highlight_analyzer` counts on, over every short word of
         // the letters Snowball's English rules turn on, and the shipped
-        // word lists.
+        // word lists. (Over 708k distinct words, Reuters 2006-09's and
+        // these, a stem differs from its word in at most its last two
+        // letters.)
         let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
         let alphabet = [
             "a", "e", "i", "o", "u", "y", "s", "d", "g", "n", "l", "b", "t", "c",
@@ -668,7 +686,7 @@ mod tests {
         }
         for word in &words {
             let stem = stemmer.stem(word);
-            assert_eq!(stem.chars().next(), word.chars().next(), "{word:?} -> {stem:?}");
+            assert!(word.starts_with(stem_prefix(&stem)), "{word:?} -> {stem:?}");
         }
     }
 
@@ -684,8 +702,7 @@ mod tests {
             vec!["sky", "die", "etud"],
             vec!["stat", "zoe"],
         ] {
-            let starts: Vec<char> = terms.iter().filter_map(|t| t.chars().next()).collect();
-            let mut highlight = highlight_analyzer(starts);
+            let mut highlight = highlight_analyzer(terms.iter().copied());
             let some = all_tokens(highlight.token_stream(text));
             assert_eq!(some.len(), all.len());
             for (a, b) in all.iter().zip(&some) {

@@ -14,7 +14,6 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
@@ -147,7 +146,7 @@ pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) 
             }
         }
     };
-    let snippets = Snippets::new(&searcher, query, index)?;
+    let mut snippets = Snippets::new(&searcher, query, index)?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc: TantivyDocument = searcher
@@ -614,19 +613,96 @@ fn all_but(q: Box<dyn Query>) -> Box<dyn Query> {
 /// first that holds a match gives the snippet; the body's opening when none
 /// does (a match in the byline, or an entity or filter alone).
 struct Snippets {
-    /// (generator, field), in order of preference; no generator for a
-    /// field the query has no term of (it could highlight nothing).
-    makers: Vec<(Option<SnippetGenerator>, Field)>,
+    /// (maker, field), in order of preference; no maker for a field the
+    /// query has no term of (it could highlight nothing).
+    makers: Vec<(Option<Fragments>, Field)>,
     body_field: Field,
+}
+
+/// The best fragment of a field's text for the query's terms in that field:
+/// tantivy's `SnippetGenerator` (the same fragments, scores and choice),
+/// without its lower-casing of every token into a new string. Tokens of
+/// the text analyzers are lower case already.
+struct Fragments {
+    /// The query's terms in the field, each weighted 1 / (1 + doc_freq).
+    terms: std::collections::BTreeMap<String, tantivy::Score>,
+    analyzer: TextAnalyzer,
+}
+
+/// A fragment of a text: its byte range, and the ranges of the terms found
+/// in it, relative to the fragment.
+struct Fragment {
+    range: Range<usize>,
+    highlighted: Vec<Range<usize>>,
+}
+
+impl Fragments {
+    /// The text is cut into fragments: one ends before the token that would
+    /// take it past `SNIPPET_CHARS` bytes from its start, and the next
+    /// starts at that token. The fragment whose terms weigh most is chosen,
+    /// the first of equals; `None` when no fragment holds a term.
+    fn best(&mut self, text: &str) -> Option<Fragment> {
+        let mut best: Option<(tantivy::Score, Fragment)> = None;
+        let mut score: tantivy::Score = 0.0;
+        let mut current = Fragment {
+            range: 0..0,
+            highlighted: Vec::new(),
+        };
+        let keep =
+            |score: tantivy::Score, fragment: Fragment, best: &mut Option<(tantivy::Score, Fragment)>| {
+                if score > 0.0 && best.as_ref().is_none_or(|(b, _)| score > *b) {
+                    *best = Some((score, fragment));
+                }
+            };
+        let mut stream = self.analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            if token.offset_to - current.range.start > SNIPPET_CHARS {
+                let start = token.offset_from;
+                let done = std::mem::replace(
+                    &mut current,
+                    Fragment {
+                        range: start..start,
+                        highlighted: Vec::new(),
+                    },
+                );
+                keep(score, done, &mut best);
+                score = 0.0;
+            }
+            current.range.end = token.offset_to;
+            // (A whole-value analyzer keeps capitals; the generator compared
+            // every token lower-cased.)
+            let weight = if token
+                .text
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+            {
+                self.terms.get(&token.text.to_lowercase())
+            } else {
+                self.terms.get(token.text.as_str())
+            };
+            if let Some(&weight) = weight {
+                score += weight;
+                current.highlighted.push(token.offset_from..token.offset_to);
+            }
+        }
+        keep(score, current, &mut best);
+        best.map(|(_, mut f)| {
+            let start = f.range.start;
+            for h in &mut f.highlighted {
+                *h = h.start - start..h.end - start;
+            }
+            f
+        })
+    }
 }
 
 impl Snippets {
     fn new(searcher: &Searcher, query: &dyn Query, index: &NewsIndex) -> Result<Self> {
         let fields = index.fields();
         let failed = |e| Error::tantivy(index.dir(), "cannot build snippets", e);
-        // `SnippetGenerator::create`, with the highlighting analyzer for
+        // As `SnippetGenerator::create`, with the highlighting analyzer for
         // text fields.
-        let make = |field: Field| -> Result<(Option<SnippetGenerator>, Field)> {
+        let make = |field: Field| -> Result<(Option<Fragments>, Field)> {
             let mut terms: std::collections::BTreeSet<&Term> = std::collections::BTreeSet::new();
             query.query_terms(&mut |term, _| {
                 if term.field() == field {
@@ -651,14 +727,15 @@ impl Snippets {
                     if o.get_indexing_options().is_some_and(|i| i.tokenizer() == crate::analysis::TEXT_TOKENIZER)
             );
             let tokenizer = if stemmed {
-                crate::analysis::highlight_analyzer(
-                    terms_text.keys().filter_map(|t| t.chars().next()).collect(),
-                )
+                crate::analysis::highlight_analyzer(terms_text.keys().map(String::as_str))
             } else {
                 index.tantivy().tokenizer_for_field(field).map_err(failed)?
             };
             Ok((
-                Some(SnippetGenerator::new(terms_text, tokenizer, field, SNIPPET_CHARS)),
+                Some(Fragments {
+                    terms: terms_text,
+                    analyzer: tokenizer,
+                }),
                 field,
             ))
         };
@@ -668,18 +745,14 @@ impl Snippets {
         })
     }
 
-    fn of(&self, doc: &TantivyDocument) -> Snippet {
-        for (generator, field) in &self.makers {
-            let Some(generator) = generator else { continue };
-            let field = *field;
-            let s = generator.snippet_from_doc(doc);
-            if s.highlighted().is_empty() {
-                continue;
-            }
-            let mut snippet = tidy(s.fragment(), s.highlighted());
+    fn of(&mut self, doc: &TantivyDocument) -> Snippet {
+        for (maker, field) in &mut self.makers {
+            let Some(maker) = maker else { continue };
+            let whole = field_text(doc, *field);
+            let Some(best) = maker.best(&whole) else { continue };
+            let range = best.range.clone();
+            let mut snippet = tidy(&whole[range.clone()], &best.highlighted);
             // Mark a fragment cut out of a longer text, as search engines do.
-            let whole = field_text(doc, field);
-            let range = s.fragment_range();
             if whole
                 .get(..range.start)
                 .is_some_and(|before| !before.trim().is_empty())
