@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 
 /// The mapping compiled into the binary.
 pub const DEFAULT_MAPPING: &str = include_str!("../schema/newsidx.toml");
+/// `DEFAULT_MAPPING` as JSON (build.rs): what `Mapping::builtin` reads.
+const DEFAULT_MAPPING_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/newsidx.json"));
 
 /// The mapping version this binary understands.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -317,7 +319,12 @@ pub struct Mapping {
 impl Mapping {
     /// The mapping compiled into the binary.
     pub fn builtin() -> Result<Mapping> {
-        Mapping::parse(DEFAULT_MAPPING, "built-in schema/newsidx.toml")
+        let origin = "built-in schema/newsidx.toml";
+        let file: MappingFile = serde_json::from_str(DEFAULT_MAPPING_JSON).map_err(|e| Error::Mapping {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+        Mapping::from_file(file, DEFAULT_MAPPING, origin)
     }
 
     /// `path` if given, else the built-in mapping.
@@ -337,6 +344,16 @@ impl Mapping {
             reason,
         };
         let file: MappingFile = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+        Mapping::from_file(file, text, origin)
+    }
+
+    /// The checks of a parsed mapping; `text` is what its fingerprint is
+    /// taken of.
+    fn from_file(file: MappingFile, text: &str, origin: &str) -> Result<Mapping> {
+        let bad = |reason: String| Error::Mapping {
+            origin: origin.to_string(),
+            reason,
+        };
         if file.version != SCHEMA_VERSION {
             return Err(bad(format!(
                 "version {} is not the version this newsidx reads ({SCHEMA_VERSION})",
@@ -594,6 +611,24 @@ mod tests {
         assert!(mapping.keys(Role::Body).contains(&"maintext".to_string()));
         let search: Vec<_> = mapping.default_search_fields(&schema.fields);
         assert!(search.iter().any(|(f, b)| *f == schema.fields.title && *b > 1.0));
+    }
+
+    #[test]
+    fn the_builtin_mapping_read_as_json_is_the_toml_file() {
+        // build.rs converts schema/newsidx.toml; the same values, checks
+        // and fingerprint as parsing the file itself.
+        let mut from_json = Mapping::builtin().unwrap();
+        let mut from_toml = Mapping::parse(DEFAULT_MAPPING, "built-in schema/newsidx.toml").unwrap();
+        // (A map whose order is its own each time, compared apart.)
+        assert_eq!(from_json.rules.dates.zones, from_toml.rules.dates.zones);
+        assert!(!from_json.rules.dates.zones.is_empty());
+        from_json.rules.dates.zones.clear();
+        from_toml.rules.dates.zones.clear();
+        assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"));
+        assert_eq!(
+            from_json.fingerprint,
+            xxhash_rust::xxh3::xxh3_64(DEFAULT_MAPPING.as_bytes())
+        );
     }
 
     #[test]
