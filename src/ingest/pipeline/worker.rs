@@ -169,6 +169,13 @@ impl Worker<'_> {
     /// run stops.
     fn parse(&self, job: FileJob, fingerprint: Fingerprint, hash_before_read: Option<u64>) -> bool {
         let ctx = self.ctx;
+        let rules = match ctx.rules.get() {
+            Ok(rules) => rules,
+            Err(e) => {
+                self.send(ToWriter::Failed(e));
+                return false;
+            }
+        };
         if !self.send(ToWriter::FileStarted(job.source.clone())) {
             return false;
         }
@@ -188,7 +195,7 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut writer_open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file_hashing(&job.task, ctx.rules, &ctx.req.limits, &mut |item| {
+            read_file_hashing(&job.task, rules, &ctx.req.limits, &mut |item| {
                 if ctx.req.stop_requested() {
                     return false;
                 }
