@@ -82,8 +82,71 @@ pub(crate) fn seal(out: &mut Vec<u8>) {
     out.extend_from_slice(&check.to_le_bytes());
 }
 
+/// The first `n` bytes of the file `path` holds, if the file is sealed and
+/// its check holds: the whole file is hashed, a piece at a time, so that
+/// a caller that needs only its head (a fingerprint) neither holds the
+/// file in memory nor decodes the rest.
+pub(crate) fn unsealed_head(path: &std::path::Path, n: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    let body = len.checked_sub(8).filter(|&body| body >= n)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut head = Vec::with_capacity(n);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut left = body;
+    while left > 0 {
+        let want = left.min(buf.len());
+        let got = &mut buf[..want];
+        file.read_exact(got).ok()?;
+        hasher.update(got);
+        let room = n - head.len();
+        head.extend_from_slice(&got[..room.min(want)]);
+        left -= want;
+    }
+    let mut check = [0u8; 8];
+    file.read_exact(&mut check).ok()?;
+    // A file that grew while it was read is no file `seal` wrote whole.
+    let mut more = [0u8; 1];
+    if file.read(&mut more).ok()? != 0 {
+        return None;
+    }
+    (hasher.digest().to_le_bytes() == check).then_some(head)
+}
+
 /// What `seal` sealed, if its check holds.
 pub(crate) fn unseal(bytes: &[u8]) -> Option<&[u8]> {
     let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     (xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() == check).then_some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_of_a_sealed_file_only_when_it_is_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f.bin");
+        // Longer than the piece `unsealed_head` reads at a time.
+        let mut out: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        seal(&mut out);
+        std::fs::write(&path, &out).unwrap();
+        assert_eq!(unsealed_head(&path, 16).as_deref(), Some(&out[..16]));
+        assert_eq!(unsealed_head(&path, 0).as_deref(), Some(&[][..]));
+        assert_eq!(
+            unsealed_head(&path, out.len() - 8).as_deref(),
+            Some(&out[..out.len() - 8])
+        );
+        assert_eq!(unsealed_head(&path, out.len() - 7), None);
+        for at in [3, 100_000, out.len() - 1] {
+            let mut damaged = out.clone();
+            damaged[at] ^= 1;
+            std::fs::write(&path, &damaged).unwrap();
+            assert_eq!(unsealed_head(&path, 16), None, "flipped at {at}");
+        }
+        std::fs::write(&path, &out[..out.len() - 1]).unwrap();
+        assert_eq!(unsealed_head(&path, 16), None);
+        assert_eq!(unsealed_head(&tmp.path().join("none"), 16), None);
+    }
 }
