@@ -14,6 +14,7 @@
 //! documents of files that are gone (`vanished`).
 
 mod feed;
+mod stat;
 mod vanished;
 mod worker;
 mod writer;
