@@ -21,11 +21,13 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn varint(&mut self) -> Option<u64> {
+        // At most ten bytes (shifts 0 to 63), walked in place: the catalog
+        // holds several per file, and a no-op run decodes them all.
         let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.take(1)?.first()?;
-            value |= u64::from(byte & 0x7f) << shift;
+        for (i, &byte) in self.bytes.iter().take(10).enumerate() {
+            value |= u64::from(byte & 0x7f) << (7 * i);
             if byte & 0x80 == 0 {
+                self.bytes = &self.bytes[i + 1..];
                 return Some(value);
             }
         }
@@ -123,6 +125,33 @@ pub(crate) fn unseal(bytes: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints_read_back_and_a_cut_or_overlong_one_is_none() {
+        let values = [0, 1, 127, 128, 300, 1 << 35, u64::MAX - 1, u64::MAX];
+        let mut out = Vec::new();
+        for v in values {
+            put_varint(&mut out, v);
+        }
+        let mut r = Reader::new(&out);
+        for v in values {
+            assert_eq!(r.varint(), Some(v));
+        }
+        assert!(r.is_done());
+        // u64::MAX is ten bytes; a cut anywhere in it leaves none.
+        let mut max = Vec::new();
+        put_varint(&mut max, u64::MAX);
+        for cut in 0..max.len() {
+            assert_eq!(Reader::new(&max[..cut]).varint(), None, "cut at {cut}");
+        }
+        // Eleven bytes with the high bit set: no varint.
+        assert_eq!(Reader::new(&[0x80; 11]).varint(), None);
+        // Bits past the 64th are dropped, as they always were.
+        assert_eq!(
+            Reader::new(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).varint(),
+            Some(u64::MAX)
+        );
+    }
 
     #[test]
     fn the_head_of_a_sealed_file_only_when_it_is_whole() {
