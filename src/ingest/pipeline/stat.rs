@@ -38,11 +38,16 @@ impl Stat {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::OpenOptionsExt;
 
-        let (folder, name) = (path.parent()?, path.file_name()?);
-        if folder.as_os_str().is_empty() {
+        // Split at the last separator as bytes: Path's own parent() and
+        // equality take the path apart component by component, for every file.
+        let bytes = path.as_os_str().as_bytes();
+        let cut = bytes.iter().rposition(|&b| b == b'/')?;
+        let (folder, name) = (&bytes[..cut.max(1)], &bytes[cut + 1..]);
+        if name.is_empty() || name == b"." || name == b".." {
             return None;
         }
-        if self.folder != folder {
+        if self.folder.as_os_str().as_bytes() != folder {
+            let folder = Path::new(std::ffi::OsStr::from_bytes(folder));
             self.folder = folder.to_path_buf();
             self.open = std::fs::OpenOptions::new()
                 .read(true)
@@ -51,7 +56,7 @@ impl Stat {
                 .ok();
         }
         let dir = self.open.as_ref()?;
-        let name = CString::new(name.as_bytes()).ok()?;
+        let name = CString::new(name).ok()?;
         let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
         // SAFETY: `dir` is an open descriptor, `name` a NUL-terminated
         // string, and `st` room for one `stat`, which fstatat fills when it
@@ -115,6 +120,14 @@ mod tests {
             assert_eq!(stat.fingerprint(&p).unwrap(), whole(&p), "{}", p.display());
             #[cfg(target_os = "linux")]
             assert_eq!(stat.relative(&p), Some(whole(&p)), "{}", p.display());
+        }
+        // A file in the root folder, and paths with no folder or no name.
+        if let Ok(m) = std::fs::symlink_metadata("/etc") {
+            assert_eq!(stat.fingerprint(Path::new("/etc")).unwrap(), Fingerprint::of(&m));
+        }
+        #[cfg(target_os = "linux")]
+        for p in ["x.txt", "a/", "a/.", "a/.."] {
+            assert_eq!(stat.relative(Path::new(p)), None, "{p}");
         }
         // Gone: as the whole path says.
         let missing = stat.fingerprint(&a.join("none")).unwrap_err();
