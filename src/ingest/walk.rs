@@ -257,7 +257,7 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
             if e.depth() == 0 {
                 return true;
             }
-            if e.file_name().as_bytes().starts_with(b".") {
+            if last_part(e.path()).starts_with(b".") {
                 return false;
             }
             match exclude {
@@ -291,7 +291,7 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
                 let path = entry.into_path();
                 if ft.is_file() {
                     let rel = escape_rel(&path, &archive.given);
-                    let name = lower_name(path.file_name().map_or(&[][..], |n| n.as_bytes()));
+                    let name = lower_name(last_part(&path));
                     Walked::File(FileTask {
                         archive: Arc::clone(archive),
                         path,
@@ -344,6 +344,17 @@ fn escape_rel(path: &Path, root: &Path) -> String {
 fn has_dot_parts(path: &[u8]) -> bool {
     path.split(|&b| b == b'/')
         .any(|part| part.is_empty() || part == b".")
+}
+
+/// The name of an entry the walk made (its folder's path, a separator,
+/// the name), as bytes: `file_name()` would take the path apart from its
+/// end, component by component, for every entry.
+fn last_part(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_bytes();
+    match bytes.iter().rposition(|&b| b == b'/') {
+        Some(cut) if !matches!(&bytes[cut + 1..], b"" | b"." | b"..") => &bytes[cut + 1..],
+        _ => path.file_name().map_or(&[][..], |n| n.as_bytes()),
+    }
 }
 
 /// A file name, lower-cased, for recognising extensions.
@@ -496,6 +507,24 @@ mod tests {
                     path.display()
                 );
             }
+        }
+        for p in [
+            "/srv/news/a.txt",
+            "a.txt",
+            "/srv/.hidden",
+            "/srv/news/",
+            "/",
+            "x//y",
+            "a/.",
+            "a/..",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(
+                last_part(p),
+                p.file_name().map_or(&[][..], |n| n.as_bytes()),
+                "{}",
+                p.display()
+            );
         }
         assert_eq!(lower_name(b"NEWS.TXT"), "news.txt");
         assert_eq!(lower_name("ÉTÉ.TXT".as_bytes()), "été.txt");
