@@ -109,10 +109,15 @@ pub fn file_name(opstamp: u64) -> String {
 }
 
 impl Catalog {
-    /// Reads the catalog a commit named.
+    /// Reads the catalog a commit named. Mapped, not read: a copy would be
+    /// a fresh allocation of the file's size, its pages zeroed by the kernel
+    /// only to be overwritten, on the way of every run. A catalog file is
+    /// never written in place (`write` renames a new one onto it), so the
+    /// mapped bytes do not change under the decoding.
     pub fn read(path: &Path) -> Result<Catalog> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        decode(&bytes).ok_or_else(|| Error::Invalid(format!("{}: damaged catalog file", path.display())))
+        let bytes = map(path).map_err(|e| Error::io(path, e))?;
+        decode(bytes.as_slice())
+            .ok_or_else(|| Error::Invalid(format!("{}: damaged catalog file", path.display())))
     }
 
     /// Writes the catalog with `changes` applied (`None` removes a file)
@@ -197,6 +202,25 @@ pub fn remove_others(dir: &Path, keep: &str) {
             && (name.ends_with(SUFFIX) || name.ends_with(&format!("{SUFFIX}{TMP_SUFFIX}")))
     };
     crate::replace::remove_others(dir, ours, Some(keep));
+}
+
+/// The file at `path`, mapped.
+fn map(path: &Path) -> std::io::Result<tantivy::directory::OwnedBytes> {
+    use tantivy::Directory;
+    let (dir, name) = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => (dir, Path::new(name)),
+        _ => return Err(std::io::ErrorKind::NotFound.into()),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    tantivy::directory::MmapDirectory::open(dir)
+        .map_err(std::io::Error::other)?
+        .open_read(name)
+        .map_err(std::io::Error::other)?
+        .read_bytes()
 }
 
 fn decode(bytes: &[u8]) -> Option<Catalog> {
@@ -347,6 +371,22 @@ mod tests {
             decode(&catalog.encode(&changes, &HashSet::new(), true)),
             Some(expected)
         );
+    }
+
+    #[test]
+    fn a_written_catalog_reads_back_and_a_damaged_one_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(file_name(7));
+        let catalog = sample();
+        catalog
+            .write(&Changes::new(), &HashSet::new(), true, &path)
+            .unwrap();
+        assert_eq!(Catalog::read(&path).unwrap(), catalog);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[30] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(Catalog::read(&path).is_err());
+        assert!(Catalog::read(&tmp.path().join(file_name(8))).is_err());
     }
 
     #[test]

@@ -18,6 +18,23 @@ pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     replace_file_via(path, &tmp_of(path), bytes, || {})
 }
 
+/// Puts `bytes` at `path`, written first at `NAME.tmp` and renamed, but
+/// not flushed to the disk: for a file nothing relies on (a report), where
+/// a power cut may leave the old one, or an empty one, but a kill never
+/// leaves half of one.
+pub(crate) fn replace_file_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temp = tmp_of(path);
+    if let Err(e) = std::fs::write(&temp, bytes) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::io(&temp, e));
+    }
+    if let Err(e) = std::fs::rename(&temp, path) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
 /// Puts `bytes` at `path`, written first at `temp`; `mid_write` runs with
 /// half of them written (where a crash test stops the process). A failed
 /// write (a full disk) removes `temp`: nothing half written is left.
@@ -85,5 +102,9 @@ mod tests {
         replace_file(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert!(!tmp_of(&path).exists());
+        replace_file_unsynced(&path, b"newer").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"newer");
+        assert!(!tmp_of(&path).exists());
+        assert!(replace_file_unsynced(&dir.path().join("missing").join("x"), b"x").is_err());
     }
 }

@@ -977,3 +977,65 @@ fn a_first_build_of_twelve_thousand_articles_commits_once() {
     let summary: Summary = serde_json::from_slice(&out.stdout).expect("summary");
     assert_eq!((summary.added, summary.commits), (12_000, 1));
 }
+
+/// The patterns of the field mapping are compiled only when a file needs
+/// parsing, but a bad one is still reported by every run that could meet
+/// it: a first run over an empty archive, and a run after the mapping
+/// changed, even one that finds no file changed.
+#[test]
+fn a_bad_pattern_in_the_mapping_is_reported_before_anything_is_written() {
+    let mapping = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/newsidx.toml"))
+        .expect("mapping");
+    let good_line = mapping
+        .lines()
+        .find(|l| l.starts_with("byline_pattern = "))
+        .expect("byline_pattern in the mapping");
+    let bad = mapping.replacen(good_line, "byline_pattern = '^(by'", 1);
+    let run = |env: &Env, text: &str| {
+        let file = env.root.path().join("mapping.toml");
+        fs::write(&file, text).expect("write mapping");
+        env.cmd()
+            .arg("--schema")
+            .arg(&file)
+            .args(["index", "--json"])
+            .arg(&env.archive)
+            .output()
+            .expect("run")
+    };
+    let expect_bad = |out: &std::process::Output| {
+        common::one_line_error(
+            out,
+            2,
+            "newsidx: field mapping: bad field mapping: [layout] byline_pattern: ",
+        );
+    };
+
+    let catalogs = |env: &Env| {
+        let mut names: Vec<String> = fs::read_dir(&env.index)
+            .into_iter()
+            .flatten()
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("catalog-"))
+            .collect();
+        names.sort();
+        names
+    };
+
+    let empty = Env::new();
+    expect_bad(&run(&empty, &bad));
+    assert!(catalogs(&empty).is_empty());
+
+    let env = archive();
+    assert_eq!(run(&env, &mapping).status.code(), Some(0));
+    let before = common::contents(&env.index);
+    let catalog = catalogs(&env);
+    expect_bad(&run(&env, &bad));
+    assert_eq!(common::contents(&env.index), before);
+    assert_eq!(catalogs(&env), catalog);
+    // The good mapping again: nothing changed, nothing to parse.
+    let out = run(&env, &mapping);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: Summary = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary.unchanged, ARTICLES);
+    assert_eq!(summary.files_read, 0);
+}

@@ -444,10 +444,22 @@ pub(super) fn write(
 /// Whether the file of the commit `opstamp` is there, every page of it
 /// whole, and of `fingerprint`.
 pub(super) fn is_fresh(dir: &Path, opstamp: u64, fingerprint: u64) -> bool {
-    std::fs::read(dir.join(file_name(opstamp)))
-        .ok()
-        .and_then(|b| NamesFile::new(OwnedBytes::new(b), fingerprint))
+    // Mapped, not read: a copy would be a fresh allocation of the file's
+    // size, its pages zeroed by the kernel only to be overwritten.
+    mapped(dir, opstamp)
+        .and_then(|b| NamesFile::new(b, fingerprint))
         .is_some_and(|f| f.read(0, f.checks.start).is_some())
+}
+
+/// The file of the commit `opstamp`, mapped. Not through the index's own
+/// directory, which takes the last bytes of a file for tantivy's footer.
+fn mapped(dir: &Path, opstamp: u64) -> Option<OwnedBytes> {
+    tantivy::directory::MmapDirectory::open(dir)
+        .ok()?
+        .open_read(Path::new(&file_name(opstamp)))
+        .ok()?
+        .read_bytes()
+        .ok()
 }
 
 impl NewsIndex {
@@ -457,13 +469,7 @@ impl NewsIndex {
     pub fn entity_names(&self, searcher: &tantivy::Searcher) -> Result<EntityNames> {
         let opstamp = self.last_opstamp()?;
         let fingerprint = self.table_fingerprint();
-        // Not through the index's own directory, which takes the last bytes
-        // of a file for tantivy's footer.
-        let kept = tantivy::directory::MmapDirectory::open(&self.dir)
-            .ok()
-            .and_then(|d| d.open_read(Path::new(&file_name(opstamp))).ok())
-            .and_then(|f| f.read_bytes().ok())
-            .and_then(|b| NamesFile::new(b, fingerprint));
+        let kept = mapped(&self.dir, opstamp).and_then(|b| NamesFile::new(b, fingerprint));
         match kept {
             Some(f) => Ok(EntityNames::Kept(f)),
             None => self.entity_names_loaded(searcher),

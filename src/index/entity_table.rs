@@ -1319,11 +1319,15 @@ impl NewsIndex {
         let opstamp = self.last_opstamp()?;
         let name = file_name(opstamp);
         let fingerprint = self.table_fingerprint();
-        let names_fresh = super::entity_names::is_fresh(&self.dir, opstamp, fingerprint);
-        let kept = EntityTable::read(&self.dir.join(&name)).filter(|t| t.fingerprint == fingerprint);
-        if kept.is_some() && names_fresh {
+        let path = self.dir.join(&name);
+        // A run that changed nothing ends here, the table checked whole
+        // but not decoded.
+        if super::entity_names::is_fresh(&self.dir, opstamp, fingerprint)
+            && EntityTable::is_current(&path, fingerprint)
+        {
             return Ok(());
         }
+        let kept = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint);
         let dict = self.table_dictionary()?;
         let table = match kept {
             Some(table) => table,
@@ -1596,6 +1600,15 @@ impl EntityTable {
     /// (the caller then works it out again).
     pub fn read(path: &Path) -> Option<EntityTable> {
         decode(&std::fs::read(path).ok()?)
+    }
+
+    /// Whether `path` holds a table worked out under `fingerprint`, whole
+    /// (its check holds), without decoding it.
+    pub fn is_current(path: &Path, fingerprint: u64) -> bool {
+        binary_format::unsealed_head(path, MAGIC.len() + 8).is_some_and(|head| {
+            head.get(..MAGIC.len()) == Some(&MAGIC[..])
+                && head.get(MAGIC.len()..) == Some(&fingerprint.to_le_bytes()[..])
+        })
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -2256,5 +2269,29 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[10] ^= 1;
         assert_eq!(decode(&flipped), None);
+    }
+
+    #[test]
+    fn a_table_is_current_when_whole_and_of_the_fingerprint() {
+        let mut t = table(&[
+            stat(Kind::Org, "Citigroup Inc.", 1521),
+            stat(Kind::Person, "Gordon Brown", 500),
+        ]);
+        t.fingerprint = 77;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(file_name(3));
+        assert!(!EntityTable::is_current(&path, 77));
+        let bytes = t.encode();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(EntityTable::is_current(&path, 77));
+        assert!(!EntityTable::is_current(&path, 78));
+        for at in [0, 9, bytes.len() / 2, bytes.len() - 1] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 1;
+            std::fs::write(&path, &damaged).unwrap();
+            assert!(!EntityTable::is_current(&path, 77), "flipped at {at}");
+        }
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(!EntityTable::is_current(&path, 77));
     }
 }

@@ -72,11 +72,14 @@ impl NewsIndex {
         serde_json::from_str(&text).ok()
     }
 
-    /// Records a run's summary, replacing the last in one rename.
+    /// Records a run's summary, replacing the last in one rename. Not
+    /// flushed to the disk: only `stats` reads it, and takes a file a power
+    /// cut emptied for none, while its two flushes were waits on the disk
+    /// in a run that otherwise may write nothing.
     pub fn save_last_run(&self, run: &Json) -> Result<()> {
         let path = self.dir.join(LAST_RUN_FILE);
         let text = serde_json::to_string_pretty(run).unwrap_or_default() + "\n";
-        crate::replace::replace_file(&path, text.as_bytes())
+        crate::replace::replace_file_unsynced(&path, text.as_bytes())
     }
 
     /// Commits what `writer` holds together with `catalog` (with `changes`,

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexSet};
 
@@ -70,6 +71,35 @@ impl MetaSource {
             "time" => MetaSource::Time,
             _ => return None,
         })
+    }
+}
+
+/// The rules of a run, compiled when a file first needs parsing: a run
+/// that finds nothing changed compiles no pattern.
+pub struct LazyRules<'a> {
+    mapping: &'a Mapping,
+    cell: OnceLock<Result<Rules>>,
+}
+
+impl<'a> LazyRules<'a> {
+    pub fn new(mapping: &'a Mapping) -> LazyRules<'a> {
+        LazyRules {
+            mapping,
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The rules, compiled on first use; a bad pattern fails here, on
+    /// every call, with the error `Rules::compile` gave.
+    pub fn get(&self) -> Result<&Rules> {
+        match self.cell.get_or_init(|| Rules::compile(self.mapping)) {
+            Ok(rules) => Ok(rules),
+            Err(Error::Mapping { origin, reason }) => Err(Error::Mapping {
+                origin: origin.clone(),
+                reason: reason.clone(),
+            }),
+            Err(e) => Err(Error::Invalid(e.to_string())),
+        }
     }
 }
 

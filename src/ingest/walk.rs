@@ -257,7 +257,7 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
             if e.depth() == 0 {
                 return true;
             }
-            if e.file_name().as_bytes().starts_with(b".") {
+            if last_part(e.path()).starts_with(b".") {
                 return false;
             }
             match exclude {
@@ -290,9 +290,8 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
                 }
                 let path = entry.into_path();
                 if ft.is_file() {
-                    let rel = escape_path(rel_path(&path, &archive.given));
-                    let name = String::from_utf8_lossy(path.file_name().map_or(&[][..], |n| n.as_bytes()))
-                        .to_lowercase();
+                    let rel = escape_rel(&path, &archive.given);
+                    let name = lower_name(last_part(&path));
                     Walked::File(FileTask {
                         archive: Arc::clone(archive),
                         path,
@@ -324,6 +323,50 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
     }
 }
 
+/// `escape_path` of `path` relative to `root`, for a path the walk made
+/// (`root`, a separator, the rest): the bytes after `root` escaped in one
+/// go, which is the same, as a separator is never part of an escaped
+/// sequence. Other paths take the long way.
+fn escape_rel(path: &Path, root: &Path) -> String {
+    let rest = path
+        .as_os_str()
+        .as_bytes()
+        .strip_prefix(root.as_os_str().as_bytes())
+        .map(|rest| rest.strip_prefix(b"/").unwrap_or(rest));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with(b"/") && !has_dot_parts(rest) => escape(rest),
+        _ => escape_path(rel_path(path, root)),
+    }
+}
+
+/// Whether a `/`-separated path has parts `components()` would drop or
+/// change: empty ones and `.`.
+fn has_dot_parts(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/')
+        .any(|part| part.is_empty() || part == b".")
+}
+
+/// The name of an entry the walk made (its folder's path, a separator,
+/// the name), as bytes: `file_name()` would take the path apart from its
+/// end, component by component, for every entry.
+fn last_part(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_bytes();
+    match bytes.iter().rposition(|&b| b == b'/') {
+        Some(cut) if !matches!(&bytes[cut + 1..], b"" | b"." | b"..") => &bytes[cut + 1..],
+        _ => path.file_name().map_or(&[][..], |n| n.as_bytes()),
+    }
+}
+
+/// A file name, lower-cased, for recognising extensions.
+fn lower_name(name: &[u8]) -> String {
+    if name.is_ascii() {
+        // ASCII is UTF-8; lower-casing it keeps it ASCII.
+        String::from_utf8(name.to_ascii_lowercase()).unwrap_or_default()
+    } else {
+        String::from_utf8_lossy(name).to_lowercase()
+    }
+}
+
 /// The `/`-joined relative path, valid UTF-8 whatever the file system holds.
 fn escape_path(rel: &Path) -> String {
     rel.components()
@@ -339,6 +382,10 @@ fn escape_path(rel: &Path) -> String {
 /// its file's part).
 fn escape(mut bytes: &[u8]) -> String {
     fn push(out: &mut String, s: &str) {
+        if !s.as_bytes().iter().any(|&b| b == b'%' || b == b'#') {
+            out.push_str(s);
+            return;
+        }
         for c in s.chars() {
             match c {
                 '%' => out.push_str("%25"),
@@ -427,6 +474,61 @@ mod tests {
             seen,
             ["B.txt", "a/y.txt", "a/z.txt", "a b", "a-b", "a.txt", "a0/x.txt", "b.txt", "é.txt"]
         );
+    }
+
+    #[test]
+    fn the_short_way_to_a_relative_path_is_the_long_way() {
+        use std::ffi::OsStr;
+        let roots = ["/srv/news", "/srv/news/", ".", "./a", "a//b", "/"];
+        let rests: [&[u8]; 9] = [
+            b"x.txt",
+            b"2008/10/x",
+            b"caf\xe9/a%b#c.txt",
+            b"\xe2\x82/\xff\xfe.txt",
+            b"d\xc3\xa9j\xc3\xa0/vu",
+            b"a/./b",
+            b"a//b",
+            b"a/../b",
+            b"x/",
+        ];
+        for root in roots {
+            for rest in rests {
+                let mut path = root.as_bytes().to_vec();
+                if !path.ends_with(b"/") {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(rest);
+                let path = Path::new(OsStr::from_bytes(&path));
+                let root = Path::new(root);
+                assert_eq!(
+                    escape_rel(path, root),
+                    escape_path(rel_path(path, root)),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        for p in [
+            "/srv/news/a.txt",
+            "a.txt",
+            "/srv/.hidden",
+            "/srv/news/",
+            "/",
+            "x//y",
+            "a/.",
+            "a/..",
+        ] {
+            let p = Path::new(p);
+            assert_eq!(
+                last_part(p),
+                p.file_name().map_or(&[][..], |n| n.as_bytes()),
+                "{}",
+                p.display()
+            );
+        }
+        assert_eq!(lower_name(b"NEWS.TXT"), "news.txt");
+        assert_eq!(lower_name("ÉTÉ.TXT".as_bytes()), "été.txt");
+        assert_eq!(lower_name(b"A\xff.TXT"), "a\u{fffd}.txt");
     }
 
     #[test]

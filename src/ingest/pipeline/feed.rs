@@ -1,6 +1,7 @@
 //! The walk that feeds the workers: every file of the run's archives queued as a job, and what the walk saw, for the vanished-file check.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
@@ -41,7 +42,58 @@ pub(super) struct WalkReport {
 
 /// The sources of the files the walk found, kept as their xxh3 hashes.
 #[derive(Default)]
-pub(super) struct SeenSources(HashSet<u64>);
+pub(super) struct SeenSources(HashSet<u64, Spread>);
+
+/// Hashes what is a hash already (xxh3) with one multiplication by a key
+/// drawn for the run, where the set's default would run SipHash over it,
+/// for every file of the walk and again for every file of the catalog when
+/// looking for files that are gone. The key keeps the buckets unforeseeable:
+/// names chosen for their xxh3 values cannot pile into one.
+#[derive(Clone, Copy)]
+pub(super) struct Spread {
+    key: u64,
+}
+
+impl Default for Spread {
+    fn default() -> Spread {
+        let key = std::collections::hash_map::RandomState::new().hash_one(0u64);
+        Spread { key: key | 1 }
+    }
+}
+
+impl BuildHasher for Spread {
+    type Hasher = Spreader;
+
+    fn build_hasher(&self) -> Spreader {
+        Spreader {
+            key: self.key,
+            value: 0,
+        }
+    }
+}
+
+pub(super) struct Spreader {
+    key: u64,
+    value: u64,
+}
+
+impl Hasher for Spreader {
+    fn finish(&self) -> u64 {
+        // The product's high half depends on every bit of the value.
+        (self.value ^ self.key).wrapping_mul(self.key).rotate_left(32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else is folded in all the same.
+        for &b in bytes {
+            self.value = self.value.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.value = n;
+    }
+}
 
 impl SeenSources {
     fn insert(&mut self, source: &str) {
@@ -138,4 +190,22 @@ fn walk_archive(
         running
     });
     running
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_sources_are_found_and_others_not() {
+        let mut seen = SeenSources::default();
+        let sources: Vec<String> = (0..5000).map(|i| format!("2008/{i:04}/story-{i}")).collect();
+        for s in &sources {
+            seen.insert(s);
+        }
+        assert_eq!(seen.len(), sources.len());
+        assert!(sources.iter().all(|s| seen.contains(s)));
+        assert!(!seen.contains("2008/0000/story-1"));
+        assert!(!seen.contains(""));
+    }
 }

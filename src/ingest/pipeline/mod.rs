@@ -14,6 +14,7 @@
 //! documents of files that are gone (`vanished`).
 
 mod feed;
+mod stat;
 mod vanished;
 mod worker;
 mod writer;
@@ -27,8 +28,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::bounded;
 use serde::Serialize;
 
+use super::rules::LazyRules;
 use super::walk::{self, Archive};
-use super::{Limits, Rules, Skip};
+use super::{Limits, Skip};
 use crate::catalog::Catalog;
 use crate::entities::LazyExtractor;
 use crate::error::{Error, Result};
@@ -135,6 +137,9 @@ struct Baseline<'a> {
     catalog: Catalog,
     /// `settings_fingerprint` of this run.
     settings: u64,
+    /// The last commit's catalog is the one the workers trust: a run under
+    /// these very settings (the same mapping) wrote it.
+    trusted: bool,
     /// The catalog this run would write, if nothing changed, is the one
     /// the last commit holds: a no-op run then commits nothing.
     catalog_unchanged: bool,
@@ -154,9 +159,9 @@ impl<'a> Baseline<'a> {
             (_, true) => Vec::new(),
         };
         let archives = walk::plan(&req.archives, &known_archives)?;
-        let mut catalog = match stored {
-            Some(c) if !req.full && c.settings == settings => c,
-            _ => Catalog::default(),
+        let (mut catalog, trusted) = match stored {
+            Some(c) if !req.full && c.settings == settings => (c, true),
+            _ => (Catalog::default(), false),
         };
         let archives_after = walk::merged(&known_archives, &archives);
         let catalog_unchanged = catalog.complete && catalog.archives == archives_after;
@@ -167,6 +172,7 @@ impl<'a> Baseline<'a> {
             archives,
             catalog,
             settings,
+            trusted,
             catalog_unchanged,
         })
     }
@@ -181,7 +187,8 @@ struct RunContext<'a> {
     /// `Baseline::catalog`.
     catalog: &'a Catalog,
     snapshot: &'a Snapshot<'a>,
-    rules: &'a Rules,
+    /// Compiled when a file first needs parsing.
+    rules: &'a LazyRules<'a>,
     /// `settings_fingerprint` of this run, part of each article's content hash.
     settings: u64,
     /// The index had documents when the run began: only then do the
@@ -193,8 +200,15 @@ struct RunContext<'a> {
 /// Runs one index run over `req.archives`. The caller holds the run lock.
 pub fn run(index: &NewsIndex, req: &IngestRequest, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
-    let rules = Rules::compile(index.mapping())?;
     let baseline = Baseline::new(index, req)?;
+    let rules = LazyRules::new(index.mapping());
+    // A trusted catalog was written by a run under this mapping, which
+    // compiled its patterns; any other run checks them before it writes
+    // anything, so that a bad pattern is reported whether or not a file
+    // needs parsing.
+    if !baseline.trusted {
+        rules.get()?;
+    }
     // The walk leaves out the index's own folder, should it be inside an
     // archive.
     let index_dir = std::fs::metadata(index.dir()).ok().map(|m| (m.dev(), m.ino()));

@@ -34,12 +34,20 @@ impl WriterState<'_> {
                     || source.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
             })
         };
-        let mut gone: HashSet<String> = catalog
-            .files
-            .keys()
-            .filter(|s| !report.seen.contains(s) && in_run_archives(s) && !under_unreadable(s))
-            .cloned()
-            .collect();
+        // When the workers were handed every file the catalog names (each
+        // file once), none of them is gone: the catalog need not be gone
+        // through, one hash and lookup per file, at the end of every run.
+        let all_walked = self.catalog_files_walked == catalog.files.len() as u64;
+        let mut gone: HashSet<String> = if all_walked {
+            HashSet::new()
+        } else {
+            catalog
+                .files
+                .keys()
+                .filter(|s| !report.seen.contains(s) && in_run_archives(s) && !under_unreadable(s))
+                .cloned()
+                .collect()
+        };
         // Documents of files the catalog never completed (a run killed while
         // reading them) are found in the index itself.
         if !catalog.complete {

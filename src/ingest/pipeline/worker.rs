@@ -8,6 +8,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::super::walk::FileTask;
 use super::super::{read, read_file_hashing, Item, ReadEnd, Skip};
 use super::feed::{Batch, FileJob};
+use super::stat::Stat;
 use super::writer::{ArticleChange, ToWriter};
 use super::RunContext;
 use crate::catalog::{Entry, Fingerprint};
@@ -62,8 +63,12 @@ pub(super) fn spawn<'scope, 'env: 'scope>(
             // Unchanged files are told to the writer once per batch.
             let mut unchanged = Unchanged::default();
             for batch in jobs {
+                // A folder is held open for one batch at most: a folder
+                // replaced under the same name meanwhile is seen by the
+                // next.
+                let mut stat = Stat::default();
                 for job in batch {
-                    if ctx.req.stop_requested() || !worker.process(job, &mut unchanged) {
+                    if ctx.req.stop_requested() || !worker.process(job, &mut stat, &mut unchanged) {
                         worker.unchanged_done(&mut unchanged);
                         return;
                     }
@@ -103,9 +108,9 @@ impl Worker<'_> {
     /// file only touched, its bytes) match the catalog, else parses it.
     /// Returns false when the writer is gone. An unchanged file is added
     /// to `unchanged`, not sent.
-    fn process(&self, job: FileJob, unchanged: &mut Unchanged) -> bool {
-        let fingerprint = match std::fs::symlink_metadata(&job.task.path) {
-            Ok(meta) => Fingerprint::of(&meta),
+    fn process(&self, job: FileJob, stat: &mut Stat, unchanged: &mut Unchanged) -> bool {
+        let fingerprint = match stat.fingerprint(&job.task.path) {
+            Ok(fingerprint) => fingerprint,
             Err(e) => {
                 // Its documents stay; it is tried again next run.
                 let skip = skip_of(
@@ -169,6 +174,13 @@ impl Worker<'_> {
     /// run stops.
     fn parse(&self, job: FileJob, fingerprint: Fingerprint, hash_before_read: Option<u64>) -> bool {
         let ctx = self.ctx;
+        let rules = match ctx.rules.get() {
+            Ok(rules) => rules,
+            Err(e) => {
+                self.send(ToWriter::Failed(e));
+                return false;
+            }
+        };
         if !self.send(ToWriter::FileStarted(job.source.clone())) {
             return false;
         }
@@ -188,7 +200,7 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut writer_open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file_hashing(&job.task, ctx.rules, &ctx.req.limits, &mut |item| {
+            read_file_hashing(&job.task, rules, &ctx.req.limits, &mut |item| {
                 if ctx.req.stop_requested() {
                     return false;
                 }

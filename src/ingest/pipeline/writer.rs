@@ -83,6 +83,9 @@ pub(super) struct WriterState<'a> {
     /// A `--full` rebuild: the index was emptied, so nothing is deleted
     /// before an article is added.
     pub(super) full: bool,
+    /// Files of the baseline catalog the workers were handed, unchanged or
+    /// not (each once): when that is all of them, none is gone.
+    pub(super) catalog_files_walked: u64,
     progress: &'a dyn Progress,
 }
 
@@ -139,6 +142,7 @@ impl<'a> WriterState<'a> {
             committer,
             summary,
             full: req.full,
+            catalog_files_walked: 0,
             progress,
         })
     }
@@ -203,6 +207,7 @@ impl<'a> WriterState<'a> {
             }
             ToWriter::NotArticles(note) => summary.not_articles.push(note),
             ToWriter::UnchangedFiles { files, docs } => {
+                self.catalog_files_walked += files;
                 summary.unchanged += docs;
                 for _ in 0..files {
                     self.progress.file_done();
@@ -217,6 +222,7 @@ impl<'a> WriterState<'a> {
                 touched,
             } => {
                 summary.files_read += 1;
+                self.catalog_files_walked += u64::from(committer.catalog.files.contains_key(&source));
                 summary.failed_reads |= entry.is_none();
                 summary.files_touched += u64::from(touched);
                 let was_started = committer.in_flight.remove(&source);
