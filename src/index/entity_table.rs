@@ -1097,44 +1097,142 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 
 /// Every entity term of the index with its live articles and mentions.
 pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
-    Ok(stats_of(&term_stats(index, searcher)?).0)
+    Ok(stats_of(&term_stats(index, searcher, false)?.by_term).0)
 }
 
-/// Every term of the entity field with its live articles and mentions.
-fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, (u64, u64), Fast>> {
+/// What a term's postings give, over every segment.
+#[derive(Debug, Clone, Copy)]
+struct TermCounts {
+    articles: u64,
+    mentions: u64,
+    /// The first and last of its runs in `Terms::runs` (`NO_RUN`: none).
+    first: u32,
+    last: u32,
+}
+
+/// One term's live documents in one segment: `Terms::docs[start..end]`,
+/// then the run `next` of the same term.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    next: u32,
+}
+
+const NO_RUN: u32 = u32::MAX;
+
+/// The entity field's terms with their live articles and mentions, and,
+/// when asked for, their live documents: counting a group's articles then
+/// reads them here rather than looking each of its terms up again in every
+/// segment and decoding its postings twice.
+struct Terms {
+    by_term: HashMap<String, TermCounts, Fast>,
+    runs: Vec<Run>,
+    /// Documents numbered across the segments (a segment's first is the
+    /// sum of the `max_doc`s before it).
+    docs: Vec<u32>,
+    /// The documents' numbers are below this.
+    max_doc: usize,
+}
+
+impl Terms {
+    /// A group's live articles (an article with several of its terms is
+    /// one) and mentions. `seen` holds, per document, the last `mark`
+    /// that counted it: no set is cleared between groups.
+    fn count(&self, terms: &[String], mark: u32, seen: &mut [u32]) -> (u64, u64) {
+        let (mut articles, mut mentions) = (0u64, 0u64);
+        for t in terms {
+            let Some(c) = self.by_term.get(t.as_str()) else {
+                continue;
+            };
+            mentions += c.mentions;
+            let mut r = c.first;
+            while let Some(run) = self.runs.get(r as usize) {
+                for &doc in &self.docs[run.start..run.end] {
+                    if let Some(s) = seen.get_mut(doc as usize).filter(|s| **s != mark) {
+                        *s = mark;
+                        articles += 1;
+                    }
+                }
+                r = run.next;
+            }
+        }
+        (articles, mentions)
+    }
+}
+
+/// Every term of the entity field with its live articles and mentions
+/// (and, with `docs`, its live documents).
+fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let mut by_term: HashMap<String, (u64, u64), Fast> = HashMap::default();
+    let mut out = Terms {
+        by_term: HashMap::default(),
+        runs: Vec::new(),
+        docs: Vec::new(),
+        max_doc: 0,
+    };
     for segment in searcher.segment_readers() {
         let inverted = segment
             .inverted_index(index.fields().entity)
             .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
         let alive = segment.alive_bitset();
+        let base = u32::try_from(out.max_doc).unwrap_or(u32::MAX);
+        out.max_doc += segment.max_doc() as usize;
         let mut terms = inverted.terms().stream().map_err(failed)?;
         while terms.advance() {
             let Ok(term) = std::str::from_utf8(terms.key()) else {
                 continue;
             };
-            let mut counts = (0u64, 0u64);
-            live_postings(&inverted, terms.value(), alive, |_, freq| {
-                counts.0 += 1;
-                counts.1 += u64::from(freq);
+            let start = out.docs.len();
+            let (mut articles, mut mentions) = (0u64, 0u64);
+            let docs = &mut out.docs;
+            live_postings(&inverted, terms.value(), alive, |doc, freq| {
+                articles += 1;
+                mentions += u64::from(freq);
+                if with_docs {
+                    docs.push(base.saturating_add(doc));
+                }
             })
             .map_err(failed)?;
-            if counts.0 > 0 {
-                // A term most often comes once: no key is copied to look it up.
-                match by_term.get_mut(term) {
-                    Some(e) => {
-                        e.0 += counts.0;
-                        e.1 += counts.1;
+            if articles == 0 {
+                continue;
+            }
+            let run = if with_docs {
+                out.runs.push(Run {
+                    start,
+                    end: out.docs.len(),
+                    next: NO_RUN,
+                });
+                u32::try_from(out.runs.len() - 1).unwrap_or(NO_RUN)
+            } else {
+                NO_RUN
+            };
+            // A term most often comes once: no key is copied to look it up.
+            match out.by_term.get_mut(term) {
+                Some(c) => {
+                    c.articles += articles;
+                    c.mentions += mentions;
+                    if run != NO_RUN {
+                        match out.runs.get_mut(c.last as usize) {
+                            Some(last) => last.next = run,
+                            None => c.first = run,
+                        }
+                        c.last = run;
                     }
-                    None => {
-                        by_term.insert(term.to_string(), counts);
-                    }
+                }
+                None => {
+                    let counts = TermCounts {
+                        articles,
+                        mentions,
+                        first: run,
+                        last: run,
+                    };
+                    out.by_term.insert(term.to_string(), counts);
                 }
             }
         }
     }
-    Ok(by_term)
+    Ok(out)
 }
 
 /// Calls `f` with each live document of one term's postings in a segment
@@ -1165,10 +1263,11 @@ fn live_postings(
 
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted.
-fn stats_of(by_term: &HashMap<String, (u64, u64), Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
+fn stats_of(by_term: &HashMap<String, TermCounts, Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
     let mut names = Vec::new();
     let mut aliases = Vec::new();
-    for (term, &(articles, mentions)) in by_term {
+    for (term, c) in by_term {
+        let (articles, mentions) = (c.articles, c.mentions);
         let Some((kind, name)) = term.split_once(':') else {
             continue;
         };
@@ -1221,43 +1320,12 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         is_prefix: &is_prefix,
         alias_share: rules_data.alias_share,
     };
-    let by_term = term_stats(index, searcher)?;
-    let (stats, aliases) = stats_of(&by_term);
+    let terms = term_stats(index, searcher, true)?;
+    let (stats, aliases) = stats_of(&terms.by_term);
     let mut table = plan(&stats, &aliases, &rules);
-    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let field = index.fields().entity;
-    let mut docs: Vec<u32> = Vec::new();
-    for g in &mut table.groups {
-        // One term: its own counts, which `term_stats` took from the same
-        // postings (no article has a term twice).
-        if let [t] = g.terms.as_slice() {
-            (g.articles, g.mentions) = by_term.get(t).copied().unwrap_or_default();
-            continue;
-        }
-        let (mut articles, mut mentions) = (0u64, 0u64);
-        for segment in searcher.segment_readers() {
-            let inverted = segment
-                .inverted_index(field)
-                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
-            let alive = segment.alive_bitset();
-            docs.clear();
-            for t in &g.terms {
-                let term = Term::from_field_text(field, t);
-                let Some(info) = inverted.get_term_info(&term).map_err(failed)? else {
-                    continue;
-                };
-                live_postings(&inverted, &info, alive, |doc, freq| {
-                    docs.push(doc);
-                    mentions += u64::from(freq);
-                })
-                .map_err(failed)?;
-            }
-            docs.sort_unstable();
-            docs.dedup();
-            articles += docs.len() as u64;
-        }
-        g.articles = articles;
-        g.mentions = mentions;
+    let mut seen = vec![u32::MAX; terms.max_doc];
+    for (i, g) in table.groups.iter_mut().enumerate() {
+        (g.articles, g.mentions) = terms.count(&g.terms, i as u32, &mut seen);
     }
     Ok(table)
 }
