@@ -23,6 +23,10 @@
 //! run as after a clean build of the same files. It is written after each
 //! run's last commit as `entities-<opstamp>.bin`; a reader whose commit has
 //! none (a run killed between commit and table) works it out in memory.
+//! The file records a digest of the names' counts the groups were worked
+//! out from: a run that leaves them as they were (an edit that keeps an
+//! article's names) takes the groups of the table before it and only
+//! counts their articles again.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -112,6 +116,9 @@ pub struct Group {
 pub struct EntityTable {
     /// `NewsIndex::table_fingerprint` of what it was worked out with.
     pub fingerprint: u64,
+    /// `stats_digest` of the names and aliases `plan` grouped: a later
+    /// commit with the same digest and fingerprint has the same groups.
+    pub stats_digest: u128,
     pub groups: Vec<Group>,
     /// (`key()`, group), sorted: every name of a group, and each name with
     /// its suffix dropped.
@@ -186,6 +193,7 @@ impl EntityTable {
         let lookup: Vec<(String, u32)> = entries.into_iter().map(|(k, _, g)| (k, g)).collect();
         EntityTable {
             fingerprint: 0,
+            stats_digest: 0,
             also: also_of(&groups),
             groups,
             lookup,
@@ -1261,6 +1269,26 @@ fn live_postings(
     }
 }
 
+/// A digest of every term's live articles and mentions, in whatever order
+/// the map holds them: `stats_of`, all `plan` is given besides the rules,
+/// is a function of them. (A sum of the entries' hashes, so no sort.)
+fn stats_digest(by_term: &HashMap<String, TermCounts, Fast>) -> u128 {
+    let mut sum = 0u128;
+    let mut entry = Vec::new();
+    for (term, c) in by_term {
+        // The counts' fixed width at the end keeps (term, counts) apart.
+        entry.clear();
+        entry.extend_from_slice(term.as_bytes());
+        entry.extend_from_slice(&c.articles.to_le_bytes());
+        entry.extend_from_slice(&c.mentions.to_le_bytes());
+        sum = sum.wrapping_add(xxhash_rust::xxh3::xxh3_128(&entry));
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&sum.to_le_bytes());
+    h.update(&(by_term.len() as u64).to_le_bytes());
+    h.digest128()
+}
+
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted.
 fn stats_of(by_term: &HashMap<String, TermCounts, Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
@@ -1295,8 +1323,21 @@ fn stats_of(by_term: &HashMap<String, TermCounts, Fast>) -> (Vec<NameStat>, Vec<
 
 /// The table of the index as `searcher` sees it: grouped by `plan`, each
 /// group's articles and mentions counted over its terms' live postings
-/// (an article that names it twice over is one article).
-pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Result<EntityTable> {
+/// (an article that names it twice over is one article). `prior` may give
+/// the table of an earlier commit worked out under the same rules
+/// (`fingerprint`) from the same names and aliases with the same counts
+/// (`stats_digest`): its groups are taken without `plan`, a function of
+/// those alone,
+/// while the groups' own counts, which an edit may change even so (an
+/// article that drops one of a group's names as another takes it up), are
+/// counted again.
+pub fn build(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    dict: &Dictionary,
+    fingerprint: u64,
+    prior: &dyn Fn(u64, u128) -> Option<EntityTable>,
+) -> Result<EntityTable> {
     let rules_data = &index.mapping().rules.entities;
     let suffixes = rules_data.suffix_keys();
     let is_place = |k: &str| dict.is_country_key(k);
@@ -1321,8 +1362,18 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         alias_share: rules_data.alias_share,
     };
     let terms = term_stats(index, searcher, true)?;
-    let (stats, aliases) = stats_of(&terms.by_term);
-    let mut table = plan(&stats, &aliases, &rules);
+    let digest = stats_digest(&terms.by_term);
+    let prior =
+        prior(fingerprint, digest).filter(|t| t.fingerprint == fingerprint && t.stats_digest == digest);
+    let mut table = match prior {
+        Some(table) => table,
+        None => {
+            let (stats, aliases) = stats_of(&terms.by_term);
+            plan(&stats, &aliases, &rules)
+        }
+    };
+    table.fingerprint = fingerprint;
+    table.stats_digest = digest;
     let mut seen = vec![u32::MAX; terms.max_doc];
     for (i, g) in table.groups.iter_mut().enumerate() {
         (g.articles, g.mentions) = terms.count(&g.terms, i as u32, &mut seen);
@@ -1373,9 +1424,9 @@ impl NewsIndex {
         if let Some(table) = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint) {
             return Ok(table);
         }
-        let mut table = build(self, searcher, &self.table_dictionary()?)?;
-        table.fingerprint = fingerprint;
-        Ok(table)
+        build(self, searcher, &self.table_dictionary()?, fingerprint, &|_, _| {
+            None
+        })
     }
 
     /// Writes the table of the last commit unless it is there already, and
@@ -1397,8 +1448,11 @@ impl NewsIndex {
             Some(table) => table,
             None => {
                 let searcher = self.reader()?.searcher();
-                let mut table = build(self, &searcher, &dict)?;
-                table.fingerprint = fingerprint;
+                // A run whose changes left every name's counts as they were
+                // (an edit that kept an article's names) keeps the groups
+                // of the table before it.
+                let prior = |fingerprint, digest| latest_table(&self.dir, &name, fingerprint, digest);
+                let table = build(self, &searcher, &dict, fingerprint, &prior)?;
                 crate::crashtest::point("entity-table");
                 table.write(&self.dir, &name)?;
                 table
@@ -1636,7 +1690,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
         .map(|(_, (name, _))| name))
 }
 
-const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
+const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
 const RULES_VERSION: &[u8] = b"entity-table rules 16: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words";
@@ -1646,6 +1700,31 @@ const SUFFIX: &str = ".bin";
 /// The table's file name for a commit.
 pub fn file_name(opstamp: u64) -> String {
     format!("{PREFIX}{opstamp}{SUFFIX}")
+}
+
+/// The table of the latest commit in `dir` that has one, other than the
+/// file `not`, when it was worked out under `fingerprint` from stats of
+/// `digest` (`None` when not, or when there is none or it is damaged).
+fn latest_table(dir: &Path, not: &str, fingerprint: u64, digest: u128) -> Option<EntityTable> {
+    let latest = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let opstamp: u64 = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?.parse().ok()?;
+            (name != not).then_some((opstamp, e.path()))
+        })
+        .max()?;
+    let bytes = std::fs::read(&latest.1).ok()?;
+    // Its header says whether it will do before the whole is decoded.
+    let mut head = Vec::with_capacity(32);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&fingerprint.to_le_bytes());
+    head.extend_from_slice(&digest.to_le_bytes());
+    if !bytes.starts_with(&head) {
+        return None;
+    }
+    decode(&bytes)
 }
 
 impl EntityTable {
@@ -1670,6 +1749,7 @@ impl EntityTable {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        out.extend_from_slice(&self.stats_digest.to_le_bytes());
         put_varint(&mut out, self.groups.len() as u64);
         for g in &self.groups {
             put_str(&mut out, &g.key);
@@ -1702,6 +1782,7 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
         return None;
     }
     let fingerprint = r.u64_fixed()?;
+    let stats_digest = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
     // Every count is bounded by the bytes left: a damaged count cannot ask
     // for a huge allocation.
     let bounded = |n: u64, r: &Reader| usize::try_from(n).ok().filter(|&n| n <= r.len());
@@ -1744,6 +1825,7 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
     }
     Some(EntityTable {
         fingerprint,
+        stats_digest,
         also: also_of(&groups),
         groups,
         lookup,
@@ -2316,6 +2398,11 @@ mod tests {
             stat(Kind::Person, "James Brown", 300),
             stat(Kind::Person, "Brown", 400),
         ]);
+        let t = EntityTable {
+            fingerprint: 7,
+            stats_digest: u128::MAX - 5,
+            ..t
+        };
         let bytes = t.encode();
         assert_eq!(decode(&bytes).as_ref(), Some(&t));
         for cut in 0..bytes.len() {
