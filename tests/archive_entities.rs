@@ -394,8 +394,98 @@ fn an_incremental_runs_table_is_a_clean_builds_byte_for_byte() {
     let summary = env.index();
     assert_eq!((summary.updated, summary.deleted), (3, 2), "{summary:?}");
 
+    assert!(table_bytes(&env) == clean_table(&env), "the tables differ");
+
+    // An edit that leaves every name's counts as they were (a sentence
+    // without names appended): the run keeps the groups of the table
+    // before it, and the table is still a clean build's.
+    let before = table_bytes(&env);
+    let path = env.archive.join("entities").join(GRAIN);
+    let mut text = fs::read_to_string(&path).expect("read");
+    text.push_str("\nThe terminal will open in the spring.\n");
+    fs::write(&path, text).expect("write");
+    assert_eq!(env.index().updated, 1);
+    let after = table_bytes(&env);
+    assert_eq!(
+        stats_digest(&after),
+        stats_digest(&before),
+        "the names' counts changed"
+    );
+    assert!(
+        after == clean_table(&env),
+        "the kept table differs from a clean build's"
+    );
+}
+
+/// The table a clean build of `env`'s archive writes, as bytes.
+fn clean_table(env: &Env) -> Vec<u8> {
     let fresh = Env::new();
     common::copy_tree(&env.archive, &fresh.archive);
     fresh.index();
-    assert!(table_bytes(&env) == table_bytes(&fresh), "the tables differ");
+    table_bytes(&fresh)
+}
+
+/// The digest of the names' counts a table was worked out from (after its
+/// magic and fingerprint).
+fn stats_digest(table: &[u8]) -> &[u8] {
+    &table[16..32]
+}
+
+/// An article with the header lines of the wire's files.
+fn wire(title: &str, body: &str) -> String {
+    format!("-- {title}\n-- By Staff\n-- Mon Mar 10, 2025 9:00am EST\n-- https://www.example-wire.com/article/x\n\n{body}\n")
+}
+
+#[test]
+fn a_run_that_keeps_every_names_counts_counts_the_groups_articles_again() {
+    // "Brannigan" stands for Peter and Ruth Brannigan both: its articles
+    // are theirs and its own.
+    let env = Env::new();
+    let articles = [
+        ("p1", "Farm bill vote", "Senator Peter Brannigan said on Monday the farm bill would pass. Peter Brannigan has led the committee since 2019."),
+        ("p2", "Farm bill passes", "The Senate passed the farm bill. Peter Brannigan called it a win for growers in the state."),
+        ("r1", "Record in Oslo", "Ruth Brannigan ran the fastest mile of the season in Oslo on Sunday. The crowd cheered."),
+        ("r2", "Runner wins", "Ruth Brannigan won the race in Berlin. The weather was cold and wet."),
+        ("m1", "Markets", "Brannigan said the markets were calm. Traders waited for the data."),
+    ];
+    for (file, title, body) in articles {
+        env.write(&format!("20250310/{file}"), wire(title, body));
+    }
+    env.index();
+    let row = |env: &Env| {
+        listing(env)
+            .entities
+            .into_iter()
+            .find(|e| e.name == "Brannigan")
+            .map(|e| e.articles)
+    };
+    assert_eq!(row(&env), Some(5));
+    let before = table_bytes(&env);
+
+    // Ruth Brannigan's name moves from one article to another that names
+    // Peter Brannigan: every name keeps its articles and mentions, so the
+    // groups are kept, but "Brannigan" is found in one article fewer.
+    env.write(
+        "20250310/p2",
+        wire("Farm bill passes", "The Senate passed the farm bill. Peter Brannigan called it a win for growers in the state. Ruth Brannigan watched from the gallery."),
+    );
+    env.write(
+        "20250310/r2",
+        wire(
+            "Runner wins",
+            "The runner won the race in Berlin. The weather was cold and wet.",
+        ),
+    );
+    assert_eq!(env.index().updated, 2);
+    let after = table_bytes(&env);
+    assert_eq!(
+        stats_digest(&after),
+        stats_digest(&before),
+        "the names' counts changed"
+    );
+    assert_eq!(row(&env), Some(4));
+    assert!(
+        after == clean_table(&env),
+        "the kept table differs from a clean build's"
+    );
 }

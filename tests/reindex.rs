@@ -1039,3 +1039,28 @@ fn a_bad_pattern_in_the_mapping_is_reported_before_anything_is_written() {
     assert_eq!(summary.unchanged, ARTICLES);
     assert_eq!(summary.files_read, 0);
 }
+
+#[test]
+fn the_summarys_elapsed_time_is_the_whole_runs_entity_table_included() {
+    // The run stands still while its entity table is worked out, after the
+    // last commit and after the run record is written: the summary's time
+    // takes that in, the record's does not.
+    let env = Env::with_sample(&[FEED]);
+    let mut child = spawn(&env, &[], Some("entity-table:1:stop"));
+    wait_stopped(&mut child);
+    let frozen = Duration::from_millis(1500);
+    std::thread::sleep(frozen);
+    signal(&child, libc::SIGCONT);
+    let (status, out, err) = finish(child);
+    assert!(status.success(), "{err}");
+    let summary: Summary = serde_json::from_str(&out).expect("summary");
+    let record: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(env.index.join("last-run.json")).expect("run record"))
+            .expect("run record JSON");
+    let recorded = record["elapsed_ms"].as_u64().expect("elapsed_ms");
+    assert!(
+        summary.elapsed_ms >= recorded + frozen.as_millis() as u64,
+        "summary {} ms, record {recorded} ms",
+        summary.elapsed_ms
+    );
+}

@@ -20,6 +20,8 @@ use crate::printer;
 const SKIPS_SHOWN: usize = 20;
 
 pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
+    // The summary's time is the whole run's, the entity table included.
+    let started = std::time::Instant::now();
     let threads = args
         .threads
         .map(usize::from)
@@ -69,7 +71,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         let summary = ingest::run(&index, &request, &progress)?;
         Ok((index, summary))
     };
-    let (index, summary) = match attempt(mapping.clone()) {
+    let (index, mut summary) = match attempt(mapping.clone()) {
         // A damaged index is what --full is the way out of: it is built
         // again from the archive, in its folder. (Without --full, nothing
         // is written to it.)
@@ -82,6 +84,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     progress.finish();
     // The archive-wide entity names follow the committed index.
     index.refresh_entity_table()?;
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
     if args.json {
         print_json(&summary)?;

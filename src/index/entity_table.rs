@@ -23,6 +23,10 @@
 //! run as after a clean build of the same files. It is written after each
 //! run's last commit as `entities-<opstamp>.bin`; a reader whose commit has
 //! none (a run killed between commit and table) works it out in memory.
+//! The file records a digest of the names' counts the groups were worked
+//! out from: a run that leaves them as they were (an edit that keeps an
+//! article's names) takes the groups of the table before it and only
+//! counts their articles again.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -112,6 +116,9 @@ pub struct Group {
 pub struct EntityTable {
     /// `NewsIndex::table_fingerprint` of what it was worked out with.
     pub fingerprint: u64,
+    /// `stats_digest` of the names and aliases `plan` grouped: a later
+    /// commit with the same digest and fingerprint has the same groups.
+    pub stats_digest: u128,
     pub groups: Vec<Group>,
     /// (`key()`, group), sorted: every name of a group, and each name with
     /// its suffix dropped.
@@ -186,6 +193,7 @@ impl EntityTable {
         let lookup: Vec<(String, u32)> = entries.into_iter().map(|(k, _, g)| (k, g)).collect();
         EntityTable {
             fingerprint: 0,
+            stats_digest: 0,
             also: also_of(&groups),
             groups,
             lookup,
@@ -196,6 +204,18 @@ impl EntityTable {
 /// `k` (a `key()`) without a trailing possessive and legal suffixes; at
 /// least one word is kept.
 pub fn normal(k: &str, suffixes: &[String]) -> String {
+    // Most names have nothing to drop: they are their own normal form.
+    let last = k.rsplit(' ').next().unwrap_or(k);
+    if !k.ends_with("'s")
+        && !k.starts_with(' ')
+        && !k.contains("  ")
+        && !last.is_empty()
+        && last != "&"
+        && last != "and"
+        && !suffixes.iter().any(|s| s == last)
+    {
+        return k.to_string();
+    }
     let k = k.strip_suffix("'s").unwrap_or(k);
     let mut words: Vec<&str> = k.split(' ').filter(|w| !w.is_empty()).collect();
     // "JPMorgan Chase & Co.": the suffix, then the "&" before it.
@@ -260,8 +280,8 @@ enum Role {
     Other,
 }
 
-struct Node {
-    key: String,
+struct Node<'a> {
+    key: &'a str,
     norm: String,
     articles: [u64; 4],
     mentions: [u64; 4],
@@ -269,23 +289,25 @@ struct Node {
     suffixed_org: bool,
 }
 
-impl Node {
+impl Node<'_> {
     fn total(&self) -> u64 {
         self.articles.iter().sum()
     }
 }
 
-/// Sets of names, each with its members listed.
+/// Sets of names, each with its members listed: a set's members are a
+/// ring through `next` (joining two sets swaps one link of each), so no
+/// name needs a list of its own.
 struct UnionFind {
     parent: Vec<usize>,
-    members: Vec<Vec<usize>>,
+    next: Vec<usize>,
 }
 
 impl UnionFind {
     fn new(n: usize) -> UnionFind {
         UnionFind {
             parent: (0..n).collect(),
-            members: (0..n).map(|i| vec![i]).collect(),
+            next: (0..n).collect(),
         }
     }
 
@@ -297,10 +319,15 @@ impl UnionFind {
         i
     }
 
-    /// The names in `i`'s set.
-    fn members(&mut self, i: usize) -> &[usize] {
-        let root = self.find(i);
-        &self.members[root]
+    /// The names in `i`'s set, in no order.
+    fn members(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = Some(i);
+        std::iter::from_fn(move || {
+            let here = at?;
+            let next = self.next[here];
+            at = (next != i).then_some(next);
+            Some(here)
+        })
     }
 
     /// Joins `from`'s set into `into`'s: `into`'s root stays the root.
@@ -308,8 +335,7 @@ impl UnionFind {
         let (a, b) = (self.find(from), self.find(into));
         if a != b {
             self.parent[a] = b;
-            let moved = std::mem::take(&mut self.members[a]);
-            self.members[b].extend(moved);
+            self.next.swap(a, b);
         }
     }
 }
@@ -375,8 +401,12 @@ fn summary(&(mentions, articles, suffixed): &([u64; 4], u64, bool)) -> Summary {
     }
 }
 
-fn summaries(nodes: &[Node], uf: &mut UnionFind) -> Summaries {
-    let mut totals: Vec<Option<([u64; 4], u64, bool)>> = vec![None; nodes.len()];
+/// The summaries of `uf`'s sets as they are now, in `into` (whose
+/// vectors are used again rather than allocated anew).
+fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
+    let totals = &mut into.totals;
+    totals.clear();
+    totals.resize(nodes.len(), None);
     for (i, n) in nodes.iter().enumerate() {
         let e = totals[uf.find(i)].get_or_insert(([0; 4], 0, false));
         for k in 0..4 {
@@ -385,8 +415,8 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind) -> Summaries {
         e.1 += n.total();
         e.2 |= n.suffixed_org;
     }
-    let sums = totals.iter().map(|t| t.as_ref().map(summary)).collect();
-    Summaries { totals, sums }
+    into.sums.clear();
+    into.sums.extend(totals.iter().map(|t| t.as_ref().map(summary)));
 }
 
 /// The kind most mentions have; a name written with a legal suffix as an
@@ -407,15 +437,22 @@ fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
 /// names and rules give the same table.
 pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
     // One node per name, whatever kinds the tagger gave it.
-    let mut index: HashMap<&str, usize, Fast> = HashMap::default();
-    let mut nodes: Vec<Node> = Vec::new();
+    // Sized once: the maps over every name would otherwise grow (and
+    // rehash) many times over.
+    let mut index: HashMap<&str, usize, Fast> =
+        HashMap::with_capacity_and_hasher(stats.len(), Fast::default());
+    let mut nodes: Vec<Node> = Vec::with_capacity(stats.len());
     let mut sorted: Vec<&NameStat> = stats.iter().filter(|s| !s.key.is_empty()).collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
     for s in sorted {
         let i = *index.entry(s.key.as_str()).or_insert_with(|| {
+            let norm = normal(&s.key, rules.suffixes);
             nodes.push(Node {
-                key: s.key.clone(),
-                norm: fold(&normal(&s.key, rules.suffixes)).into_owned(),
+                key: &s.key,
+                norm: match fold(&norm) {
+                    std::borrow::Cow::Borrowed(_) => norm,
+                    std::borrow::Cow::Owned(folded) => folded,
+                },
                 articles: [0; 4],
                 mentions: [0; 4],
                 suffixed_org: false,
@@ -425,7 +462,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         let n = &mut nodes[i];
         n.articles[s.kind as usize] += s.articles;
         n.mentions[s.kind as usize] += s.mentions;
-        if s.kind == Kind::Org && n.norm != fold(n.key.strip_suffix("'s").unwrap_or(&n.key)) {
+        if s.kind == Kind::Org && n.norm != fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
             n.suffixed_org = true;
         }
     }
@@ -438,19 +475,22 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             }
         }
         if kind_of(&n.mentions, false) == Kind::Person {
-            let words: Vec<&str> = n.norm.split(' ').collect();
-            let keep = words
-                .iter()
-                .position(|w| !(rules.is_title)(w))
-                .unwrap_or(words.len() - 1);
-            if keep > 0 {
-                n.norm = words[keep..].join(" ");
+            // Every title but the last word goes.
+            let mut start = 0;
+            while let Some((word, _)) = n.norm[start..].split_once(' ') {
+                if !(rules.is_title)(word) {
+                    break;
+                }
+                start += word.len() + 1;
+            }
+            if start > 0 {
+                n.norm.drain(..start);
             }
         }
     }
     // Each name's words, split once: the rules below ask for them over
     // and over, and the normal forms no longer change.
-    let words_of: Vec<Vec<&str>> = nodes.iter().map(|n| n.norm.split(' ').collect()).collect();
+    let words_of = Words::new(nodes.iter().map(|n| n.norm.as_str()));
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -460,15 +500,22 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // person's name with its one middle initial ("Henry M. Paulson") when
     // no other initial is found with that name ("George H.W. Bush" beside
     // "George W. Bush").
-    let mut by_norm: HashMap<&str, usize, Fast> = HashMap::default();
-    let mut by_compact: HashMap<String, usize, Fast> = HashMap::default();
+    let mut by_norm: HashMap<&str, usize, Fast> =
+        HashMap::with_capacity_and_hasher(nodes.len(), Fast::default());
+    // A name of one word is its own compact form: no copy of it is made.
+    let mut by_compact: HashMap<std::borrow::Cow<str>, usize, Fast> =
+        HashMap::with_capacity_and_hasher(nodes.len(), Fast::default());
     let mut initialled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
         let first = *by_norm.entry(n.norm.as_str()).or_insert(i);
         if first != i {
             uf.join(i, first);
         }
-        let compact: String = n.norm.chars().filter(|c| *c != ' ').collect();
+        let compact = if n.norm.contains(' ') {
+            std::borrow::Cow::Owned(n.norm.chars().filter(|c| *c != ' ').collect())
+        } else {
+            std::borrow::Cow::Borrowed(n.norm.as_str())
+        };
         let first = *by_compact.entry(compact).or_insert(i);
         if first != i {
             uf.join(i, first);
@@ -497,21 +544,25 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // name without it when it is the only name of that kind.
     let is_person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
     let mut middled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
-    for (i, words) in words_of.iter().enumerate() {
+    for i in 0..nodes.len() {
+        let words = &words_of[i];
         if !is_person(i) {
             continue;
         }
         if words.len() < 2 {
             continue;
         }
-        let rest = words[1..].join(" ");
-        let full: Vec<usize> = (rules.given_names)(words[0])
-            .iter()
-            .filter_map(|g| by_norm.get(format!("{g} {rest}").as_str()).copied())
-            .filter(|&j| is_person(j))
-            .collect();
-        if let [one] = full.as_slice() {
-            uf.join(i, *one);
+        let given = (rules.given_names)(words[0]);
+        if !given.is_empty() {
+            let rest = words[1..].join(" ");
+            let full: Vec<usize> = given
+                .iter()
+                .filter_map(|g| by_norm.get(format!("{g} {rest}").as_str()).copied())
+                .filter(|&j| is_person(j))
+                .collect();
+            if let [one] = full.as_slice() {
+                uf.join(i, *one);
+            }
         }
         if (3..=4).contains(&words.len()) && words[1..words.len() - 1].iter().all(|w| w.chars().count() > 1) {
             middled
@@ -530,15 +581,20 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
 
     // 2. "U.S. Treasury" is the Treasury when the archive names the
     // Treasury as an organisation.
-    let sums = summaries(&nodes, &mut uf);
+    let mut sums = Summaries {
+        totals: Vec::new(),
+        sums: Vec::new(),
+    };
+    summaries(&nodes, &mut uf, &mut sums);
     let mut prefixed = Vec::new();
+    let mut buf = String::new();
     for (i, n) in nodes.iter().enumerate() {
-        if (rules.pinned)(&n.key) {
+        if (rules.pinned)(n.key) {
             continue;
         }
         let words = &words_of[i];
         for p in 1..=2.min(words.len().saturating_sub(1)) {
-            if !(rules.is_place)(&words[..p].join(" ")) {
+            if !(rules.is_place)(joined(&words[..p], &mut buf)) {
                 continue;
             }
             let rest = words[p..].join(" ");
@@ -569,8 +625,9 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     for &(i, _) in &prefixed {
         is_prefixed[i] = true;
     }
+    let mut plural = String::new();
     for (i, n) in nodes.iter().enumerate() {
-        if (rules.pinned)(&n.key) || is_prefixed[i] {
+        if (rules.pinned)(n.key) || is_prefixed[i] {
             continue;
         }
         let words = &words_of[i];
@@ -579,9 +636,12 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         }
         // The rest must name something by itself: not one word any name
         // may be made of ("General Motors" is no title before "Motors").
-        let rest_generic = words[1..]
-            .iter()
-            .all(|w| (rules.is_generic)(w) || (rules.is_prefix)(w));
+        // (Asked only of a name whose first word may stand before one.)
+        let rest_generic = || {
+            words[1..]
+                .iter()
+                .all(|w| (rules.is_generic)(w) || (rules.is_prefix)(w))
+        };
         // A place keeps its words ("North America"), and a country is no
         // name a word stands before.
         let place = kind_of(&n.mentions, n.suffixed_org) == Kind::Place;
@@ -593,9 +653,9 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         );
         if (rules.is_prefix)(words[0])
             && rest_whole
-            && !rest_generic
+            && !rest_generic()
             && !place
-            && !(rules.is_place)(&words[1..].join(" "))
+            && !(rules.is_place)(joined(&words[1..], &mut buf))
         {
             let rest = words[1..].join(" ");
             if let Some(&j) = by_norm.get(rest.as_str()) {
@@ -608,7 +668,14 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 }
             }
         }
-        let generic = |w: &str| (rules.is_generic)(w) || (rules.is_generic)(&format!("{w}s"));
+        let mut generic = |w: &str| {
+            (rules.is_generic)(w) || {
+                plural.clear();
+                plural.push_str(w);
+                plural.push('s');
+                (rules.is_generic)(&plural)
+            }
+        };
         for cut in (words.len().saturating_sub(2).max(1)..words.len()).rev() {
             if !words[cut..].iter().all(|w| generic(w)) {
                 break;
@@ -646,18 +713,18 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // entities the archive names far more often on their own: the name is
     // found with either. It joins the first and adds its terms to the
     // second's.
-    let sums = summaries(&nodes, &mut uf);
+    summaries(&nodes, &mut uf, &mut sums);
     let mut compounds: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         let words = &words_of[i];
         let Some(at) = words.iter().position(|w| *w == "and") else {
             continue;
         };
-        if at == 0 || at + 1 == words.len() || (rules.pinned)(&n.key) {
+        if at == 0 || at + 1 == words.len() || (rules.pinned)(n.key) {
             continue;
         }
         // Only a set of such lists moves, not a name joined to one.
-        if uf.members(i).iter().any(|&m| !words_of[m].contains(&"and")) {
+        if uf.members(i).any(|m| !words_of[m].contains(&"and")) {
             continue;
         }
         let part = |ws: &[&str], uf: &mut UnionFind| -> Option<usize> {
@@ -693,7 +760,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // neither a place nor a name the user settled (a person and a company
     // with a legal suffix are one kind here). A legal name is the
     // entity's own, so it keeps its role (and its initials find it).
-    let mut sums = summaries(&nodes, &mut uf);
+    summaries(&nodes, &mut uf, &mut sums);
     for d in aliases {
         let (Some(&a), Some(&b)) = (index.get(d.a.as_str()), index.get(d.b.as_str())) else {
             continue;
@@ -709,8 +776,8 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         };
         let (ra, rb) = (uf.find(a), uf.find(b));
         if ra == rb
-            || (rules.pinned)(&nodes[a].key)
-            || (rules.pinned)(&nodes[b].key)
+            || (rules.pinned)(nodes[a].key)
+            || (rules.pinned)(nodes[b].key)
             || !names_something(a)
             || !names_something(b)
         {
@@ -744,7 +811,8 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
 
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
     // joined "George W. Bush" before "Bush" counts the candidates.
-    let sums = summaries(&nodes, &mut uf);
+    summaries(&nodes, &mut uf, &mut sums);
+    let sums = sums;
     let roots: Vec<usize> = { sums.roots().collect() };
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
@@ -770,7 +838,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 by_first.entry(words[0]).or_default().push(i);
                 // "AIG" is "American International Group", whose name
                 // without its suffix is "American International".
-                let k = n.key.strip_suffix("'s").unwrap_or(&n.key);
+                let k = n.key.strip_suffix("'s").unwrap_or(n.key);
                 let mut all: Vec<&str> = k.split(' ').filter(|w| !w.is_empty()).collect();
                 loop {
                     for acronym in acronyms(&all) {
@@ -806,7 +874,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     let mut shorts: Vec<usize> = roots
         .iter()
         .copied()
-        .filter(|&r| !(rules.pinned)(&nodes[r].key))
+        .filter(|&r| !(rules.pinned)(nodes[r].key))
         .collect();
     shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
     let mut expansions: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
@@ -820,19 +888,14 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         // Misc is no short form, but may be an acronym the tagger took for
         // a product's name ("BofA").
         let misc = summary.kind == Kind::Misc;
-        if place && (rules.is_place)(&nodes[s].key) {
+        if place && (rules.is_place)(nodes[s].key) {
             continue;
         }
         // Every own name of the set asks: "J.P. Morgan" and "JPMorgan" are
         // one set, and only the second is the start of "JPMorgan Chase".
         // (candidate node, a person by the surname rule, by initials)
         let mut cands: Vec<(usize, bool, bool)> = Vec::new();
-        let own: Vec<usize> = uf
-            .members(s)
-            .iter()
-            .copied()
-            .filter(|&m| role[m] == Role::Own)
-            .collect();
+        let own: Vec<usize> = uf.members(s).filter(|&m| role[m] == Role::Own).collect();
         let mut one_word = false;
         for m in own {
             let words = &words_of[m];
@@ -926,7 +989,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         let clear = top_articles > 0 && top_articles as f64 >= rules.share * (top_articles + second) as f64;
 
         if attested && clear {
-            for &k in uf.members(s) {
+            for k in uf.members(s) {
                 role[k] = Role::Other;
             }
             uf.join(s, top);
@@ -938,29 +1001,26 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
 
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
-    let mut members: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
-    for i in 0..nodes.len() {
-        members.entry(uf.find(i)).or_default().push(i);
-    }
-    let mut roots: Vec<usize> = members.keys().copied().collect();
-    roots.sort_unstable();
+    let root_of: Vec<usize> = (0..nodes.len()).map(|i| uf.find(i)).collect();
     let mut groups = Vec::new();
-    let mut group_of_root: HashMap<usize, usize, Fast> = HashMap::default();
-    let terms_of = |names: &[usize], out: &mut Vec<String>| {
-        for &i in names {
+    let terms_of = |names: &mut dyn Iterator<Item = usize>, out: &mut Vec<String>| {
+        for i in names {
             for kind in Kind::ALL {
                 if nodes[i].articles[kind as usize] > 0 {
-                    out.push(super::entity_term(kind, &nodes[i].key));
+                    out.push(super::entity_term(kind, nodes[i].key));
                 }
             }
         }
     };
     let mut also: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for &(i, _, b) in &compounds {
-        also.entry(uf.find(b)).or_default().push(i);
+        also.entry(root_of[b]).or_default().push(i);
     }
-    for root in roots {
-        let names = &members[&root];
+    let mut members = Vec::new();
+    for root in (0..nodes.len()).filter(|&i| root_of[i] == i) {
+        members.clear();
+        members.extend(uf.members(root));
+        let names = &members;
         let expansion = expansions.get(&root);
         let compound = also.get(&root);
         // A name the tagger typed two ways is one entity of one type
@@ -989,40 +1049,37 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 let n = &nodes[i];
                 (
                     role[i] == Role::Own,
-                    fold(&n.key) == n.norm,
+                    fold(n.key) == n.norm,
                     n.total(),
                     std::cmp::Reverse(i),
                 )
             })
             .unwrap_or(root);
         let mut terms = Vec::new();
-        terms_of(names, &mut terms);
+        terms_of(&mut names.iter().copied(), &mut terms);
         if let Some(others) = expansion {
             // A full name may have joined another since (its own short form
             // of someone else's name): its set now.
             let mut sets: Vec<usize> = others
                 .iter()
-                .map(|&o| uf.find(o))
+                .map(|&o| root_of[o])
                 .filter(|&o| o != root)
                 .collect();
             sets.sort_unstable();
             sets.dedup();
             for o in sets {
-                if let Some(names) = members.get(&o) {
-                    terms_of(names, &mut terms);
-                }
+                terms_of(&mut uf.members(o), &mut terms);
             }
         }
         if let Some(compound) = compound {
-            terms_of(compound, &mut terms);
+            terms_of(&mut compound.iter().copied(), &mut terms);
         }
         terms.sort();
         terms.dedup();
-        let mut keys: Vec<String> = names.iter().map(|&i| nodes[i].key.clone()).collect();
+        let mut keys: Vec<String> = names.iter().map(|&i| nodes[i].key.to_string()).collect();
         keys.sort();
-        group_of_root.insert(root, groups.len());
         groups.push(Group {
-            key: nodes[canonical].key.clone(),
+            key: nodes[canonical].key.to_string(),
             kind: kind_of(&mentions, suffixed),
             articles: names.iter().map(|&i| nodes[i].total()).sum(),
             mentions: mentions.iter().sum(),
@@ -1033,12 +1090,54 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     EntityTable::from_groups(groups, rules.suffixes)
 }
 
+/// Every name's words in one vector: `words[i]` are name `i`'s.
+struct Words<'a> {
+    all: Vec<&'a str>,
+    /// Where each name's words start in `all`, and one past the last.
+    starts: Vec<usize>,
+}
+
+impl<'a> Words<'a> {
+    fn new(names: impl ExactSizeIterator<Item = &'a str>) -> Words<'a> {
+        let mut starts = Vec::with_capacity(names.len() + 1);
+        let mut all = Vec::with_capacity(names.len() * 2);
+        starts.push(0);
+        for name in names {
+            all.extend(name.split(' '));
+            starts.push(all.len());
+        }
+        Words { all, starts }
+    }
+}
+
+impl<'a> std::ops::Index<usize> for Words<'a> {
+    type Output = [&'a str];
+
+    fn index(&self, i: usize) -> &[&'a str] {
+        &self.all[self.starts[i]..self.starts[i + 1]]
+    }
+}
+
+/// `words` joined by spaces, in `buf` (a name's words are looked up joined
+/// many times over; one buffer spares a string each time).
+fn joined<'b>(words: &[&str], buf: &'b mut String) -> &'b str {
+    buf.clear();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            buf.push(' ');
+        }
+        buf.push_str(w);
+    }
+    buf
+}
+
 /// Joins the set of each `(name, into)` into `into`'s, the moved names no
 /// longer their set's own. Roles are settled on the sets as they are before
 /// any of these joins: a set that takes one name in may itself move, and
 /// two names of one set may both be moved.
 fn move_sets(uf: &mut UnionFind, role: &mut [Role], moves: &[(usize, usize)]) {
-    let moved: Vec<usize> = moves.iter().flat_map(|&(i, _)| uf.members(i).to_vec()).collect();
+    let sets: &UnionFind = uf;
+    let moved: Vec<usize> = moves.iter().flat_map(|&(i, _)| sets.members(i)).collect();
     for k in moved {
         role[k] = Role::Other;
     }
@@ -1097,44 +1196,142 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 
 /// Every entity term of the index with its live articles and mentions.
 pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
-    Ok(stats_of(&term_stats(index, searcher)?).0)
+    Ok(stats_of(&term_stats(index, searcher, false)?.by_term).0)
 }
 
-/// Every term of the entity field with its live articles and mentions.
-fn term_stats(index: &NewsIndex, searcher: &Searcher) -> Result<HashMap<String, (u64, u64), Fast>> {
+/// What a term's postings give, over every segment.
+#[derive(Debug, Clone, Copy)]
+struct TermCounts {
+    articles: u64,
+    mentions: u64,
+    /// The first and last of its runs in `Terms::runs` (`NO_RUN`: none).
+    first: u32,
+    last: u32,
+}
+
+/// One term's live documents in one segment: `Terms::docs[start..end]`,
+/// then the run `next` of the same term.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: usize,
+    end: usize,
+    next: u32,
+}
+
+const NO_RUN: u32 = u32::MAX;
+
+/// The entity field's terms with their live articles and mentions, and,
+/// when asked for, their live documents: counting a group's articles then
+/// reads them here rather than looking each of its terms up again in every
+/// segment and decoding its postings twice.
+struct Terms {
+    by_term: HashMap<String, TermCounts, Fast>,
+    runs: Vec<Run>,
+    /// Documents numbered across the segments (a segment's first is the
+    /// sum of the `max_doc`s before it).
+    docs: Vec<u32>,
+    /// The documents' numbers are below this.
+    max_doc: usize,
+}
+
+impl Terms {
+    /// A group's live articles (an article with several of its terms is
+    /// one) and mentions. `seen` holds, per document, the last `mark`
+    /// that counted it: no set is cleared between groups.
+    fn count(&self, terms: &[String], mark: u32, seen: &mut [u32]) -> (u64, u64) {
+        let (mut articles, mut mentions) = (0u64, 0u64);
+        for t in terms {
+            let Some(c) = self.by_term.get(t.as_str()) else {
+                continue;
+            };
+            mentions += c.mentions;
+            let mut r = c.first;
+            while let Some(run) = self.runs.get(r as usize) {
+                for &doc in &self.docs[run.start..run.end] {
+                    if let Some(s) = seen.get_mut(doc as usize).filter(|s| **s != mark) {
+                        *s = mark;
+                        articles += 1;
+                    }
+                }
+                r = run.next;
+            }
+        }
+        (articles, mentions)
+    }
+}
+
+/// Every term of the entity field with its live articles and mentions
+/// (and, with `docs`, its live documents).
+fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let mut by_term: HashMap<String, (u64, u64), Fast> = HashMap::default();
+    let mut out = Terms {
+        by_term: HashMap::default(),
+        runs: Vec::new(),
+        docs: Vec::new(),
+        max_doc: 0,
+    };
     for segment in searcher.segment_readers() {
         let inverted = segment
             .inverted_index(index.fields().entity)
             .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
         let alive = segment.alive_bitset();
+        let base = u32::try_from(out.max_doc).unwrap_or(u32::MAX);
+        out.max_doc += segment.max_doc() as usize;
         let mut terms = inverted.terms().stream().map_err(failed)?;
         while terms.advance() {
             let Ok(term) = std::str::from_utf8(terms.key()) else {
                 continue;
             };
-            let mut counts = (0u64, 0u64);
-            live_postings(&inverted, terms.value(), alive, |_, freq| {
-                counts.0 += 1;
-                counts.1 += u64::from(freq);
+            let start = out.docs.len();
+            let (mut articles, mut mentions) = (0u64, 0u64);
+            let docs = &mut out.docs;
+            live_postings(&inverted, terms.value(), alive, |doc, freq| {
+                articles += 1;
+                mentions += u64::from(freq);
+                if with_docs {
+                    docs.push(base.saturating_add(doc));
+                }
             })
             .map_err(failed)?;
-            if counts.0 > 0 {
-                // A term most often comes once: no key is copied to look it up.
-                match by_term.get_mut(term) {
-                    Some(e) => {
-                        e.0 += counts.0;
-                        e.1 += counts.1;
+            if articles == 0 {
+                continue;
+            }
+            let run = if with_docs {
+                out.runs.push(Run {
+                    start,
+                    end: out.docs.len(),
+                    next: NO_RUN,
+                });
+                u32::try_from(out.runs.len() - 1).unwrap_or(NO_RUN)
+            } else {
+                NO_RUN
+            };
+            // A term most often comes once: no key is copied to look it up.
+            match out.by_term.get_mut(term) {
+                Some(c) => {
+                    c.articles += articles;
+                    c.mentions += mentions;
+                    if run != NO_RUN {
+                        match out.runs.get_mut(c.last as usize) {
+                            Some(last) => last.next = run,
+                            None => c.first = run,
+                        }
+                        c.last = run;
                     }
-                    None => {
-                        by_term.insert(term.to_string(), counts);
-                    }
+                }
+                None => {
+                    let counts = TermCounts {
+                        articles,
+                        mentions,
+                        first: run,
+                        last: run,
+                    };
+                    out.by_term.insert(term.to_string(), counts);
                 }
             }
         }
     }
-    Ok(by_term)
+    Ok(out)
 }
 
 /// Calls `f` with each live document of one term's postings in a segment
@@ -1163,12 +1360,33 @@ fn live_postings(
     }
 }
 
+/// A digest of every term's live articles and mentions, in whatever order
+/// the map holds them: `stats_of`, all `plan` is given besides the rules,
+/// is a function of them. (A sum of the entries' hashes, so no sort.)
+fn stats_digest(by_term: &HashMap<String, TermCounts, Fast>) -> u128 {
+    let mut sum = 0u128;
+    let mut entry = Vec::new();
+    for (term, c) in by_term {
+        // The counts' fixed width at the end keeps (term, counts) apart.
+        entry.clear();
+        entry.extend_from_slice(term.as_bytes());
+        entry.extend_from_slice(&c.articles.to_le_bytes());
+        entry.extend_from_slice(&c.mentions.to_le_bytes());
+        sum = sum.wrapping_add(xxhash_rust::xxh3::xxh3_128(&entry));
+    }
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&sum.to_le_bytes());
+    h.update(&(by_term.len() as u64).to_le_bytes());
+    h.digest128()
+}
+
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted.
-fn stats_of(by_term: &HashMap<String, (u64, u64), Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
+fn stats_of(by_term: &HashMap<String, TermCounts, Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
     let mut names = Vec::new();
     let mut aliases = Vec::new();
-    for (term, &(articles, mentions)) in by_term {
+    for (term, c) in by_term {
+        let (articles, mentions) = (c.articles, c.mentions);
         let Some((kind, name)) = term.split_once(':') else {
             continue;
         };
@@ -1196,8 +1414,21 @@ fn stats_of(by_term: &HashMap<String, (u64, u64), Fast>) -> (Vec<NameStat>, Vec<
 
 /// The table of the index as `searcher` sees it: grouped by `plan`, each
 /// group's articles and mentions counted over its terms' live postings
-/// (an article that names it twice over is one article).
-pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Result<EntityTable> {
+/// (an article that names it twice over is one article). `prior` may give
+/// the table of an earlier commit worked out under the same rules
+/// (`fingerprint`) from the same names and aliases with the same counts
+/// (`stats_digest`): its groups are taken without `plan`, a function of
+/// those alone,
+/// while the groups' own counts, which an edit may change even so (an
+/// article that drops one of a group's names as another takes it up), are
+/// counted again.
+pub fn build(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    dict: &Dictionary,
+    fingerprint: u64,
+    prior: &dyn Fn(u64, u128) -> Option<EntityTable>,
+) -> Result<EntityTable> {
     let rules_data = &index.mapping().rules.entities;
     let suffixes = rules_data.suffix_keys();
     let is_place = |k: &str| dict.is_country_key(k);
@@ -1221,43 +1452,22 @@ pub fn build(index: &NewsIndex, searcher: &Searcher, dict: &Dictionary) -> Resul
         is_prefix: &is_prefix,
         alias_share: rules_data.alias_share,
     };
-    let by_term = term_stats(index, searcher)?;
-    let (stats, aliases) = stats_of(&by_term);
-    let mut table = plan(&stats, &aliases, &rules);
-    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let field = index.fields().entity;
-    let mut docs: Vec<u32> = Vec::new();
-    for g in &mut table.groups {
-        // One term: its own counts, which `term_stats` took from the same
-        // postings (no article has a term twice).
-        if let [t] = g.terms.as_slice() {
-            (g.articles, g.mentions) = by_term.get(t).copied().unwrap_or_default();
-            continue;
+    let terms = term_stats(index, searcher, true)?;
+    let digest = stats_digest(&terms.by_term);
+    let prior =
+        prior(fingerprint, digest).filter(|t| t.fingerprint == fingerprint && t.stats_digest == digest);
+    let mut table = match prior {
+        Some(table) => table,
+        None => {
+            let (stats, aliases) = stats_of(&terms.by_term);
+            plan(&stats, &aliases, &rules)
         }
-        let (mut articles, mut mentions) = (0u64, 0u64);
-        for segment in searcher.segment_readers() {
-            let inverted = segment
-                .inverted_index(field)
-                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
-            let alive = segment.alive_bitset();
-            docs.clear();
-            for t in &g.terms {
-                let term = Term::from_field_text(field, t);
-                let Some(info) = inverted.get_term_info(&term).map_err(failed)? else {
-                    continue;
-                };
-                live_postings(&inverted, &info, alive, |doc, freq| {
-                    docs.push(doc);
-                    mentions += u64::from(freq);
-                })
-                .map_err(failed)?;
-            }
-            docs.sort_unstable();
-            docs.dedup();
-            articles += docs.len() as u64;
-        }
-        g.articles = articles;
-        g.mentions = mentions;
+    };
+    table.fingerprint = fingerprint;
+    table.stats_digest = digest;
+    let mut seen = vec![u32::MAX; terms.max_doc];
+    for (i, g) in table.groups.iter_mut().enumerate() {
+        (g.articles, g.mentions) = terms.count(&g.terms, i as u32, &mut seen);
     }
     Ok(table)
 }
@@ -1305,9 +1515,9 @@ impl NewsIndex {
         if let Some(table) = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint) {
             return Ok(table);
         }
-        let mut table = build(self, searcher, &self.table_dictionary()?)?;
-        table.fingerprint = fingerprint;
-        Ok(table)
+        build(self, searcher, &self.table_dictionary()?, fingerprint, &|_, _| {
+            None
+        })
     }
 
     /// Writes the table of the last commit unless it is there already, and
@@ -1333,8 +1543,11 @@ impl NewsIndex {
             Some(table) => table,
             None => {
                 let searcher = self.reader()?.searcher();
-                let mut table = build(self, &searcher, &dict)?;
-                table.fingerprint = fingerprint;
+                // A run whose changes left every name's counts as they were
+                // (an edit that kept an article's names) keeps the groups
+                // of the table before it.
+                let prior = |fingerprint, digest| latest_table(&self.dir, &name, fingerprint, digest);
+                let table = build(self, &searcher, &dict, fingerprint, &prior)?;
                 crate::crashtest::point("entity-table");
                 table.write(&self.dir, &name)?;
                 table
@@ -1572,7 +1785,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
         .map(|(_, (name, _))| name))
 }
 
-const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x01";
+const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
 const RULES_VERSION: &[u8] = b"entity-table rules 16: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words";
@@ -1582,6 +1795,31 @@ const SUFFIX: &str = ".bin";
 /// The table's file name for a commit.
 pub fn file_name(opstamp: u64) -> String {
     format!("{PREFIX}{opstamp}{SUFFIX}")
+}
+
+/// The table of the latest commit in `dir` that has one, other than the
+/// file `not`, when it was worked out under `fingerprint` from stats of
+/// `digest` (`None` when not, or when there is none or it is damaged).
+fn latest_table(dir: &Path, not: &str, fingerprint: u64, digest: u128) -> Option<EntityTable> {
+    let latest = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let opstamp: u64 = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?.parse().ok()?;
+            (name != not).then_some((opstamp, e.path()))
+        })
+        .max()?;
+    let bytes = std::fs::read(&latest.1).ok()?;
+    // Its header says whether it will do before the whole is decoded.
+    let mut head = Vec::with_capacity(32);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&fingerprint.to_le_bytes());
+    head.extend_from_slice(&digest.to_le_bytes());
+    if !bytes.starts_with(&head) {
+        return None;
+    }
+    decode(&bytes)
 }
 
 impl EntityTable {
@@ -1615,6 +1853,7 @@ impl EntityTable {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        out.extend_from_slice(&self.stats_digest.to_le_bytes());
         put_varint(&mut out, self.groups.len() as u64);
         for g in &self.groups {
             put_str(&mut out, &g.key);
@@ -1647,6 +1886,7 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
         return None;
     }
     let fingerprint = r.u64_fixed()?;
+    let stats_digest = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
     // Every count is bounded by the bytes left: a damaged count cannot ask
     // for a huge allocation.
     let bounded = |n: u64, r: &Reader| usize::try_from(n).ok().filter(|&n| n <= r.len());
@@ -1689,6 +1929,7 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
     }
     Some(EntityTable {
         fingerprint,
+        stats_digest,
         also: also_of(&groups),
         groups,
         lookup,
@@ -2253,6 +2494,48 @@ mod tests {
     }
 
     #[test]
+    fn normal_forms_drop_suffixes_possessives_and_spaces_and_keep_a_word() {
+        let cases = [
+            ("citigroup", "citigroup"),
+            ("general motors", "general motors"),
+            ("citigroup inc", "citigroup"),
+            ("jpmorgan chase & co", "jpmorgan chase"),
+            ("ford's", "ford"),
+            ("ford motor co's", "ford motor"),
+            ("bank of america's", "bank of america"),
+            ("smith and", "smith"),
+            ("a  b", "a b"),
+            (" x", "x"),
+            ("x ", "x"),
+            ("inc", "inc"),
+            ("co inc", "co"),
+        ];
+        for (k, want) in cases {
+            assert_eq!(normal(k, &suffixes()), want, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn a_set_lists_every_name_joined_into_it() {
+        let mut uf = UnionFind::new(6);
+        uf.join(0, 1);
+        uf.join(2, 3);
+        uf.join(1, 3);
+        uf.join(5, 5);
+        let set = |uf: &UnionFind, i: usize| {
+            let mut m: Vec<usize> = uf.members(i).collect();
+            m.sort_unstable();
+            m
+        };
+        for i in 0..4 {
+            assert_eq!(set(&uf, i), [0, 1, 2, 3]);
+        }
+        assert_eq!(set(&uf, 4), [4]);
+        assert_eq!(set(&uf, 5), [5]);
+        assert_eq!(uf.find(0), 3);
+    }
+
+    #[test]
     fn the_table_reads_back_as_written_and_damage_is_no_table() {
         let t = table(&[
             stat(Kind::Org, "Citigroup Inc.", 1521),
@@ -2261,6 +2544,11 @@ mod tests {
             stat(Kind::Person, "James Brown", 300),
             stat(Kind::Person, "Brown", 400),
         ]);
+        let t = EntityTable {
+            fingerprint: 7,
+            stats_digest: u128::MAX - 5,
+            ..t
+        };
         let bytes = t.encode();
         assert_eq!(decode(&bytes).as_ref(), Some(&t));
         for cut in 0..bytes.len() {
