@@ -115,8 +115,7 @@ pub fn search(index: &NewsIndex, req: &SearchRequest) -> Result<SearchResults> {
 
 /// `search` with the searcher of a reader the caller keeps.
 pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) -> Result<SearchResults> {
-    let searcher = searcher.clone();
-    let built = build_query(index, &searcher, req)?;
+    let built = build_query(index, searcher, req)?;
     let query = &*built.query;
     let failed = |e| Error::tantivy(index.dir(), "search failed", e);
     // No more hits than documents: a limit or offset near usize::MAX must
@@ -146,7 +145,7 @@ pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) 
             }
         }
     };
-    let mut snippets = Snippets::new(&searcher, query, index)?;
+    let mut snippets = Snippets::new(searcher, query, index)?;
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc: TantivyDocument = searcher
@@ -175,7 +174,7 @@ pub fn search_with(index: &NewsIndex, searcher: &Searcher, req: &SearchRequest) 
         if req.facets {
             let (_, _, entities) = entity::list(
                 index,
-                &searcher,
+                searcher,
                 Some(query),
                 None,
                 &built.entities,
