@@ -116,6 +116,31 @@ pub(crate) fn unsealed_head(path: &std::path::Path, n: usize) -> Option<Vec<u8>>
     (hasher.digest().to_le_bytes() == check).then_some(head)
 }
 
+/// The file at `path`, mapped. Mapped, not read: a copy would be a fresh
+/// allocation of the file's size, its pages zeroed by the kernel only to
+/// be overwritten. newsidx's files are never written in place (a new one
+/// is renamed onto the old), so the mapped bytes do not change under a
+/// reader. Not through an index's own directory, which takes a file's last
+/// bytes for tantivy's footer.
+pub(crate) fn map(path: &std::path::Path) -> std::io::Result<tantivy::directory::OwnedBytes> {
+    use std::path::Path;
+    use tantivy::Directory;
+    let (dir, name) = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => (dir, Path::new(name)),
+        _ => return Err(std::io::ErrorKind::NotFound.into()),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    tantivy::directory::MmapDirectory::open(dir)
+        .map_err(std::io::Error::other)?
+        .open_read(name)
+        .map_err(std::io::Error::other)?
+        .read_bytes()
+}
+
 /// What `seal` sealed, if its check holds.
 pub(crate) fn unseal(bytes: &[u8]) -> Option<&[u8]> {
     let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;

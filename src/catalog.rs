@@ -109,13 +109,10 @@ pub fn file_name(opstamp: u64) -> String {
 }
 
 impl Catalog {
-    /// Reads the catalog a commit named. Mapped, not read: a copy would be
-    /// a fresh allocation of the file's size, its pages zeroed by the kernel
-    /// only to be overwritten, on the way of every run. A catalog file is
-    /// never written in place (`write` renames a new one onto it), so the
-    /// mapped bytes do not change under the decoding.
+    /// Reads the catalog a commit named, mapped (`binary_format::map`):
+    /// every run reads it.
     pub fn read(path: &Path) -> Result<Catalog> {
-        let bytes = map(path).map_err(|e| Error::io(path, e))?;
+        let bytes = binary_format::map(path).map_err(|e| Error::io(path, e))?;
         decode(bytes.as_slice())
             .ok_or_else(|| Error::Invalid(format!("{}: damaged catalog file", path.display())))
     }
@@ -202,25 +199,6 @@ pub fn remove_others(dir: &Path, keep: &str) {
             && (name.ends_with(SUFFIX) || name.ends_with(&format!("{SUFFIX}{TMP_SUFFIX}")))
     };
     crate::replace::remove_others(dir, ours, Some(keep));
-}
-
-/// The file at `path`, mapped.
-fn map(path: &Path) -> std::io::Result<tantivy::directory::OwnedBytes> {
-    use tantivy::Directory;
-    let (dir, name) = match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => (dir, Path::new(name)),
-        _ => return Err(std::io::ErrorKind::NotFound.into()),
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    tantivy::directory::MmapDirectory::open(dir)
-        .map_err(std::io::Error::other)?
-        .open_read(name)
-        .map_err(std::io::Error::other)?
-        .read_bytes()
 }
 
 fn decode(bytes: &[u8]) -> Option<Catalog> {

@@ -25,7 +25,6 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use tantivy::directory::OwnedBytes;
-use tantivy::Directory;
 
 use crate::binary_format::{put_varint, Reader};
 use crate::entities::dictionary::Dictionary;
@@ -444,22 +443,14 @@ pub(super) fn write(
 /// Whether the file of the commit `opstamp` is there, every page of it
 /// whole, and of `fingerprint`.
 pub(super) fn is_fresh(dir: &Path, opstamp: u64, fingerprint: u64) -> bool {
-    // Mapped, not read: a copy would be a fresh allocation of the file's
-    // size, its pages zeroed by the kernel only to be overwritten.
     mapped(dir, opstamp)
         .and_then(|b| NamesFile::new(b, fingerprint))
         .is_some_and(|f| f.read(0, f.checks.start).is_some())
 }
 
-/// The file of the commit `opstamp`, mapped. Not through the index's own
-/// directory, which takes the last bytes of a file for tantivy's footer.
+/// The file of the commit `opstamp`, mapped.
 fn mapped(dir: &Path, opstamp: u64) -> Option<OwnedBytes> {
-    tantivy::directory::MmapDirectory::open(dir)
-        .ok()?
-        .open_read(Path::new(&file_name(opstamp)))
-        .ok()?
-        .read_bytes()
-        .ok()
+    crate::binary_format::map(&dir.join(file_name(opstamp))).ok()
 }
 
 impl NewsIndex {

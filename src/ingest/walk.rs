@@ -350,11 +350,20 @@ fn has_dot_parts(path: &[u8]) -> bool {
 /// the name), as bytes: `file_name()` would take the path apart from its
 /// end, component by component, for every entry.
 fn last_part(path: &Path) -> &[u8] {
-    let bytes = path.as_os_str().as_bytes();
-    match bytes.iter().rposition(|&b| b == b'/') {
-        Some(cut) if !matches!(&bytes[cut + 1..], b"" | b"." | b"..") => &bytes[cut + 1..],
-        _ => path.file_name().map_or(&[][..], |n| n.as_bytes()),
+    match split_name(path) {
+        Some((_, name)) => name,
+        None => path.file_name().map_or(&[][..], |n| n.as_bytes()),
     }
+}
+
+/// `path` cut at its last separator, as bytes, into its folder ("/" for
+/// a name in the root) and a name that is no "." or ".."; `None` for
+/// other paths, which `Path`'s own methods are for.
+pub(crate) fn split_name(path: &Path) -> Option<(&[u8], &[u8])> {
+    let bytes = path.as_os_str().as_bytes();
+    let cut = bytes.iter().rposition(|&b| b == b'/')?;
+    let (folder, name) = (&bytes[..cut.max(1)], &bytes[cut + 1..]);
+    (!matches!(name, b"" | b"." | b"..")).then_some((folder, name))
 }
 
 /// A file name, lower-cased, for recognising extensions.

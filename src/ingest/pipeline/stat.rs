@@ -38,14 +38,9 @@ impl Stat {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::OpenOptionsExt;
 
-        // Split at the last separator as bytes: Path's own parent() and
-        // equality take the path apart component by component, for every file.
-        let bytes = path.as_os_str().as_bytes();
-        let cut = bytes.iter().rposition(|&b| b == b'/')?;
-        let (folder, name) = (&bytes[..cut.max(1)], &bytes[cut + 1..]);
-        if name.is_empty() || name == b"." || name == b".." {
-            return None;
-        }
+        // Split as bytes: Path's own parent() and equality take the path
+        // apart component by component, for every file.
+        let (folder, name) = crate::ingest::walk::split_name(path)?;
         if self.folder.as_os_str().as_bytes() != folder {
             let folder = Path::new(std::ffi::OsStr::from_bytes(folder));
             self.folder = folder.to_path_buf();
