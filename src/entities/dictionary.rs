@@ -529,18 +529,11 @@ impl Dictionary {
             .map(|(k, &i)| (k.as_str(), key_of(i), self.is_country(i)))
             .collect();
         aliases.sort_unstable();
-        let mut case_sensitive: Vec<(&str, &str)> = self
-            .case_sensitive
-            .iter()
-            .map(|(k, &i)| (k.as_str(), key_of(i)))
-            .collect();
-        case_sensitive.sort_unstable();
-        let mut demonyms: Vec<(&str, &str)> = self
-            .demonyms
-            .iter()
-            .map(|(k, &i)| (k.as_str(), key_of(i)))
-            .collect();
-        demonyms.sort_unstable();
+        let [case_sensitive, demonyms] = [&self.case_sensitive, &self.demonyms].map(|map| {
+            let mut pairs: Vec<(&str, &str)> = map.iter().map(|(k, &i)| (k.as_str(), key_of(i))).collect();
+            pairs.sort_unstable();
+            pairs
+        });
         NameMaps {
             aliases,
             case_sensitive,
