@@ -28,6 +28,7 @@
 //! article's names) takes the groups of the table before it and only
 //! counts their articles again.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -48,19 +49,30 @@ type Fast = crate::entities::PremixedState;
 /// One indexed name (a `key()`) under one kind, with its live articles
 /// and mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameStat {
+pub struct NameStat<'a> {
     pub kind: Kind,
-    pub key: String,
+    pub key: Cow<'a, str>,
     pub articles: u64,
     pub mentions: u64,
+}
+
+impl NameStat<'_> {
+    pub fn into_owned(self) -> NameStat<'static> {
+        NameStat {
+            kind: self.kind,
+            key: Cow::Owned(self.key.into_owned()),
+            articles: self.articles,
+            mentions: self.mentions,
+        }
+    }
 }
 
 /// Two names (`key()`s, `a` < `b`) that `articles` articles say are one
 /// entity (`entities::aliases`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AliasStat {
-    pub a: String,
-    pub b: String,
+pub struct AliasStat<'a> {
+    pub a: Cow<'a, str>,
+    pub b: Cow<'a, str>,
     pub articles: u64,
 }
 
@@ -282,7 +294,7 @@ enum Role {
 
 struct Node<'a> {
     key: &'a str,
-    norm: String,
+    norm: Cow<'a, str>,
     articles: [u64; 4],
     mentions: [u64; 4],
     /// Written with a legal suffix as an organisation: an organisation.
@@ -436,33 +448,35 @@ fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
 /// Groups the archive's names (see the module's rules). Pure: the same
 /// names and rules give the same table.
 pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
-    // One node per name, whatever kinds the tagger gave it.
-    // Sized once: the maps over every name would otherwise grow (and
-    // rehash) many times over.
-    let mut index: HashMap<&str, usize, Fast> =
-        HashMap::with_capacity_and_hasher(stats.len(), Fast::default());
+    // One node per name, whatever kinds the tagger gave it, in the order
+    // of their keys: a name's node is found by a binary search.
     let mut nodes: Vec<Node> = Vec::with_capacity(stats.len());
     let mut sorted: Vec<&NameStat> = stats.iter().filter(|s| !s.key.is_empty()).collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
     for s in sorted {
-        let i = *index.entry(s.key.as_str()).or_insert_with(|| {
+        if nodes.last().is_none_or(|n| n.key != s.key) {
             let norm = normal(&s.key, rules.suffixes);
+            let norm = match fold(&norm) {
+                Cow::Borrowed(_) => norm,
+                Cow::Owned(folded) => folded,
+            };
             nodes.push(Node {
                 key: &s.key,
-                norm: match fold(&norm) {
-                    std::borrow::Cow::Borrowed(_) => norm,
-                    std::borrow::Cow::Owned(folded) => folded,
+                // Most names are their own normal form: no copy.
+                norm: if norm == *s.key {
+                    Cow::Borrowed(&s.key)
+                } else {
+                    Cow::Owned(norm)
                 },
                 articles: [0; 4],
                 mentions: [0; 4],
                 suffixed_org: false,
             });
-            nodes.len() - 1
-        });
-        let n = &mut nodes[i];
+        }
+        let Some(n) = nodes.last_mut() else { continue };
         n.articles[s.kind as usize] += s.articles;
         n.mentions[s.kind as usize] += s.mentions;
-        if s.kind == Kind::Org && n.norm != fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
+        if s.kind == Kind::Org && *n.norm != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
             n.suffixed_org = true;
         }
     }
@@ -471,7 +485,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     for n in &mut nodes {
         if kind_of(&n.mentions, n.suffixed_org) == Kind::Org {
             if let Some(rest) = n.norm.strip_prefix("the ").filter(|r| !r.is_empty()) {
-                n.norm = rest.to_string();
+                n.norm = Cow::Owned(rest.to_string());
             }
         }
         if kind_of(&n.mentions, false) == Kind::Person {
@@ -484,13 +498,13 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 start += word.len() + 1;
             }
             if start > 0 {
-                n.norm.drain(..start);
+                n.norm.to_mut().drain(..start);
             }
         }
     }
     // Each name's words, split once: the rules below ask for them over
     // and over, and the normal forms no longer change.
-    let words_of = Words::new(nodes.iter().map(|n| n.norm.as_str()));
+    let words_of = Words::new(nodes.iter().map(|n| &*n.norm));
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -500,23 +514,30 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // person's name with its one middle initial ("Henry M. Paulson") when
     // no other initial is found with that name ("George H.W. Bush" beside
     // "George W. Bush").
-    let mut by_norm: HashMap<&str, usize, Fast> =
-        HashMap::with_capacity_and_hasher(nodes.len(), Fast::default());
-    // A name of one word is its own compact form: no copy of it is made.
-    let mut by_compact: HashMap<std::borrow::Cow<str>, usize, Fast> =
-        HashMap::with_capacity_and_hasher(nodes.len(), Fast::default());
+    let mut by_norm = FirstOf::with_capacity(nodes.len());
+    // Names without their spaces: each worked out in a buffer, none kept.
+    let mut by_compact = FirstOf::with_capacity(nodes.len());
+    let mut compact = String::new();
+    let compact_of = |j: usize| nodes[j].norm.chars().filter(|c| *c != ' ');
     let mut initialled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
-        let first = *by_norm.entry(n.norm.as_str()).or_insert(i);
+        let first = by_norm.first(
+            i,
+            &n.norm,
+            |j| nodes[j].norm == n.norm,
+            |j| nodes[j].norm.to_string(),
+        );
         if first != i {
             uf.join(i, first);
         }
-        let compact = if n.norm.contains(' ') {
-            std::borrow::Cow::Owned(n.norm.chars().filter(|c| *c != ' ').collect())
-        } else {
-            std::borrow::Cow::Borrowed(n.norm.as_str())
-        };
-        let first = *by_compact.entry(compact).or_insert(i);
+        compact.clear();
+        compact.extend(compact_of(i));
+        let first = by_compact.first(
+            i,
+            &compact,
+            |j| compact_of(j).eq(compact.chars()),
+            |j| compact_of(j).collect(),
+        );
         if first != i {
             uf.join(i, first);
         }
@@ -530,6 +551,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             }
         }
     }
+    drop(by_compact);
+    let by_norm = Lookup {
+        map: &by_norm,
+        key_of: |j: usize| &*nodes[j].norm,
+    };
     for (base, variants) in &initialled {
         if let ([one], Some(&b)) = (variants.as_slice(), by_norm.get(base.as_str())) {
             let person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
@@ -761,8 +787,9 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     // with a legal suffix are one kind here). A legal name is the
     // entity's own, so it keeps its role (and its initials find it).
     summaries(&nodes, &mut uf, &mut sums);
+    let node_of = |k: &str| nodes.binary_search_by(|n| n.key.cmp(k)).ok();
     for d in aliases {
-        let (Some(&a), Some(&b)) = (index.get(d.a.as_str()), index.get(d.b.as_str())) else {
+        let (Some(a), Some(b)) = (node_of(&d.a), node_of(&d.b)) else {
             continue;
         };
         // Two words or more that name something by themselves: "Holding
@@ -868,7 +895,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 && !n.norm.contains(' ')
                 && sums.get(&uf.find(*i)).is_some_and(|s| s.kind == Kind::Org)
         })
-        .map(|(i, n)| (n.norm.as_str(), i))
+        .map(|(i, n)| (&*n.norm, i))
         .collect();
     one_word_orgs.sort_unstable();
     let mut shorts: Vec<usize> = roots
@@ -910,7 +937,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 && n.chars().all(|c| c.is_alphabetic() || c == '&');
             if misc {
                 if acronym_like && n.chars().count() >= 3 {
-                    for &c in by_initials.get(n.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                    for &c in by_initials.get(&**n).map(Vec::as_slice).unwrap_or_default() {
                         cands.push((c, false, true));
                     }
                 }
@@ -939,16 +966,16 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 }
             }
             if words.len() == 1 && n.chars().count() >= MIN_WORD_START {
-                let from = one_word_orgs.partition_point(|(w, _)| *w <= n.as_str());
+                let from = one_word_orgs.partition_point(|(w, _)| *w <= &**n);
                 for &(w, c) in &one_word_orgs[from..] {
-                    if !w.starts_with(n.as_str()) {
+                    if !w.starts_with(&**n) {
                         break;
                     }
                     cands.push((c, false, false));
                 }
             }
             if acronym_like {
-                for &c in by_initials.get(n.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                for &c in by_initials.get(&**n).map(Vec::as_slice).unwrap_or_default() {
                     cands.push((c, false, true));
                 }
             }
@@ -1090,6 +1117,61 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
     EntityTable::from_groups(groups, rules.suffixes)
 }
 
+/// Node numbers by a string worked out of each node, the first node for
+/// each string: the strings are not kept but read back through the nodes.
+struct FirstOf {
+    table: hashbrown::HashTable<usize>,
+    hasher: Fast,
+}
+
+impl FirstOf {
+    fn with_capacity(n: usize) -> FirstOf {
+        FirstOf {
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: Fast::default(),
+        }
+    }
+
+    /// The first node whose string is `k`, `i` if none came before it.
+    /// `is_k` says whether an earlier node's string is `k`; `key_of` gives
+    /// a node's string, when the table grows.
+    fn first(
+        &mut self,
+        i: usize,
+        k: &str,
+        mut is_k: impl FnMut(usize) -> bool,
+        key_of: impl Fn(usize) -> String,
+    ) -> usize {
+        use std::hash::BuildHasher;
+        let hasher = &self.hasher;
+        match self
+            .table
+            .entry(hasher.hash_one(k), |&j| is_k(j), |&j| hasher.hash_one(key_of(j)))
+        {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(i);
+                i
+            }
+        }
+    }
+}
+
+/// `FirstOf` with the nodes' strings, for lookups.
+struct Lookup<'m, F> {
+    map: &'m FirstOf,
+    key_of: F,
+}
+
+impl<'m, 'k, F: Fn(usize) -> &'k str> Lookup<'m, F> {
+    fn get(&self, k: &str) -> Option<&'m usize> {
+        use std::hash::BuildHasher;
+        self.map
+            .table
+            .find(self.map.hasher.hash_one(k), |&j| (self.key_of)(j) == k)
+    }
+}
+
 /// Every name's words in one vector: `words[i]` are name `i`'s.
 struct Words<'a> {
     all: Vec<&'a str>,
@@ -1195,38 +1277,29 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 }
 
 /// Every entity term of the index with its live articles and mentions.
-pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat>> {
-    Ok(stats_of(&term_stats(index, searcher, false)?.by_term).0)
+pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat<'static>>> {
+    let terms = term_stats(index, searcher, false)?;
+    Ok(stats_of(&terms).0.into_iter().map(NameStat::into_owned).collect())
 }
 
-/// What a term's postings give, over every segment.
-#[derive(Debug, Clone, Copy)]
-struct TermCounts {
-    articles: u64,
-    mentions: u64,
-    /// The first and last of its runs in `Terms::runs` (`NO_RUN`: none).
-    first: u32,
-    last: u32,
-}
-
-/// One term's live documents in one segment: `Terms::docs[start..end]`,
-/// then the run `next` of the same term.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    start: usize,
-    end: usize,
-    next: u32,
-}
-
-const NO_RUN: u32 = u32::MAX;
-
-/// The entity field's terms with their live articles and mentions, and,
-/// when asked for, their live documents: counting a group's articles then
-/// reads them here rather than looking each of its terms up again in every
-/// segment and decoding its postings twice.
+/// The entity field's terms, sorted and merged over the segments, with
+/// their live articles and mentions and, when asked for, their live
+/// documents: counting a group's articles then reads them here rather than
+/// looking each of its terms up again in every segment and decoding its
+/// postings twice. Flat vectors, no map and no string per term: a
+/// generated archive of a million articles has millions of names, most in
+/// one article each, and a map of owned strings cost several times their
+/// text.
 struct Terms {
-    by_term: HashMap<String, TermCounts, Fast>,
-    runs: Vec<Run>,
+    /// Every term's text, one after another in order.
+    text: String,
+    /// Per term, where its text ends in `text` (it starts where the one
+    /// before ends).
+    ends: Vec<usize>,
+    articles: Vec<u64>,
+    mentions: Vec<u64>,
+    /// Per term, where its documents end in `docs` (empty without docs).
+    doc_ends: Vec<usize>,
     /// Documents numbered across the segments (a segment's first is the
     /// sum of the `max_doc`s before it).
     docs: Vec<u32>,
@@ -1235,25 +1308,51 @@ struct Terms {
 }
 
 impl Terms {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn term(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn find(&self, term: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.term(mid).cmp(term) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    fn docs_of(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.doc_ends[i - 1] };
+        self.doc_ends
+            .get(i)
+            .and_then(|&end| self.docs.get(start..end))
+            .unwrap_or_default()
+    }
+
     /// A group's live articles (an article with several of its terms is
     /// one) and mentions. `seen` holds, per document, the last `mark`
     /// that counted it: no set is cleared between groups.
     fn count(&self, terms: &[String], mark: u32, seen: &mut [u32]) -> (u64, u64) {
         let (mut articles, mut mentions) = (0u64, 0u64);
         for t in terms {
-            let Some(c) = self.by_term.get(t.as_str()) else {
+            let Some(i) = self.find(t) else {
                 continue;
             };
-            mentions += c.mentions;
-            let mut r = c.first;
-            while let Some(run) = self.runs.get(r as usize) {
-                for &doc in &self.docs[run.start..run.end] {
-                    if let Some(s) = seen.get_mut(doc as usize).filter(|s| **s != mark) {
-                        *s = mark;
-                        articles += 1;
-                    }
+            mentions += self.mentions[i];
+            for &doc in self.docs_of(i) {
+                if let Some(s) = seen.get_mut(doc as usize).filter(|s| **s != mark) {
+                    *s = mark;
+                    articles += 1;
                 }
-                r = run.next;
             }
         }
         (articles, mentions)
@@ -1261,31 +1360,49 @@ impl Terms {
 }
 
 /// Every term of the entity field with its live articles and mentions
-/// (and, with `docs`, its live documents).
+/// (and, with `docs`, its live documents), the segments' sorted term
+/// lists merged.
 fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     let mut out = Terms {
-        by_term: HashMap::default(),
-        runs: Vec::new(),
+        text: String::new(),
+        ends: Vec::new(),
+        articles: Vec::new(),
+        mentions: Vec::new(),
+        doc_ends: Vec::new(),
         docs: Vec::new(),
         max_doc: 0,
     };
+    let mut inverted = Vec::new();
+    let mut bases = Vec::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment
-            .inverted_index(index.fields().entity)
-            .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?;
-        let alive = segment.alive_bitset();
-        let base = u32::try_from(out.max_doc).unwrap_or(u32::MAX);
+        inverted.push((
+            segment
+                .inverted_index(index.fields().entity)
+                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?,
+            segment.alive_bitset(),
+        ));
+        bases.push(u32::try_from(out.max_doc).unwrap_or(u32::MAX));
         out.max_doc += segment.max_doc() as usize;
-        let mut terms = inverted.terms().stream().map_err(failed)?;
-        while terms.advance() {
-            let Ok(term) = std::str::from_utf8(terms.key()) else {
+    }
+    let streams = inverted
+        .iter()
+        .map(|(i, _)| i.terms().stream())
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(failed)?;
+    let mut merged = tantivy::termdict::TermMerger::new(streams);
+    while merged.advance() {
+        let Ok(term) = std::str::from_utf8(merged.key()) else {
+            continue;
+        };
+        let (mut articles, mut mentions) = (0u64, 0u64);
+        let docs_from = out.docs.len();
+        for (seg, info) in merged.current_segment_ords_and_term_infos() {
+            let (Some((inv, alive)), Some(&base)) = (inverted.get(seg), bases.get(seg)) else {
                 continue;
             };
-            let start = out.docs.len();
-            let (mut articles, mut mentions) = (0u64, 0u64);
             let docs = &mut out.docs;
-            live_postings(&inverted, terms.value(), alive, |doc, freq| {
+            live_postings(inv, &info, *alive, |doc, freq| {
                 articles += 1;
                 mentions += u64::from(freq);
                 if with_docs {
@@ -1293,42 +1410,17 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
                 }
             })
             .map_err(failed)?;
-            if articles == 0 {
-                continue;
-            }
-            let run = if with_docs {
-                out.runs.push(Run {
-                    start,
-                    end: out.docs.len(),
-                    next: NO_RUN,
-                });
-                u32::try_from(out.runs.len() - 1).unwrap_or(NO_RUN)
-            } else {
-                NO_RUN
-            };
-            // A term most often comes once: no key is copied to look it up.
-            match out.by_term.get_mut(term) {
-                Some(c) => {
-                    c.articles += articles;
-                    c.mentions += mentions;
-                    if run != NO_RUN {
-                        match out.runs.get_mut(c.last as usize) {
-                            Some(last) => last.next = run,
-                            None => c.first = run,
-                        }
-                        c.last = run;
-                    }
-                }
-                None => {
-                    let counts = TermCounts {
-                        articles,
-                        mentions,
-                        first: run,
-                        last: run,
-                    };
-                    out.by_term.insert(term.to_string(), counts);
-                }
-            }
+        }
+        if articles == 0 {
+            out.docs.truncate(docs_from);
+            continue;
+        }
+        out.text.push_str(term);
+        out.ends.push(out.text.len());
+        out.articles.push(articles);
+        out.mentions.push(mentions);
+        if with_docs {
+            out.doc_ends.push(out.docs.len());
         }
     }
     Ok(out)
@@ -1360,48 +1452,48 @@ fn live_postings(
     }
 }
 
-/// A digest of every term's live articles and mentions, in whatever order
-/// the map holds them: `stats_of`, all `plan` is given besides the rules,
-/// is a function of them. (A sum of the entries' hashes, so no sort.)
-fn stats_digest(by_term: &HashMap<String, TermCounts, Fast>) -> u128 {
+/// A digest of every term's live articles and mentions (a sum of the
+/// entries' hashes, so that it does not depend on their order): `stats_of`,
+/// all `plan` is given besides the rules, is a function of them.
+fn stats_digest(terms: &Terms) -> u128 {
     let mut sum = 0u128;
     let mut entry = Vec::new();
-    for (term, c) in by_term {
+    for i in 0..terms.len() {
         // The counts' fixed width at the end keeps (term, counts) apart.
         entry.clear();
-        entry.extend_from_slice(term.as_bytes());
-        entry.extend_from_slice(&c.articles.to_le_bytes());
-        entry.extend_from_slice(&c.mentions.to_le_bytes());
+        entry.extend_from_slice(terms.term(i).as_bytes());
+        entry.extend_from_slice(&terms.articles[i].to_le_bytes());
+        entry.extend_from_slice(&terms.mentions[i].to_le_bytes());
         sum = sum.wrapping_add(xxhash_rust::xxh3::xxh3_128(&entry));
     }
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(&sum.to_le_bytes());
-    h.update(&(by_term.len() as u64).to_le_bytes());
+    h.update(&(terms.len() as u64).to_le_bytes());
     h.digest128()
 }
 
 /// The names and the alias pairs (with the articles that define them)
-/// among the entity field's terms, sorted.
-fn stats_of(by_term: &HashMap<String, TermCounts, Fast>) -> (Vec<NameStat>, Vec<AliasStat>) {
+/// among the entity field's terms, sorted; their text is the terms'.
+fn stats_of(terms: &Terms) -> (Vec<NameStat<'_>>, Vec<AliasStat<'_>>) {
     let mut names = Vec::new();
     let mut aliases = Vec::new();
-    for (term, c) in by_term {
-        let (articles, mentions) = (c.articles, c.mentions);
-        let Some((kind, name)) = term.split_once(':') else {
+    for i in 0..terms.len() {
+        let (articles, mentions) = (terms.articles[i], terms.mentions[i]);
+        let Some((kind, name)) = terms.term(i).split_once(':') else {
             continue;
         };
         if kind == super::entity_terms::ALIAS {
             if let Some((a, b)) = name.split_once(super::entity_terms::ALIAS_SEPARATOR) {
                 aliases.push(AliasStat {
-                    a: a.to_string(),
-                    b: b.to_string(),
+                    a: Cow::Borrowed(a),
+                    b: Cow::Borrowed(b),
                     articles,
                 });
             }
         } else if let Some(kind) = Kind::parse(kind) {
             names.push(NameStat {
                 kind,
-                key: name.to_string(),
+                key: Cow::Borrowed(name),
                 articles,
                 mentions,
             });
@@ -1453,13 +1545,13 @@ pub fn build(
         alias_share: rules_data.alias_share,
     };
     let terms = term_stats(index, searcher, true)?;
-    let digest = stats_digest(&terms.by_term);
+    let digest = stats_digest(&terms);
     let prior =
         prior(fingerprint, digest).filter(|t| t.fingerprint == fingerprint && t.stats_digest == digest);
     let mut table = match prior {
         Some(table) => table,
         None => {
-            let (stats, aliases) = stats_of(&terms.by_term);
+            let (stats, aliases) = stats_of(&terms);
             plan(&stats, &aliases, &rules)
         }
     };
@@ -1958,10 +2050,10 @@ fn also_of(groups: &[Group]) -> Vec<(String, u32)> {
 mod tests {
     use super::*;
 
-    fn stat(kind: Kind, name: &str, articles: u64) -> NameStat {
+    fn stat(kind: Kind, name: &str, articles: u64) -> NameStat<'static> {
         NameStat {
             kind,
-            key: key(name),
+            key: key(name).into(),
             articles,
             mentions: articles * 2,
         }
@@ -2020,10 +2112,14 @@ mod tests {
         t.find_typed(&key(name), &suffixes()).map(|g| g.key.clone())
     }
 
-    fn alias(a: &str, b: &str, articles: u64) -> AliasStat {
+    fn alias(a: &str, b: &str, articles: u64) -> AliasStat<'static> {
         let (a, b) = (key(a), key(b));
         let (a, b) = if a < b { (a, b) } else { (b, a) };
-        AliasStat { a, b, articles }
+        AliasStat {
+            a: a.into(),
+            b: b.into(),
+            articles,
+        }
     }
 
     #[test]
@@ -2479,7 +2575,7 @@ mod tests {
             let kind = Kind::ALL[(seed % 4) as usize];
             stats.push(NameStat {
                 kind,
-                key: key(&name),
+                key: key(&name).into(),
                 articles: seed % 50,
                 mentions: seed % 90,
             });

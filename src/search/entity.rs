@@ -275,7 +275,7 @@ pub fn list(
 fn tally_index(index: &NewsIndex, searcher: &Searcher, table: &EntityTable, tally: &mut Tally) -> Result<()> {
     for s in name_stats(index, searcher)? {
         if !table.is_grouped(&s.key) {
-            tally.add(s.key, None, s.kind, s.articles, s.mentions);
+            tally.add(s.key.into_owned(), None, s.kind, s.articles, s.mentions);
         }
     }
     for g in &table.groups {
