@@ -354,6 +354,7 @@ impl UnionFind {
 
 /// Per group root: its kind, articles (an upper bound: names are summed)
 /// and the words of its normal form.
+#[derive(Clone, Copy)]
 struct Summary {
     kind: Kind,
     articles: u64,
@@ -361,26 +362,38 @@ struct Summary {
     suffixed: bool,
 }
 
+/// A set's names' mentions by kind, articles and whether one is suffixed.
+#[derive(Clone, Copy, Default)]
+struct Total {
+    mentions: [u64; 4],
+    articles: u64,
+    suffixed: bool,
+    /// The node is its set's root (no other node's total counts).
+    root: bool,
+}
+
 /// The summaries of the sets, by root. A vector indexed by node, not a
-/// map: `plan` asks it for every name, several times over.
+/// map: `plan` asks it for every name, several times over. (The kind is
+/// worked out when asked: one total per name is all that is kept.)
 struct Summaries {
-    /// Per root: its names' mentions by kind, articles and whether one is
-    /// suffixed; `None` for a node that is no root.
-    totals: Vec<Option<([u64; 4], u64, bool)>>,
-    sums: Vec<Option<Summary>>,
+    totals: Vec<Total>,
 }
 
 impl Summaries {
-    fn get(&self, root: &usize) -> Option<&Summary> {
-        self.sums.get(*root).and_then(Option::as_ref)
+    fn get(&self, root: &usize) -> Option<Summary> {
+        self.totals.get(*root).filter(|t| t.root).map(|t| Summary {
+            kind: kind_of(&t.mentions, t.suffixed),
+            articles: t.articles,
+            suffixed: t.suffixed,
+        })
     }
 
     /// The roots, in order.
     fn roots(&self) -> impl Iterator<Item = usize> + '_ {
-        self.sums
+        self.totals
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.is_some())
+            .filter(|(_, t)| t.root)
             .map(|(i, _)| i)
     }
 
@@ -390,45 +403,36 @@ impl Summaries {
         if from == into {
             return;
         }
-        let Some((m, a, s)) = self.totals.get_mut(from).and_then(Option::take) else {
+        let Some(t) = self.totals.get_mut(from).filter(|t| t.root) else {
             return;
         };
-        self.sums[from] = None;
-        if let Some(e) = self.totals.get_mut(into).and_then(Option::as_mut) {
-            for (sum, more) in e.0.iter_mut().zip(m) {
+        t.root = false;
+        let t = *t;
+        if let Some(e) = self.totals.get_mut(into).filter(|e| e.root) {
+            for (sum, more) in e.mentions.iter_mut().zip(t.mentions) {
                 *sum += more;
             }
-            e.1 += a;
-            e.2 |= s;
-            self.sums[into] = Some(summary(e));
+            e.articles += t.articles;
+            e.suffixed |= t.suffixed;
         }
-    }
-}
-
-fn summary(&(mentions, articles, suffixed): &([u64; 4], u64, bool)) -> Summary {
-    Summary {
-        kind: kind_of(&mentions, suffixed),
-        articles,
-        suffixed,
     }
 }
 
 /// The summaries of `uf`'s sets as they are now, in `into` (whose
-/// vectors are used again rather than allocated anew).
+/// vector is used again rather than allocated anew).
 fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
     let totals = &mut into.totals;
     totals.clear();
-    totals.resize(nodes.len(), None);
+    totals.resize(nodes.len(), Total::default());
     for (i, n) in nodes.iter().enumerate() {
-        let e = totals[uf.find(i)].get_or_insert(([0; 4], 0, false));
+        let e = &mut totals[uf.find(i)];
+        e.root = true;
         for k in 0..4 {
-            e.0[k] += n.mentions[k];
+            e.mentions[k] += n.mentions[k];
         }
-        e.1 += n.total();
-        e.2 |= n.suffixed_org;
+        e.articles += n.total();
+        e.suffixed |= n.suffixed_org;
     }
-    into.sums.clear();
-    into.sums.extend(totals.iter().map(|t| t.as_ref().map(summary)));
 }
 
 /// The kind most mentions have; a name written with a legal suffix as an
@@ -607,10 +611,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
 
     // 2. "U.S. Treasury" is the Treasury when the archive names the
     // Treasury as an organisation.
-    let mut sums = Summaries {
-        totals: Vec::new(),
-        sums: Vec::new(),
-    };
+    let mut sums = Summaries { totals: Vec::new() };
     summaries(&nodes, &mut uf, &mut sums);
     let mut prefixed = Vec::new();
     let mut buf = String::new();
@@ -817,7 +818,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         // name ("Freddie Mac, christened the Federal Home Loan Mortgage
         // Corp") is that company.
         let company = |x: &Summary, y: &Summary| x.suffixed && x.kind == Kind::Org && y.kind == Kind::Person;
-        let kinds_agree = sa.kind == sb.kind || company(sa, sb) || company(sb, sa);
+        let kinds_agree = sa.kind == sb.kind || company(&sa, &sb) || company(&sb, &sa);
         if !kinds_agree || sa.kind == Kind::Place {
             continue;
         }
@@ -885,6 +886,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             _ => {}
         }
     }
+    // Each list's longest names first: a name asks only for longer ones,
+    // and stops at the first that is not.
+    for list in by_last.values_mut().chain(by_first.values_mut()) {
+        list.sort_by_key(|&c| std::cmp::Reverse(words_of[c].len()));
+    }
     // Organisations' one-word names, sorted: "Citi" is the start of
     // "Citigroup" as "Lehman" is the first word of "Lehman Brothers".
     let mut one_word_orgs: Vec<(&str, usize)> = nodes
@@ -943,9 +949,13 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 }
                 continue;
             }
+            // (Longest first: only longer names are candidates.)
             for &c in by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
                 let full = &words_of[c];
-                if full.len() > words.len() && is_subsequence(words, full) {
+                if full.len() <= words.len() {
+                    break;
+                }
+                if is_subsequence(words, full) {
                     cands.push((c, true, false));
                 }
             }
@@ -959,9 +969,12 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             }
             for &c in by_first.get(words[0]).map(Vec::as_slice).unwrap_or_default() {
                 let full = &words_of[c];
+                if full.len() <= words.len() {
+                    break;
+                }
                 // "Toyota and Honda" is a list, not a longer name.
                 let list = full.get(words.len()).is_some_and(|w| matches!(*w, "and" | "&"));
-                if full.len() > words.len() && full.starts_with(words) && !list {
+                if full.starts_with(words) && !list {
                     cands.push((c, false, false));
                 }
             }
@@ -980,14 +993,19 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
                 }
             }
         }
-        // The candidates' groups, with their articles.
+        // The candidates' groups, with their articles. (Sorted by root
+        // and merged: a common surname has thousands of candidates in a
+        // large archive.)
+        let own_root = uf.find(s);
+        let mut by_root: Vec<(usize, bool, bool)> = cands
+            .into_iter()
+            .map(|(c, surname, acronym)| (uf.find(c), surname, acronym))
+            .filter(|&(root, _, _)| root != own_root)
+            .collect();
+        by_root.sort_unstable_by_key(|g| g.0);
         let mut groups: Vec<(usize, u64, bool, bool)> = Vec::new();
-        for (c, surname, acronym) in cands {
-            let root = uf.find(c);
-            if root == uf.find(s) {
-                continue;
-            }
-            match groups.iter_mut().find(|g| g.0 == root) {
+        for (root, surname, acronym) in by_root {
+            match groups.last_mut().filter(|g| g.0 == root) {
                 Some(g) => {
                     g.2 |= surname;
                     g.3 |= acronym;
