@@ -295,7 +295,8 @@ enum Role {
 struct Node<'a> {
     key: &'a str,
     norm: Cow<'a, str>,
-    articles: [u64; 4],
+    /// By kind (a name's articles are fewer than the index's documents).
+    articles: [u32; 4],
     mentions: [u64; 4],
     /// Written with a legal suffix as an organisation: an organisation.
     suffixed_org: bool,
@@ -303,7 +304,7 @@ struct Node<'a> {
 
 impl Node<'_> {
     fn total(&self) -> u64 {
-        self.articles.iter().sum()
+        self.articles.iter().map(|&a| u64::from(a)).sum()
     }
 }
 
@@ -478,7 +479,8 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             });
         }
         let Some(n) = nodes.last_mut() else { continue };
-        n.articles[s.kind as usize] += s.articles;
+        let articles = &mut n.articles[s.kind as usize];
+        *articles = articles.saturating_add(u32::try_from(s.articles).unwrap_or(u32::MAX));
         n.mentions[s.kind as usize] += s.mentions;
         if s.kind == Kind::Org && *n.norm != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
             n.suffixed_org = true;
@@ -1441,6 +1443,13 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
             out.doc_ends.push(out.docs.len());
         }
     }
+    // Kept while the table is worked out: not a doubling's spare room.
+    out.text.shrink_to_fit();
+    out.ends.shrink_to_fit();
+    out.articles.shrink_to_fit();
+    out.mentions.shrink_to_fit();
+    out.doc_ends.shrink_to_fit();
+    out.docs.shrink_to_fit();
     Ok(out)
 }
 
@@ -1493,7 +1502,7 @@ fn stats_digest(terms: &Terms) -> u128 {
 /// The names and the alias pairs (with the articles that define them)
 /// among the entity field's terms, sorted; their text is the terms'.
 fn stats_of(terms: &Terms) -> (Vec<NameStat<'_>>, Vec<AliasStat<'_>>) {
-    let mut names = Vec::new();
+    let mut names = Vec::with_capacity(terms.len());
     let mut aliases = Vec::new();
     for i in 0..terms.len() {
         let (articles, mentions) = (terms.articles[i], terms.mentions[i]);
