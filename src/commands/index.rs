@@ -82,6 +82,9 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
         other => other?,
     };
     progress.finish();
+    // The tagger and its dictionaries are not needed by the table: freed
+    // before it, whose build is the run's largest.
+    drop(request);
     // The archive-wide entity names follow the committed index.
     index.refresh_entity_table()?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
