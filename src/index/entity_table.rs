@@ -297,7 +297,8 @@ struct Node<'a> {
     norm: Cow<'a, str>,
     /// By kind (a name's articles are fewer than the index's documents).
     articles: [u32; 4],
-    mentions: [u64; 4],
+    /// By kind, as far as u32 goes: only which kind has most is asked.
+    mentions: [u32; 4],
     /// Written with a legal suffix as an organisation: an organisation.
     suffixed_org: bool,
 }
@@ -429,7 +430,7 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
         let e = &mut totals[uf.find(i)];
         e.root = true;
         for k in 0..4 {
-            e.mentions[k] += n.mentions[k];
+            e.mentions[k] += u64::from(n.mentions[k]);
         }
         e.articles += n.total();
         e.suffixed |= n.suffixed_org;
@@ -439,11 +440,11 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
 /// The kind most mentions have; a name written with a legal suffix as an
 /// organisation is an organisation ("Chrysler LLC" against the tagger's
 /// "Chrysler" the person).
-fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
+fn kind_of<T: Copy + Ord + Default>(mentions: &[T; 4], suffixed_org: bool) -> Kind {
     if suffixed_org {
         return Kind::Org;
     }
-    let top = mentions.iter().copied().max().unwrap_or(0);
+    let top = mentions.iter().copied().max().unwrap_or_default();
     Kind::ALL
         .into_iter()
         .find(|k| mentions[*k as usize] == top)
@@ -453,23 +454,39 @@ fn kind_of(mentions: &[u64; 4], suffixed_org: bool) -> Kind {
 /// Groups the archive's names (see the module's rules). Pure: the same
 /// names and rules give the same table.
 pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
+    let mut sorted: Vec<&NameStat> = stats.iter().collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
+    let names = sorted.iter().map(|s| (s.kind, &*s.key, s.articles, s.mentions));
+    // The grouping's maps are freed before the lookup is built.
+    EntityTable::from_groups(groups_of(names, sorted.len(), aliases, rules), rules.suffixes)
+}
+
+/// The groups of `plan`, from the names (kind, `key()`, articles,
+/// mentions) sorted by key, then kind.
+fn groups_of<'a>(
+    names: impl Iterator<Item = (Kind, &'a str, u64, u64)>,
+    count: usize,
+    aliases: &[AliasStat],
+    rules: &Rules,
+) -> Vec<Group> {
     // One node per name, whatever kinds the tagger gave it, in the order
     // of their keys: a name's node is found by a binary search.
-    let mut nodes: Vec<Node> = Vec::with_capacity(stats.len());
-    let mut sorted: Vec<&NameStat> = stats.iter().filter(|s| !s.key.is_empty()).collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
-    for s in sorted {
-        if nodes.last().is_none_or(|n| n.key != s.key) {
-            let norm = normal(&s.key, rules.suffixes);
+    let mut nodes: Vec<Node> = Vec::with_capacity(count);
+    for (kind, key, articles, mentions) in names {
+        if key.is_empty() {
+            continue;
+        }
+        if nodes.last().is_none_or(|n| n.key != key) {
+            let norm = normal(key, rules.suffixes);
             let norm = match fold(&norm) {
                 Cow::Borrowed(_) => norm,
                 Cow::Owned(folded) => folded,
             };
             nodes.push(Node {
-                key: &s.key,
+                key,
                 // Most names are their own normal form: no copy.
-                norm: if norm == *s.key {
-                    Cow::Borrowed(&s.key)
+                norm: if norm == key {
+                    Cow::Borrowed(key)
                 } else {
                     Cow::Owned(norm)
                 },
@@ -479,10 +496,11 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             });
         }
         let Some(n) = nodes.last_mut() else { continue };
-        let articles = &mut n.articles[s.kind as usize];
-        *articles = articles.saturating_add(u32::try_from(s.articles).unwrap_or(u32::MAX));
-        n.mentions[s.kind as usize] += s.mentions;
-        if s.kind == Kind::Org && *n.norm != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
+        let sum = &mut n.articles[kind as usize];
+        *sum = sum.saturating_add(u32::try_from(articles).unwrap_or(u32::MAX));
+        let sum = &mut n.mentions[kind as usize];
+        *sum = sum.saturating_add(u32::try_from(mentions).unwrap_or(u32::MAX));
+        if kind == Kind::Org && *n.norm != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
             n.suffixed_org = true;
         }
     }
@@ -1083,7 +1101,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
         let mut suffixed = false;
         for &i in names {
             for (sum, m) in mentions.iter_mut().zip(nodes[i].mentions) {
-                *sum += m;
+                *sum += u64::from(m);
             }
             suffixed |= nodes[i].suffixed_org;
         }
@@ -1134,7 +1152,7 @@ pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityT
             terms,
         });
     }
-    EntityTable::from_groups(groups, rules.suffixes)
+    groups
 }
 
 /// Node numbers by a string worked out of each node, the first node for
@@ -1200,9 +1218,14 @@ struct Words<'a> {
 }
 
 impl<'a> Words<'a> {
-    fn new(names: impl ExactSizeIterator<Item = &'a str>) -> Words<'a> {
+    fn new(names: impl ExactSizeIterator<Item = &'a str> + Clone) -> Words<'a> {
+        // Sized exactly: a million-article archive has millions of names.
+        let words = names
+            .clone()
+            .map(|n| n.bytes().filter(|&b| b == b' ').count() + 1)
+            .sum();
         let mut starts = Vec::with_capacity(names.len() + 1);
-        let mut all = Vec::with_capacity(names.len() * 2);
+        let mut all = Vec::with_capacity(words);
         starts.push(0);
         for name in names {
             all.extend(name.split(' '));
@@ -1348,6 +1371,64 @@ impl Terms {
             }
         }
         None
+    }
+
+    /// The terms that start with `prefix` and a ':' (one kind's names).
+    fn block(&self, prefix: &str) -> std::ops::Range<usize> {
+        let first = |bound: &str| {
+            let (mut lo, mut hi) = (0, self.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if self.term(mid) < bound {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        // ';' is the character after ':'.
+        first(&format!("{prefix}:"))..first(&format!("{prefix};"))
+    }
+
+    /// Every name (kind, `key()`, articles, mentions) in the order of their
+    /// keys, then kinds, and how many: each kind's terms are one sorted
+    /// run, so the runs are merged, with no list of them made.
+    fn names_in_order(&self) -> (impl Iterator<Item = (Kind, &str, u64, u64)> + '_, usize) {
+        let mut runs: Vec<(Kind, std::ops::Range<usize>)> = Kind::ALL
+            .into_iter()
+            .map(|k| (k, self.block(k.as_str())))
+            .collect();
+        let count = runs.iter().map(|(_, r)| r.len()).sum();
+        let key = move |kind: Kind, i: usize| &self.term(i)[kind.as_str().len() + 1..];
+        let names = std::iter::from_fn(move || {
+            let (kind, run) = runs
+                .iter_mut()
+                .filter(|(_, r)| !r.is_empty())
+                .min_by(|(ka, ra), (kb, rb)| key(*ka, ra.start).cmp(key(*kb, rb.start)).then(ka.cmp(kb)))?;
+            let i = run.start;
+            run.start += 1;
+            Some((*kind, key(*kind, i), self.articles[i], self.mentions[i]))
+        });
+        (names, count)
+    }
+
+    /// The alias pairs (with the articles that define them), sorted.
+    fn aliases(&self) -> Vec<AliasStat<'_>> {
+        let run = self.block(super::entity_terms::ALIAS);
+        let mut aliases = Vec::new();
+        for i in run {
+            let name = &self.term(i)[super::entity_terms::ALIAS.len() + 1..];
+            if let Some((a, b)) = name.split_once(super::entity_terms::ALIAS_SEPARATOR) {
+                aliases.push(AliasStat {
+                    a: Cow::Borrowed(a),
+                    b: Cow::Borrowed(b),
+                    articles: self.articles[i],
+                });
+            }
+        }
+        aliases.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+        aliases
     }
 
     fn docs_of(&self, i: usize) -> &[u32] {
@@ -1578,8 +1659,11 @@ pub fn build(
     let mut table = match prior {
         Some(table) => table,
         None => {
-            let (stats, aliases) = stats_of(&terms);
-            plan(&stats, &aliases, &rules)
+            // The names straight from the terms: a list of them was as
+            // large as the terms themselves.
+            let (names, count) = terms.names_in_order();
+            let groups = groups_of(names, count, &terms.aliases(), &rules);
+            EntityTable::from_groups(groups, rules.suffixes)
         }
     };
     table.fingerprint = fingerprint;
