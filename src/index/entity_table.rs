@@ -892,7 +892,9 @@ fn groups_of<'a>(
                     for acronym in acronyms(&all) {
                         if acronym.chars().count() >= 2 {
                             let list = by_initials.entry(acronym).or_default();
-                            if !list.contains(&i) {
+                            // Names come in order: only the last can be this
+                            // one (a list of two-letter initials is long).
+                            if list.last() != Some(&i) {
                                 list.push(i);
                             }
                         }
