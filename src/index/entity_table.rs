@@ -538,14 +538,14 @@ fn groups_of<'a>(
     // person's name with its one middle initial ("Henry M. Paulson") when
     // no other initial is found with that name ("George H.W. Bush" beside
     // "George W. Bush").
-    let mut by_norm = FirstOf::with_capacity(nodes.len());
+    let mut norms = FirstOf::with_capacity(nodes.len());
     // Names without their spaces: each worked out in a buffer, none kept.
     let mut by_compact = FirstOf::with_capacity(nodes.len());
     let mut compact = String::new();
     let compact_of = |j: usize| nodes[j].norm.chars().filter(|c| *c != ' ');
     let mut initialled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
-        let first = by_norm.first(
+        let first = norms.first(
             i,
             &n.norm,
             |j| nodes[j].norm == n.norm,
@@ -577,7 +577,7 @@ fn groups_of<'a>(
     }
     drop(by_compact);
     let by_norm = Lookup {
-        map: &by_norm,
+        map: &norms,
         key_of: |j: usize| &*nodes[j].norm,
     };
     for (base, variants) in &initialled {
@@ -808,6 +808,10 @@ fn groups_of<'a>(
     // with a legal suffix are one kind here). A legal name is the
     // entity's own, so it keeps its role (and its initials find it).
     summaries(&nodes, &mut uf, &mut sums);
+    // (Each map is freed after its last use: at a million articles, each
+    // is tens or hundreds of megabytes.)
+    drop(by_norm);
+    drop(norms);
     let node_of = |k: &str| nodes.binary_search_by(|n| n.key.cmp(k)).ok();
     for d in aliases {
         let (Some(a), Some(b)) = (node_of(&d.a), node_of(&d.b)) else {
@@ -1066,6 +1070,8 @@ fn groups_of<'a>(
         }
     }
 
+    drop((sums, roots, words_of));
+    drop((by_last, org_by_last, by_first, by_initials, one_word_orgs));
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
     let root_of: Vec<usize> = (0..nodes.len()).map(|i| uf.find(i)).collect();
@@ -1324,7 +1330,16 @@ fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
 /// Every entity term of the index with its live articles and mentions.
 pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat<'static>>> {
     let terms = term_stats(index, searcher, false)?;
-    Ok(stats_of(&terms).0.into_iter().map(NameStat::into_owned).collect())
+    let names = terms
+        .names_in_order()
+        .0
+        .map(|(kind, key, articles, mentions)| NameStat {
+            kind,
+            key: Cow::Owned(key.to_string()),
+            articles,
+            mentions,
+        });
+    Ok(names.collect())
 }
 
 /// The entity field's terms, sorted and merged over the segments, with
@@ -1580,38 +1595,6 @@ fn stats_digest(terms: &Terms) -> u128 {
     h.update(&sum.to_le_bytes());
     h.update(&(terms.len() as u64).to_le_bytes());
     h.digest128()
-}
-
-/// The names and the alias pairs (with the articles that define them)
-/// among the entity field's terms, sorted; their text is the terms'.
-fn stats_of(terms: &Terms) -> (Vec<NameStat<'_>>, Vec<AliasStat<'_>>) {
-    let mut names = Vec::with_capacity(terms.len());
-    let mut aliases = Vec::new();
-    for i in 0..terms.len() {
-        let (articles, mentions) = (terms.articles[i], terms.mentions[i]);
-        let Some((kind, name)) = terms.term(i).split_once(':') else {
-            continue;
-        };
-        if kind == super::entity_terms::ALIAS {
-            if let Some((a, b)) = name.split_once(super::entity_terms::ALIAS_SEPARATOR) {
-                aliases.push(AliasStat {
-                    a: Cow::Borrowed(a),
-                    b: Cow::Borrowed(b),
-                    articles,
-                });
-            }
-        } else if let Some(kind) = Kind::parse(kind) {
-            names.push(NameStat {
-                kind,
-                key: Cow::Borrowed(name),
-                articles,
-                mentions,
-            });
-        }
-    }
-    names.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
-    aliases.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
-    (names, aliases)
 }
 
 /// The table of the index as `searcher` sees it: grouped by `plan`, each
@@ -2742,6 +2725,88 @@ mod tests {
         assert_eq!(set(&uf, 4), [4]);
         assert_eq!(set(&uf, 5), [5]);
         assert_eq!(uf.find(0), 3);
+    }
+
+    /// `Terms` of these (sorted) terms, each in one article per letter of
+    /// its name.
+    fn terms_of(sorted: &[&str]) -> Terms {
+        let mut t = Terms {
+            text: String::new(),
+            ends: Vec::new(),
+            articles: Vec::new(),
+            mentions: Vec::new(),
+            doc_ends: Vec::new(),
+            docs: Vec::new(),
+            max_doc: 0,
+        };
+        for term in sorted {
+            t.text.push_str(term);
+            t.ends.push(t.text.len());
+            t.articles.push(term.len() as u64);
+            t.mentions.push(2 * term.len() as u64);
+            t.docs.extend(0..term.len() as u32);
+            t.doc_ends.push(t.docs.len());
+        }
+        t.max_doc = 64;
+        t
+    }
+
+    #[test]
+    fn names_come_from_the_terms_in_the_order_of_their_keys_then_kinds() {
+        let sep = super::super::entity_terms::ALIAS_SEPARATOR;
+        let mut all = vec![
+            format!("alias:bank{sep}bofa"),
+            "misc:zeta".to_string(),
+            "misc:alpha".to_string(),
+            "org:acme".to_string(),
+            "org:zeta".to_string(),
+            "org:beta".to_string(),
+            "person:zeta".to_string(),
+            "person:acme".to_string(),
+            "place:acme".to_string(),
+            "place:m".to_string(),
+            "places:x".to_string(),
+        ];
+        all.sort();
+        let terms = terms_of(&all.iter().map(String::as_str).collect::<Vec<_>>());
+        let (names, count) = terms.names_in_order();
+        let merged: Vec<(Kind, &str, u64, u64)> = names.collect();
+        // What sorting every name would give.
+        let mut sorted: Vec<(Kind, &str, u64, u64)> = (0..terms.len())
+            .filter_map(|i| {
+                let (kind, key) = terms.term(i).split_once(':')?;
+                Some((Kind::parse(kind)?, key, terms.articles[i], terms.mentions[i]))
+            })
+            .filter(|n| n.1 != "x")
+            .collect();
+        sorted.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+        assert_eq!(merged, sorted);
+        assert_eq!(count, merged.len());
+        assert_eq!(merged.len(), 9, "{merged:?}");
+        assert_eq!(
+            &merged[..3],
+            &[
+                (Kind::Person, "acme", 11, 22),
+                (Kind::Place, "acme", 10, 20),
+                (Kind::Org, "acme", 8, 16)
+            ]
+        );
+        let aliases = terms.aliases();
+        assert_eq!(
+            (&*aliases[0].a, &*aliases[0].b, aliases.len()),
+            ("bank", "bofa", 1)
+        );
+        // A term and its articles.
+        let i = terms.find("org:zeta").expect("a term");
+        assert_eq!(terms.docs_of(i), &[0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(terms.find("org:zet"), None);
+        let mut seen = vec![u32::MAX; terms.max_doc];
+        let group = [
+            "org:zeta".to_string(),
+            "misc:zeta".to_string(),
+            "none:x".to_string(),
+        ];
+        assert_eq!(terms.count(&group, 0, &mut seen), (9, 34));
     }
 
     #[test]
