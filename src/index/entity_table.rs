@@ -810,7 +810,6 @@ fn groups_of<'a>(
     summaries(&nodes, &mut uf, &mut sums);
     // (Each map is freed after its last use: at a million articles, each
     // is tens or hundreds of megabytes.)
-    drop(by_norm);
     drop(norms);
     let node_of = |k: &str| nodes.binary_search_by(|n| n.key.cmp(k)).ok();
     for d in aliases {
