@@ -312,23 +312,25 @@ impl Node<'_> {
 /// Sets of names, each with its members listed: a set's members are a
 /// ring through `next` (joining two sets swaps one link of each), so no
 /// name needs a list of its own.
+/// (Node numbers are u32: a name's node is tens of bytes, so four
+/// billion of them would not fit in memory before their numbers did not.)
 struct UnionFind {
-    parent: Vec<usize>,
-    next: Vec<usize>,
+    parent: Vec<u32>,
+    next: Vec<u32>,
 }
 
 impl UnionFind {
     fn new(n: usize) -> UnionFind {
         UnionFind {
-            parent: (0..n).collect(),
-            next: (0..n).collect(),
+            parent: (0..n as u32).collect(),
+            next: (0..n as u32).collect(),
         }
     }
 
     fn find(&mut self, mut i: usize) -> usize {
-        while self.parent[i] != i {
-            self.parent[i] = self.parent[self.parent[i]];
-            i = self.parent[i];
+        while self.parent[i] as usize != i {
+            self.parent[i] = self.parent[self.parent[i] as usize];
+            i = self.parent[i] as usize;
         }
         i
     }
@@ -338,7 +340,7 @@ impl UnionFind {
         let mut at = Some(i);
         std::iter::from_fn(move || {
             let here = at?;
-            let next = self.next[here];
+            let next = self.next[here] as usize;
             at = (next != i).then_some(next);
             Some(here)
         })
@@ -348,7 +350,7 @@ impl UnionFind {
     fn join(&mut self, from: usize, into: usize) {
         let (a, b) = (self.find(from), self.find(into));
         if a != b {
-            self.parent[a] = b;
+            self.parent[a] = b as u32;
             self.next.swap(a, b);
         }
     }
@@ -367,7 +369,8 @@ struct Summary {
 /// A set's names' mentions by kind, articles and whether one is suffixed.
 #[derive(Clone, Copy, Default)]
 struct Total {
-    mentions: [u64; 4],
+    /// As far as u32 goes: only which kind has most is asked.
+    mentions: [u32; 4],
     articles: u64,
     suffixed: bool,
     /// The node is its set's root (no other node's total counts).
@@ -412,7 +415,7 @@ impl Summaries {
         let t = *t;
         if let Some(e) = self.totals.get_mut(into).filter(|e| e.root) {
             for (sum, more) in e.mentions.iter_mut().zip(t.mentions) {
-                *sum += more;
+                *sum = sum.saturating_add(more);
             }
             e.articles += t.articles;
             e.suffixed |= t.suffixed;
@@ -430,7 +433,7 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
         let e = &mut totals[uf.find(i)];
         e.root = true;
         for k in 0..4 {
-            e.mentions[k] += u64::from(n.mentions[k]);
+            e.mentions[k] = e.mentions[k].saturating_add(n.mentions[k]);
         }
         e.articles += n.total();
         e.suffixed |= n.suffixed_org;
@@ -864,7 +867,6 @@ fn groups_of<'a>(
     // joined "George W. Bush" before "Bush" counts the candidates.
     summaries(&nodes, &mut uf, &mut sums);
     let sums = sums;
-    let roots: Vec<usize> = { sums.roots().collect() };
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
     let mut by_last: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
@@ -929,11 +931,7 @@ fn groups_of<'a>(
         .map(|(i, n)| (&*n.norm, i))
         .collect();
     one_word_orgs.sort_unstable();
-    let mut shorts: Vec<usize> = roots
-        .iter()
-        .copied()
-        .filter(|&r| !(rules.pinned)(nodes[r].key))
-        .collect();
+    let mut shorts: Vec<usize> = sums.roots().filter(|&r| !(rules.pinned)(nodes[r].key)).collect();
     shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
     let mut expansions: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for s in shorts {
@@ -1069,7 +1067,7 @@ fn groups_of<'a>(
         }
     }
 
-    drop((sums, roots, words_of));
+    drop((sums, words_of));
     drop((by_last, org_by_last, by_first, by_initials, one_word_orgs));
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
