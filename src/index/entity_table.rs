@@ -1347,6 +1347,7 @@ pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat
 /// generated archive of a million articles has millions of names, most in
 /// one article each, and a map of owned strings cost several times their
 /// text.
+#[derive(Default)]
 struct Terms {
     /// Every term's text, one after another in order.
     text: String,
@@ -1479,15 +1480,7 @@ impl Terms {
 /// lists merged.
 fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let mut out = Terms {
-        text: String::new(),
-        ends: Vec::new(),
-        articles: Vec::new(),
-        mentions: Vec::new(),
-        doc_ends: Vec::new(),
-        docs: Vec::new(),
-        max_doc: 0,
-    };
+    let mut out = Terms::default();
     let mut inverted = Vec::new();
     let mut bases = Vec::new();
     for segment in searcher.segment_readers() {
@@ -2727,15 +2720,7 @@ mod tests {
     /// `Terms` of these (sorted) terms, each in one article per letter of
     /// its name.
     fn terms_of(sorted: &[&str]) -> Terms {
-        let mut t = Terms {
-            text: String::new(),
-            ends: Vec::new(),
-            articles: Vec::new(),
-            mentions: Vec::new(),
-            doc_ends: Vec::new(),
-            docs: Vec::new(),
-            max_doc: 0,
-        };
+        let mut t = Terms::default();
         for term in sorted {
             t.text.push_str(term);
             t.ends.push(t.text.len());
