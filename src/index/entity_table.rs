@@ -56,17 +56,6 @@ pub struct NameStat<'a> {
     pub mentions: u64,
 }
 
-impl NameStat<'_> {
-    pub fn into_owned(self) -> NameStat<'static> {
-        NameStat {
-            kind: self.kind,
-            key: Cow::Owned(self.key.into_owned()),
-            articles: self.articles,
-            mentions: self.mentions,
-        }
-    }
-}
-
 /// Two names (`key()`s, `a` < `b`) that `articles` articles say are one
 /// entity (`entities::aliases`).
 #[derive(Debug, Clone, PartialEq, Eq)]
