@@ -301,8 +301,8 @@ impl Node<'_> {
 /// Sets of names, each with its members listed: a set's members are a
 /// ring through `next` (joining two sets swaps one link of each), so no
 /// name needs a list of its own.
-/// (Node numbers are u32: a name's node is tens of bytes, so four
-/// billion of them would not fit in memory before their numbers did not.)
+/// (Node numbers are u32: a node is tens of bytes, so memory runs out long
+/// before four billion names.)
 struct UnionFind {
     parent: Vec<u32>,
     next: Vec<u32>,
@@ -346,7 +346,7 @@ impl UnionFind {
 }
 
 /// Per group root: its kind, articles (an upper bound: names are summed)
-/// and the words of its normal form.
+/// and whether one of its names has a legal suffix.
 #[derive(Clone, Copy)]
 struct Summary {
     kind: Kind,
