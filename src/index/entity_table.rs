@@ -443,18 +443,20 @@ fn kind_of<T: Copy + Ord + Default>(mentions: &[T; 4], suffixed_org: bool) -> Ki
         .unwrap_or(Kind::Misc)
 }
 
-/// Groups the archive's names (see the module's rules). Pure: the same
-/// names and rules give the same table.
-pub fn plan(stats: &[NameStat], aliases: &[AliasStat], rules: &Rules) -> EntityTable {
-    let mut sorted: Vec<&NameStat> = stats.iter().collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
-    let names = sorted.iter().map(|s| (s.kind, &*s.key, s.articles, s.mentions));
+/// Groups the archive's names (see the module's rules): `count` names
+/// (kind, `key()`, articles, mentions) sorted by key, then kind, and the
+/// alias pairs. Pure: the same names and rules give the same table.
+pub fn plan<'a>(
+    names: impl Iterator<Item = (Kind, &'a str, u64, u64)>,
+    count: usize,
+    aliases: &[AliasStat],
+    rules: &Rules,
+) -> EntityTable {
     // The grouping's maps are freed before the lookup is built.
-    EntityTable::from_groups(groups_of(names, sorted.len(), aliases, rules), rules.suffixes)
+    EntityTable::from_groups(groups_of(names, count, aliases, rules), rules.suffixes)
 }
 
-/// The groups of `plan`, from the names (kind, `key()`, articles,
-/// mentions) sorted by key, then kind.
+/// The groups of `plan`.
 fn groups_of<'a>(
     names: impl Iterator<Item = (Kind, &'a str, u64, u64)>,
     count: usize,
@@ -1364,35 +1366,29 @@ impl Terms {
         &self.text[start..self.ends[i]]
     }
 
-    fn find(&self, term: &str) -> Option<usize> {
+    /// The first term not before `bound`.
+    fn lower_bound(&self, bound: &str) -> usize {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.term(mid).cmp(term) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid),
+            if self.term(mid) < bound {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        None
+        lo
+    }
+
+    fn find(&self, term: &str) -> Option<usize> {
+        let i = self.lower_bound(term);
+        (i < self.len() && self.term(i) == term).then_some(i)
     }
 
     /// The terms that start with `prefix` and a ':' (one kind's names).
     fn block(&self, prefix: &str) -> std::ops::Range<usize> {
-        let first = |bound: &str| {
-            let (mut lo, mut hi) = (0, self.len());
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if self.term(mid) < bound {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            lo
-        };
         // ';' is the character after ':'.
-        first(&format!("{prefix}:"))..first(&format!("{prefix};"))
+        self.lower_bound(&format!("{prefix}:"))..self.lower_bound(&format!("{prefix};"))
     }
 
     /// Every name (kind, `key()`, articles, mentions) in the order of their
@@ -1470,21 +1466,21 @@ impl Terms {
 fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     let mut out = Terms::default();
-    let mut inverted = Vec::new();
-    let mut bases = Vec::new();
+    // Per segment: its postings, live documents and first document's number.
+    let mut segments = Vec::new();
     for segment in searcher.segment_readers() {
-        inverted.push((
+        segments.push((
             segment
                 .inverted_index(index.fields().entity)
                 .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?,
             segment.alive_bitset(),
+            u32::try_from(out.max_doc).unwrap_or(u32::MAX),
         ));
-        bases.push(u32::try_from(out.max_doc).unwrap_or(u32::MAX));
         out.max_doc += segment.max_doc() as usize;
     }
-    let streams = inverted
+    let streams = segments
         .iter()
-        .map(|(i, _)| i.terms().stream())
+        .map(|(i, _, _)| i.terms().stream())
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(failed)?;
     let mut merged = tantivy::termdict::TermMerger::new(streams);
@@ -1495,7 +1491,7 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
         let (mut articles, mut mentions) = (0u64, 0u64);
         let docs_from = out.docs.len();
         for (seg, info) in merged.current_segment_ords_and_term_infos() {
-            let (Some((inv, alive)), Some(&base)) = (inverted.get(seg), bases.get(seg)) else {
+            let Some((inv, alive, base)) = segments.get(seg) else {
                 continue;
             };
             let docs = &mut out.docs;
@@ -1557,8 +1553,9 @@ fn live_postings(
 }
 
 /// A digest of every term's live articles and mentions (a sum of the
-/// entries' hashes, so that it does not depend on their order): `stats_of`,
-/// all `plan` is given besides the rules, is a function of them.
+/// entries' hashes, so that it does not depend on their order): the names
+/// and aliases, all `plan` is given besides the rules, are a function of
+/// them.
 fn stats_digest(terms: &Terms) -> u128 {
     let mut sum = 0u128;
     let mut entry = Vec::new();
@@ -1626,8 +1623,7 @@ pub fn build(
             // The names straight from the terms: a list of them was as
             // large as the terms themselves.
             let (names, count) = terms.names_in_order();
-            let groups = groups_of(names, count, &terms.aliases(), &rules);
-            EntityTable::from_groups(groups, rules.suffixes)
+            plan(names, count, &terms.aliases(), &rules)
         }
     };
     table.fingerprint = fingerprint;
@@ -2149,8 +2145,11 @@ mod tests {
         let is_place = |k: &str| matches!(k, "us" | "united states" | "japan" | "america");
         let pinned = |k: &str| k == "pinned";
         let is_title = |k: &str| matches!(k, "senator" | "president" | "general");
+        let mut sorted: Vec<&NameStat> = stats.iter().collect();
+        sorted.sort_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
         plan(
-            stats,
+            sorted.iter().map(|s| (s.kind, &*s.key, s.articles, s.mentions)),
+            sorted.len(),
             aliases,
             &Rules {
                 is_title: &is_title,
