@@ -1973,7 +1973,7 @@ fn latest_table(dir: &Path, not: &str, fingerprint: u64, digest: u128) -> Option
             (name != not).then_some((opstamp, e.path()))
         })
         .max()?;
-    let bytes = std::fs::read(&latest.1).ok()?;
+    let bytes = crate::binary_format::map(&latest.1).ok()?;
     // Its header says whether it will do before the whole is decoded.
     let mut head = Vec::with_capacity(32);
     head.extend_from_slice(MAGIC);
@@ -2000,7 +2000,7 @@ impl EntityTable {
     /// The table in `path`; `None` when there is none or it is damaged
     /// (the caller then works it out again).
     pub fn read(path: &Path) -> Option<EntityTable> {
-        decode(&std::fs::read(path).ok()?)
+        decode(&crate::binary_format::map(path).ok()?)
     }
 
     /// Whether `path` holds a table worked out under `fingerprint`, whole
