@@ -46,6 +46,12 @@ const CREATION_LEFTOVERS: [&str; 4] = [
 /// tantivy's writer needs at least this much heap per indexing thread.
 const MIN_HEAP_PER_THREAD: usize = 16 << 20;
 
+/// Bytes of stored documents compressed as one block: twice tantivy's
+/// default. lz4 finds more repeats in a larger block, so the store, most of
+/// an index, is smaller; a hit's document costs a larger block to read and
+/// decompress (docs/performance.md weighs the two).
+const DOCSTORE_BLOCK: usize = 32 << 10;
+
 #[derive(Serialize, Deserialize)]
 struct Marker {
     format: String,
@@ -130,6 +136,7 @@ impl NewsIndex {
         // (docs/performance.md has what that cost).
         let settings = IndexSettings {
             docstore_compress_dedicated_thread: false,
+            docstore_blocksize: DOCSTORE_BLOCK,
             ..IndexSettings::default()
         };
         let index = Index::builder()
@@ -590,9 +597,11 @@ mod tests {
         let dir = tmp.path().join("idx");
         let index = NewsIndex::open_or_create(&dir, Mapping::load(None).unwrap()).unwrap();
         assert!(!index.tantivy().settings().docstore_compress_dedicated_thread);
-        // The setting is the index's own: it holds when opened again.
+        assert_eq!(index.tantivy().settings().docstore_blocksize, DOCSTORE_BLOCK);
+        // The settings are the index's own: they hold when opened again.
         drop(index);
         let index = NewsIndex::open_or_create(&dir, Mapping::load(None).unwrap()).unwrap();
         assert!(!index.tantivy().settings().docstore_compress_dedicated_thread);
+        assert_eq!(index.tantivy().settings().docstore_blocksize, DOCSTORE_BLOCK);
     }
 }
