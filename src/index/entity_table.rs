@@ -281,20 +281,34 @@ enum Role {
     Other,
 }
 
+/// (A million-article archive has millions of names: every field is as
+/// small as it can be.)
 struct Node<'a> {
     key: &'a str,
-    norm: Cow<'a, str>,
-    /// By kind (a name's articles are fewer than the index's documents).
-    articles: [u32; 4],
+    /// The normal form when it is not the key itself (most names are).
+    own_norm: Option<Box<str>>,
     /// By kind, as far as u32 goes: only which kind has most is asked.
     mentions: [u32; 4],
+    /// Over its kinds, as far as u32 goes (a name's articles of one kind
+    /// are fewer than the index's documents).
+    articles: u32,
+    /// Bit `kind as usize` is set for each kind it was found as.
+    kinds: u8,
     /// Written with a legal suffix as an organisation: an organisation.
     suffixed_org: bool,
 }
 
 impl Node<'_> {
     fn total(&self) -> u64 {
-        self.articles.iter().map(|&a| u64::from(a)).sum()
+        u64::from(self.articles)
+    }
+
+    fn norm(&self) -> &str {
+        self.own_norm.as_deref().unwrap_or(self.key)
+    }
+
+    fn has_kind(&self, kind: Kind) -> bool {
+        self.kinds & (1 << kind as usize) != 0
     }
 }
 
@@ -479,22 +493,22 @@ fn groups_of<'a>(
             nodes.push(Node {
                 key,
                 // Most names are their own normal form: no copy.
-                norm: if norm == key {
-                    Cow::Borrowed(key)
-                } else {
-                    Cow::Owned(norm)
-                },
-                articles: [0; 4],
+                own_norm: (norm != key).then(|| norm.into_boxed_str()),
                 mentions: [0; 4],
+                articles: 0,
+                kinds: 0,
                 suffixed_org: false,
             });
         }
         let Some(n) = nodes.last_mut() else { continue };
-        let sum = &mut n.articles[kind as usize];
-        *sum = sum.saturating_add(u32::try_from(articles).unwrap_or(u32::MAX));
+        n.articles = n
+            .articles
+            .saturating_add(u32::try_from(articles).unwrap_or(u32::MAX));
+        // (`term_stats` leaves out terms in no live article.)
+        n.kinds |= 1 << kind as usize;
         let sum = &mut n.mentions[kind as usize];
         *sum = sum.saturating_add(u32::try_from(mentions).unwrap_or(u32::MAX));
-        if kind == Kind::Org && *n.norm != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
+        if kind == Kind::Org && *n.norm() != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
             n.suffixed_org = true;
         }
     }
@@ -502,27 +516,27 @@ fn groups_of<'a>(
     // organisation's without "The" ("The Wall Street Journal").
     for n in &mut nodes {
         if kind_of(&n.mentions, n.suffixed_org) == Kind::Org {
-            if let Some(rest) = n.norm.strip_prefix("the ").filter(|r| !r.is_empty()) {
-                n.norm = Cow::Owned(rest.to_string());
+            if let Some(rest) = n.norm().strip_prefix("the ").filter(|r| !r.is_empty()) {
+                n.own_norm = Some(rest.into());
             }
         }
         if kind_of(&n.mentions, false) == Kind::Person {
             // Every title but the last word goes.
             let mut start = 0;
-            while let Some((word, _)) = n.norm[start..].split_once(' ') {
+            while let Some((word, _)) = n.norm()[start..].split_once(' ') {
                 if !(rules.is_title)(word) {
                     break;
                 }
                 start += word.len() + 1;
             }
             if start > 0 {
-                n.norm.to_mut().drain(..start);
+                n.own_norm = Some(n.norm()[start..].into());
             }
         }
     }
     // Each name's words, split once: the rules below ask for them over
     // and over, and the normal forms no longer change.
-    let words_of = Words::new(nodes.iter().map(|n| &*n.norm));
+    let words_of = Words::new(nodes.iter().map(|n| n.norm()));
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -536,14 +550,14 @@ fn groups_of<'a>(
     // Names without their spaces: each worked out in a buffer, none kept.
     let mut by_compact = FirstOf::with_capacity(nodes.len());
     let mut compact = String::new();
-    let compact_of = |j: usize| nodes[j].norm.chars().filter(|c| *c != ' ');
+    let compact_of = |j: usize| nodes[j].norm().chars().filter(|c| *c != ' ');
     let mut initialled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
         let first = norms.first(
             i,
-            &n.norm,
-            |j| nodes[j].norm == n.norm,
-            |j| nodes[j].norm.to_string(),
+            n.norm(),
+            |j| nodes[j].norm() == n.norm(),
+            |j| nodes[j].norm().to_string(),
         );
         if first != i {
             uf.join(i, first);
@@ -572,7 +586,7 @@ fn groups_of<'a>(
     drop(by_compact);
     let by_norm = Lookup {
         map: &norms,
-        key_of: |j: usize| &*nodes[j].norm,
+        key_of: |j: usize| nodes[j].norm(),
     };
     for (base, variants) in &initialled {
         if let ([one], Some(&b)) = (variants.as_slice(), by_norm.get(base.as_str())) {
@@ -916,15 +930,17 @@ fn groups_of<'a>(
         .enumerate()
         .filter(|(i, n)| {
             role[*i] == Role::Own
-                && !n.norm.contains(' ')
+                && !n.norm().contains(' ')
                 && sums.get(&uf.find(*i)).is_some_and(|s| s.kind == Kind::Org)
         })
-        .map(|(i, n)| (&*n.norm, i))
+        .map(|(i, n)| (n.norm(), i))
         .collect();
     one_word_orgs.sort_unstable();
     let mut shorts: Vec<usize> = sums.roots().filter(|&r| !(rules.pinned)(nodes[r].key)).collect();
     shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
-    let mut expansions: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
+    // (Node numbers in u32, as the union-find's: a large archive has
+    // hundreds of thousands of these lists.)
+    let mut expansions: HashMap<u32, Vec<u32>, Fast> = HashMap::default();
     for s in shorts {
         let Some(summary) = sums.get(&s) else { continue };
         // A country is itself. Another place may be a surname the tagger
@@ -951,13 +967,13 @@ fn groups_of<'a>(
             }
             one_word |= words.len() == 1;
             let last = words[words.len() - 1];
-            let n = &nodes[m].norm;
+            let n = nodes[m].norm();
             let acronym_like = words.len() == 1
                 && (2..=6).contains(&n.chars().count())
                 && n.chars().all(|c| c.is_alphabetic() || c == '&');
             if misc {
                 if acronym_like && n.chars().count() >= 3 {
-                    for &c in by_initials.get(&**n).map(Vec::as_slice).unwrap_or_default() {
+                    for &c in by_initials.get(n).map(Vec::as_slice).unwrap_or_default() {
                         cands.push((c, false, true));
                     }
                 }
@@ -993,16 +1009,16 @@ fn groups_of<'a>(
                 }
             }
             if words.len() == 1 && n.chars().count() >= MIN_WORD_START {
-                let from = one_word_orgs.partition_point(|(w, _)| *w <= &**n);
+                let from = one_word_orgs.partition_point(|(w, _)| *w <= n);
                 for &(w, c) in &one_word_orgs[from..] {
-                    if !w.starts_with(&**n) {
+                    if !w.starts_with(n) {
                         break;
                     }
                     cands.push((c, false, false));
                 }
             }
             if acronym_like {
-                for &c in by_initials.get(&**n).map(Vec::as_slice).unwrap_or_default() {
+                for &c in by_initials.get(n).map(Vec::as_slice).unwrap_or_default() {
                     cands.push((c, false, true));
                 }
             }
@@ -1054,7 +1070,10 @@ fn groups_of<'a>(
             uf.join(s, top);
         } else if one_word && groups.iter().filter(|g| g.2).count() >= 2 {
             // A surname of several people: it finds them all.
-            expansions.insert(s, groups.iter().filter(|g| g.2).map(|g| g.0).collect());
+            expansions.insert(
+                s as u32,
+                groups.iter().filter(|g| g.2).map(|g| g.0 as u32).collect(),
+            );
         }
     }
 
@@ -1062,12 +1081,12 @@ fn groups_of<'a>(
     drop((by_last, org_by_last, by_first, by_initials, one_word_orgs));
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
-    let root_of: Vec<usize> = (0..nodes.len()).map(|i| uf.find(i)).collect();
+    let root_of: Vec<u32> = (0..nodes.len()).map(|i| uf.find(i) as u32).collect();
     let mut groups = Vec::new();
     let terms_of = |names: &mut dyn Iterator<Item = usize>, out: &mut Vec<String>| {
         for i in names {
             for kind in Kind::ALL {
-                if nodes[i].articles[kind as usize] > 0 {
+                if nodes[i].has_kind(kind) {
                     out.push(super::entity_term(kind, nodes[i].key));
                 }
             }
@@ -1075,20 +1094,20 @@ fn groups_of<'a>(
     };
     let mut also: HashMap<usize, Vec<usize>, Fast> = HashMap::default();
     for &(i, _, b) in &compounds {
-        also.entry(root_of[b]).or_default().push(i);
+        also.entry(root_of[b] as usize).or_default().push(i);
     }
     let mut members = Vec::new();
-    for root in (0..nodes.len()).filter(|&i| root_of[i] == i) {
+    for root in (0..nodes.len()).filter(|&i| root_of[i] as usize == i) {
         members.clear();
         members.extend(uf.members(root));
         let names = &members;
-        let expansion = expansions.get(&root);
+        let expansion = expansions.get(&(root as u32));
         let compound = also.get(&root);
         // A name the tagger typed two ways is one entity of one type
         // wherever it is shown or exported.
-        let odd = names.iter().any(|&i| {
-            nodes[i].norm != nodes[i].key || nodes[i].articles.iter().filter(|&&a| a > 0).count() > 1
-        });
+        let odd = names
+            .iter()
+            .any(|&i| nodes[i].norm() != nodes[i].key || nodes[i].kinds.count_ones() > 1);
 
         if names.len() < 2 && expansion.is_none() && compound.is_none() && !odd {
             continue;
@@ -1110,7 +1129,7 @@ fn groups_of<'a>(
                 let n = &nodes[i];
                 (
                     role[i] == Role::Own,
-                    fold(n.key) == n.norm,
+                    fold(n.key) == n.norm(),
                     n.total(),
                     std::cmp::Reverse(i),
                 )
@@ -1123,7 +1142,7 @@ fn groups_of<'a>(
             // of someone else's name): its set now.
             let mut sets: Vec<usize> = others
                 .iter()
-                .map(|&o| root_of[o])
+                .map(|&o| root_of[o as usize] as usize)
                 .filter(|&o| o != root)
                 .collect();
             sets.sort_unstable();
@@ -1137,6 +1156,9 @@ fn groups_of<'a>(
         }
         terms.sort();
         terms.dedup();
+        // Kept with the table: not a doubling's spare room (a surname's
+        // list of everyone with it is long).
+        terms.shrink_to_fit();
         let mut keys: Vec<String> = names.iter().map(|&i| nodes[i].key.to_string()).collect();
         keys.sort();
         groups.push(Group {
@@ -1343,12 +1365,14 @@ struct Terms {
     /// Every term's text, one after another in order.
     text: String,
     /// Per term, where its text ends in `text` (it starts where the one
-    /// before ends).
-    ends: Vec<usize>,
-    articles: Vec<u64>,
-    mentions: Vec<u64>,
+    /// before ends). Offsets and counts are u32, half of what usize would
+    /// take at millions of terms: `term_stats` refuses more than that.
+    ends: Vec<u32>,
+    articles: Vec<u32>,
+    /// Saturated at u32::MAX.
+    mentions: Vec<u32>,
     /// Per term, where its documents end in `docs` (empty without docs).
-    doc_ends: Vec<usize>,
+    doc_ends: Vec<u32>,
     /// Documents numbered across the segments (a segment's first is the
     /// sum of the `max_doc`s before it).
     docs: Vec<u32>,
@@ -1362,8 +1386,8 @@ impl Terms {
     }
 
     fn term(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
     }
 
     /// The first term not before `bound`.
@@ -1408,7 +1432,12 @@ impl Terms {
                 .min_by(|(ka, ra), (kb, rb)| key(*ka, ra.start).cmp(key(*kb, rb.start)).then(ka.cmp(kb)))?;
             let i = run.start;
             run.start += 1;
-            Some((*kind, key(*kind, i), self.articles[i], self.mentions[i]))
+            Some((
+                *kind,
+                key(*kind, i),
+                u64::from(self.articles[i]),
+                u64::from(self.mentions[i]),
+            ))
         });
         (names, count)
     }
@@ -1423,7 +1452,7 @@ impl Terms {
                 aliases.push(AliasStat {
                     a: Cow::Borrowed(a),
                     b: Cow::Borrowed(b),
-                    articles: self.articles[i],
+                    articles: u64::from(self.articles[i]),
                 });
             }
         }
@@ -1432,10 +1461,10 @@ impl Terms {
     }
 
     fn docs_of(&self, i: usize) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.doc_ends[i - 1] };
+        let start = if i == 0 { 0 } else { self.doc_ends[i - 1] as usize };
         self.doc_ends
             .get(i)
-            .and_then(|&end| self.docs.get(start..end))
+            .and_then(|&end| self.docs.get(start..end as usize))
             .unwrap_or_default()
     }
 
@@ -1448,7 +1477,7 @@ impl Terms {
             let Some(i) = self.find(t) else {
                 continue;
             };
-            mentions += self.mentions[i];
+            mentions += u64::from(self.mentions[i]);
             for &doc in self.docs_of(i) {
                 if let Some(s) = seen.get_mut(doc as usize).filter(|s| **s != mark) {
                     *s = mark;
@@ -1509,11 +1538,24 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
             continue;
         }
         out.text.push_str(term);
-        out.ends.push(out.text.len());
+        // Bounded: the offsets are u32 (four billion bytes of names, or
+        // of postings, are hundreds of millions of articles).
+        let (Ok(end), Ok(doc_end), Ok(articles)) = (
+            u32::try_from(out.text.len()),
+            u32::try_from(out.docs.len()),
+            u32::try_from(articles),
+        ) else {
+            return Err(Error::Index {
+                dir: index.dir().to_path_buf(),
+                what: "cannot work out the entity table",
+                message: format!("over {} bytes of names or postings", u32::MAX),
+            });
+        };
+        out.ends.push(end);
         out.articles.push(articles);
-        out.mentions.push(mentions);
+        out.mentions.push(u32::try_from(mentions).unwrap_or(u32::MAX));
         if with_docs {
-            out.doc_ends.push(out.docs.len());
+            out.doc_ends.push(doc_end);
         }
     }
     // Kept while the table is worked out: not a doubling's spare room.
@@ -1563,8 +1605,8 @@ fn stats_digest(terms: &Terms) -> u128 {
         // The counts' fixed width at the end keeps (term, counts) apart.
         entry.clear();
         entry.extend_from_slice(terms.term(i).as_bytes());
-        entry.extend_from_slice(&terms.articles[i].to_le_bytes());
-        entry.extend_from_slice(&terms.mentions[i].to_le_bytes());
+        entry.extend_from_slice(&u64::from(terms.articles[i]).to_le_bytes());
+        entry.extend_from_slice(&u64::from(terms.mentions[i]).to_le_bytes());
         sum = sum.wrapping_add(xxhash_rust::xxh3::xxh3_128(&entry));
     }
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -2711,11 +2753,11 @@ mod tests {
         let mut t = Terms::default();
         for term in sorted {
             t.text.push_str(term);
-            t.ends.push(t.text.len());
-            t.articles.push(term.len() as u64);
-            t.mentions.push(2 * term.len() as u64);
+            t.ends.push(t.text.len() as u32);
+            t.articles.push(term.len() as u32);
+            t.mentions.push(2 * term.len() as u32);
             t.docs.extend(0..term.len() as u32);
-            t.doc_ends.push(t.docs.len());
+            t.doc_ends.push(t.docs.len() as u32);
         }
         t.max_doc = 64;
         t
@@ -2745,7 +2787,12 @@ mod tests {
         let mut sorted: Vec<(Kind, &str, u64, u64)> = (0..terms.len())
             .filter_map(|i| {
                 let (kind, key) = terms.term(i).split_once(':')?;
-                Some((Kind::parse(kind)?, key, terms.articles[i], terms.mentions[i]))
+                Some((
+                    Kind::parse(kind)?,
+                    key,
+                    u64::from(terms.articles[i]),
+                    u64::from(terms.mentions[i]),
+                ))
             })
             .filter(|n| n.1 != "x")
             .collect();
