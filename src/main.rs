@@ -42,6 +42,23 @@ fn main() -> process::ExitCode {
     code.into()
 }
 
+/// From here on, memory the process frees goes back to the system at
+/// once, not after mimalloc's delay. The entity table's build frees large
+/// structures (its grouping's maps) before it makes others (the groups);
+/// with the delay, the freed pages were still the process's when the new
+/// ones were touched, and the two added up to the run's peak
+/// (docs/performance.md). Before the table only: during ingest, the
+/// delay spares the system calls of memory freed and soon used again.
+pub(crate) fn return_freed_memory_at_once() {
+    // SAFETY: mi_option_set only stores an option's value; any value is
+    // valid for this one.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
+/// `mi_option_purge_delay` in mimalloc.h's `mi_option_e`, for which
+/// libmimalloc-sys names no constant (a test checks its default).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// The error and its causes, joined by ": ". The library's errors already
 /// say their cause in their own words, so the chain stops at the first one
 /// (else "no such file or directory: No such file or directory (os error 2)").
@@ -54,4 +71,16 @@ fn message(err: &anyhow::Error) -> String {
         }
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_mimalloc_s() {
+        // mimalloc's default purge delay is 10 ms; another option at this
+        // place in its enumeration would have another default.
+        // SAFETY: reads an option's value.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 10);
+    }
 }

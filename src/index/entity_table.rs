@@ -124,10 +124,12 @@ pub struct EntityTable {
     /// (`key()`, group), sorted: every name of a group, and each name with
     /// its suffix dropped.
     lookup: Vec<(String, u32)>,
-    /// (`key()`, group), sorted: names a group is searched with that are
-    /// not its own (the full names an ambiguous surname stands for, a list
-    /// of two names). Worked out from `groups`, never stored.
-    also: Vec<(String, u32)>,
+    /// Names a group is searched with that are not its own (the full
+    /// names an ambiguous surname stands for, a list of two names), as
+    /// (group, one of its `terms`), sorted by the term's `key()`, then
+    /// group. Worked out from `groups`, never stored. (Not a string each: a
+    /// common surname of a large archive stands for thousands of names.)
+    also: Vec<(u32, u32)>,
 }
 
 impl EntityTable {
@@ -149,11 +151,12 @@ impl EntityTable {
     /// name `k` ("Serena Williams" is found by "Williams" when that
     /// surname stands for several people).
     pub fn also_found_by<'a>(&'a self, k: &'a str) -> impl Iterator<Item = &'a Group> + 'a {
-        let from = self.also.partition_point(|(n, _)| n.as_str() < k);
+        let name = |e: &(u32, u32)| also_name(&self.groups, *e);
+        let from = self.also.partition_point(|e| name(e) < k);
         self.also[from..]
             .iter()
-            .take_while(move |(n, _)| n == k)
-            .filter_map(|(_, g)| self.groups.get(*g as usize))
+            .take_while(move |e| name(e) == k)
+            .filter_map(|(g, _)| self.groups.get(*g as usize))
     }
 
     /// The group the indexed name `k` is one of the names of.
@@ -374,7 +377,9 @@ struct Summary {
 struct Total {
     /// As far as u32 goes: only which kind has most is asked.
     mentions: [u32; 4],
-    articles: u64,
+    /// As far as u32 goes (a set's are a sum over its names, fewer than
+    /// the postings, which `term_stats` keeps below that).
+    articles: u32,
     suffixed: bool,
     /// The node is its set's root (no other node's total counts).
     root: bool,
@@ -391,7 +396,7 @@ impl Summaries {
     fn get(&self, root: &usize) -> Option<Summary> {
         self.totals.get(*root).filter(|t| t.root).map(|t| Summary {
             kind: kind_of(&t.mentions, t.suffixed),
-            articles: t.articles,
+            articles: u64::from(t.articles),
             suffixed: t.suffixed,
         })
     }
@@ -420,7 +425,7 @@ impl Summaries {
             for (sum, more) in e.mentions.iter_mut().zip(t.mentions) {
                 *sum = sum.saturating_add(more);
             }
-            e.articles += t.articles;
+            e.articles = e.articles.saturating_add(t.articles);
             e.suffixed |= t.suffixed;
         }
     }
@@ -438,7 +443,7 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
         for k in 0..4 {
             e.mentions[k] = e.mentions[k].saturating_add(n.mentions[k]);
         }
-        e.articles += n.total();
+        e.articles = e.articles.saturating_add(n.articles);
         e.suffixed |= n.suffixed_org;
     }
 }
@@ -936,12 +941,17 @@ fn groups_of<'a>(
         .map(|(i, n)| (n.norm(), i))
         .collect();
     one_word_orgs.sort_unstable();
-    let mut shorts: Vec<usize> = sums.roots().filter(|&r| !(rules.pinned)(nodes[r].key)).collect();
-    shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r].len()), r));
+    let mut shorts: Vec<u32> = sums
+        .roots()
+        .filter(|&r| !(rules.pinned)(nodes[r].key))
+        .map(|r| r as u32)
+        .collect();
+    shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r as usize].len()), r));
     // (Node numbers in u32, as the union-find's: a large archive has
     // hundreds of thousands of these lists.)
     let mut expansions: HashMap<u32, Vec<u32>, Fast> = HashMap::default();
     for s in shorts {
+        let s = s as usize;
         let Some(summary) = sums.get(&s) else { continue };
         // A country is itself. Another place may be a surname the tagger
         // read as a town's name ("Bush", a town in Egypt), but no company's
@@ -1232,7 +1242,9 @@ impl<'m, 'k, F: Fn(usize) -> &'k str> Lookup<'m, F> {
 struct Words<'a> {
     all: Vec<&'a str>,
     /// Where each name's words start in `all`, and one past the last.
-    starts: Vec<usize>,
+    /// (u32: a name's words are a few, and there are fewer than four
+    /// billion names.)
+    starts: Vec<u32>,
 }
 
 impl<'a> Words<'a> {
@@ -1247,7 +1259,8 @@ impl<'a> Words<'a> {
         starts.push(0);
         for name in names {
             all.extend(name.split(' '));
-            starts.push(all.len());
+            // (The names are from `Terms`, under four billion bytes.)
+            starts.push(all.len() as u32);
         }
         Words { all, starts }
     }
@@ -1257,7 +1270,7 @@ impl<'a> std::ops::Index<usize> for Words<'a> {
     type Output = [&'a str];
 
     fn index(&self, i: usize) -> &[&'a str] {
-        &self.all[self.starts[i]..self.starts[i + 1]]
+        &self.all[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 }
 
@@ -1615,7 +1628,8 @@ fn stats_digest(terms: &Terms) -> u128 {
     h.digest128()
 }
 
-/// The table of the index as `searcher` sees it: grouped by `plan`, each
+/// The table of the index whose entity terms are `terms` (`term_stats`
+/// with their documents): grouped by `plan`, each
 /// group's articles and mentions counted over its terms' live postings
 /// (an article that names it twice over is one article). `prior` may give
 /// the table of an earlier commit worked out under the same rules
@@ -1625,9 +1639,9 @@ fn stats_digest(terms: &Terms) -> u128 {
 /// while the groups' own counts, which an edit may change even so (an
 /// article that drops one of a group's names as another takes it up), are
 /// counted again.
-pub fn build(
+fn build(
     index: &NewsIndex,
-    searcher: &Searcher,
+    terms: Terms,
     dict: &Dictionary,
     fingerprint: u64,
     prior: &dyn Fn(u64, u128) -> Option<EntityTable>,
@@ -1655,7 +1669,6 @@ pub fn build(
         is_prefix: &is_prefix,
         alias_share: rules_data.alias_share,
     };
-    let terms = term_stats(index, searcher, true)?;
     let digest = stats_digest(&terms);
     let prior =
         prior(fingerprint, digest).filter(|t| t.fingerprint == fingerprint && t.stats_digest == digest);
@@ -1720,9 +1733,8 @@ impl NewsIndex {
         if let Some(table) = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint) {
             return Ok(table);
         }
-        build(self, searcher, &self.table_dictionary()?, fingerprint, &|_, _| {
-            None
-        })
+        let terms = term_stats(self, searcher, true)?;
+        build(self, terms, &self.table_dictionary()?, fingerprint, &|_, _| None)
     }
 
     /// Writes the table of the last commit unless it is there already, and
@@ -1747,12 +1759,15 @@ impl NewsIndex {
         let table = match kept {
             Some(table) => table,
             None => {
-                let searcher = self.reader()?.searcher();
+                // The terms are read, and the index's files unmapped, before
+                // the table is worked out: at millions of names, the pages
+                // read would stay in the process's memory until the end.
+                let terms = term_stats(self, &self.reader()?.searcher(), true)?;
                 // A run whose changes left every name's counts as they were
                 // (an edit that kept an article's names) keeps the groups
                 // of the table before it.
                 let prior = |fingerprint, digest| latest_table(&self.dir, &name, fingerprint, digest);
-                let table = build(self, &searcher, &dict, fingerprint, &prior)?;
+                let table = build(self, terms, &dict, fingerprint, &prior)?;
                 crate::crashtest::point("entity-table");
                 table.write(&self.dir, &name)?;
                 table
@@ -2142,21 +2157,33 @@ fn decode(bytes: &[u8]) -> Option<EntityTable> {
 }
 
 /// `EntityTable::also`: each group's terms whose name is none of its own.
-fn also_of(groups: &[Group]) -> Vec<(String, u32)> {
+fn also_of(groups: &[Group]) -> Vec<(u32, u32)> {
     let mut also = Vec::new();
     for (i, g) in groups.iter().enumerate() {
-        for term in &g.terms {
+        for (t, term) in g.terms.iter().enumerate() {
             let Some((_, k)) = term.split_once(':') else {
                 continue;
             };
             if g.names.binary_search_by(|n| n.as_str().cmp(k)).is_err() {
-                also.push((k.to_string(), i as u32));
+                also.push((i as u32, t as u32));
             }
         }
     }
-    also.sort();
-    also.dedup();
+    let name = |e: &(u32, u32)| also_name(groups, *e);
+    also.sort_by(|a, b| name(a).cmp(name(b)).then(a.0.cmp(&b.0)));
+    // One name under two kinds is one entry.
+    also.dedup_by(|a, b| a.0 == b.0 && name(a) == name(b));
+    also.shrink_to_fit();
     also
+}
+
+/// The `key()` of an `EntityTable::also` entry: its term without the kind.
+fn also_name(groups: &[Group], (g, t): (u32, u32)) -> &str {
+    groups
+        .get(g as usize)
+        .and_then(|g| g.terms.get(t as usize))
+        .and_then(|term| term.split_once(':'))
+        .map_or("", |(_, k)| k)
 }
 
 #[cfg(test)]
