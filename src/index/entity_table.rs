@@ -879,10 +879,12 @@ fn groups_of<'a>(
     let sums = sums;
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
-    let mut by_last: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
-    let mut org_by_last: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
-    let mut by_first: HashMap<&str, Vec<usize>, Fast> = HashMap::default();
-    let mut by_initials: HashMap<String, Vec<usize>, Fast> = HashMap::default();
+    // (Node numbers in u32: at millions of names, these lists are tens of
+    // megabytes.)
+    let mut by_last: HashMap<&str, Vec<u32>, Fast> = HashMap::default();
+    let mut org_by_last: HashMap<&str, Vec<u32>, Fast> = HashMap::default();
+    let mut by_first: HashMap<&str, Vec<u32>, Fast> = HashMap::default();
+    let mut by_initials: HashMap<String, Vec<u32>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
         let words = &words_of[i];
         if words.len() < 2 || role[i] != Role::Own {
@@ -890,15 +892,18 @@ fn groups_of<'a>(
         }
         let Some(s) = sums.get(&uf.find(i)) else { continue };
         match s.kind {
-            Kind::Person => by_last.entry(words[words.len() - 1]).or_default().push(i),
+            Kind::Person => by_last.entry(words[words.len() - 1]).or_default().push(i as u32),
             Kind::Org => {
                 // "Morgan" is the end of "J.P. Morgan" as much as the start
                 // of "Morgan Stanley": a founder's surname after initials.
                 // Not the end of any name ("Mac" is Apple's, not Freddie's).
                 if words[..words.len() - 1].iter().all(|w| w.chars().count() <= 2) {
-                    org_by_last.entry(words[words.len() - 1]).or_default().push(i);
+                    org_by_last
+                        .entry(words[words.len() - 1])
+                        .or_default()
+                        .push(i as u32);
                 }
-                by_first.entry(words[0]).or_default().push(i);
+                by_first.entry(words[0]).or_default().push(i as u32);
                 // "AIG" is "American International Group", whose name
                 // without its suffix is "American International".
                 let k = n.key.strip_suffix("'s").unwrap_or(n.key);
@@ -909,8 +914,8 @@ fn groups_of<'a>(
                             let list = by_initials.entry(acronym).or_default();
                             // Names come in order: only the last can be this
                             // one (a list of two-letter initials is long).
-                            if list.last() != Some(&i) {
-                                list.push(i);
+                            if list.last() != Some(&(i as u32)) {
+                                list.push(i as u32);
                             }
                         }
                     }
@@ -926,11 +931,12 @@ fn groups_of<'a>(
     // Each list's longest names first: a name asks only for longer ones,
     // and stops at the first that is not.
     for list in by_last.values_mut().chain(by_first.values_mut()) {
-        list.sort_by_key(|&c| std::cmp::Reverse(words_of[c].len()));
+        list.sort_by_key(|&c| std::cmp::Reverse(words_of[c as usize].len()));
     }
     // Organisations' one-word names, sorted: "Citi" is the start of
     // "Citigroup" as "Lehman" is the first word of "Lehman Brothers".
-    let mut one_word_orgs: Vec<(&str, usize)> = nodes
+    // (Nodes, sorted by their normal forms, then by number.)
+    let mut one_word_orgs: Vec<u32> = nodes
         .iter()
         .enumerate()
         .filter(|(i, n)| {
@@ -938,9 +944,10 @@ fn groups_of<'a>(
                 && !n.norm().contains(' ')
                 && sums.get(&uf.find(*i)).is_some_and(|s| s.kind == Kind::Org)
         })
-        .map(|(i, n)| (n.norm(), i))
+        .map(|(i, _)| i as u32)
         .collect();
-    one_word_orgs.sort_unstable();
+    one_word_orgs
+        .sort_unstable_by(|&a, &b| (nodes[a as usize].norm(), a).cmp(&(nodes[b as usize].norm(), b)));
     let mut shorts: Vec<u32> = sums
         .roots()
         .filter(|&r| !(rules.pinned)(nodes[r].key))
@@ -984,19 +991,19 @@ fn groups_of<'a>(
             if misc {
                 if acronym_like && n.chars().count() >= 3 {
                     for &c in by_initials.get(n).map(Vec::as_slice).unwrap_or_default() {
-                        cands.push((c, false, true));
+                        cands.push((c as usize, false, true));
                     }
                 }
                 continue;
             }
             // (Longest first: only longer names are candidates.)
             for &c in by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
-                let full = &words_of[c];
+                let full = &words_of[c as usize];
                 if full.len() <= words.len() {
                     break;
                 }
                 if is_subsequence(words, full) {
-                    cands.push((c, true, false));
+                    cands.push((c as usize, true, false));
                 }
             }
             if place {
@@ -1004,32 +1011,32 @@ fn groups_of<'a>(
             }
             if words.len() == 1 {
                 for &c in org_by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
-                    cands.push((c, false, false));
+                    cands.push((c as usize, false, false));
                 }
             }
             for &c in by_first.get(words[0]).map(Vec::as_slice).unwrap_or_default() {
-                let full = &words_of[c];
+                let full = &words_of[c as usize];
                 if full.len() <= words.len() {
                     break;
                 }
                 // "Toyota and Honda" is a list, not a longer name.
                 let list = full.get(words.len()).is_some_and(|w| matches!(*w, "and" | "&"));
                 if full.starts_with(words) && !list {
-                    cands.push((c, false, false));
+                    cands.push((c as usize, false, false));
                 }
             }
             if words.len() == 1 && n.chars().count() >= MIN_WORD_START {
-                let from = one_word_orgs.partition_point(|(w, _)| *w <= n);
-                for &(w, c) in &one_word_orgs[from..] {
-                    if !w.starts_with(n) {
+                let from = one_word_orgs.partition_point(|&c| nodes[c as usize].norm() <= n);
+                for &c in &one_word_orgs[from..] {
+                    if !nodes[c as usize].norm().starts_with(n) {
                         break;
                     }
-                    cands.push((c, false, false));
+                    cands.push((c as usize, false, false));
                 }
             }
             if acronym_like {
                 for &c in by_initials.get(n).map(Vec::as_slice).unwrap_or_default() {
-                    cands.push((c, false, true));
+                    cands.push((c as usize, false, true));
                 }
             }
         }
@@ -1091,13 +1098,18 @@ fn groups_of<'a>(
     drop((by_last, org_by_last, by_first, by_initials, one_word_orgs));
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
+    // They are made of node numbers while the nodes are there, and of
+    // strings once the nodes are gone: at millions of names, the nodes and
+    // the groups' strings (a common surname's lists everyone with it) were
+    // the table's peak together.
     let root_of: Vec<u32> = (0..nodes.len()).map(|i| uf.find(i) as u32).collect();
-    let mut groups = Vec::new();
-    let terms_of = |names: &mut dyn Iterator<Item = usize>, out: &mut Vec<String>| {
+    let mut planned = Vec::new();
+    // A term is a name under one of its kinds: `entity_term(kind, key)`.
+    let terms_of = |names: &mut dyn Iterator<Item = usize>, out: &mut Vec<(u32, Kind)>| {
         for i in names {
             for kind in Kind::ALL {
                 if nodes[i].has_kind(kind) {
-                    out.push(super::entity_term(kind, nodes[i].key));
+                    out.push((i as u32, kind));
                 }
             }
         }
@@ -1164,23 +1176,53 @@ fn groups_of<'a>(
         if let Some(compound) = compound {
             terms_of(&mut compound.iter().copied(), &mut terms);
         }
-        terms.sort();
+        // (Each name has one node: one term per node and kind.)
+        terms.sort_unstable();
         terms.dedup();
-        // Kept with the table: not a doubling's spare room (a surname's
-        // list of everyone with it is long).
         terms.shrink_to_fit();
-        let mut keys: Vec<String> = names.iter().map(|&i| nodes[i].key.to_string()).collect();
-        keys.sort();
-        groups.push(Group {
-            key: nodes[canonical].key.to_string(),
+        planned.push(Planned {
+            key: canonical as u32,
             kind: kind_of(&mentions, suffixed),
             articles: names.iter().map(|&i| nodes[i].total()).sum(),
             mentions: mentions.iter().sum(),
-            names: keys,
+            names: names.iter().map(|&i| i as u32).collect(),
             terms,
         });
     }
-    groups
+    let keys: Vec<&str> = nodes.iter().map(|n| n.key).collect();
+    drop((nodes, uf, role, root_of, expansions, also, members));
+    planned
+        .into_iter()
+        .map(|p| {
+            let mut terms: Vec<String> = p
+                .terms
+                .iter()
+                .map(|&(i, kind)| super::entity_term(kind, keys[i as usize]))
+                .collect();
+            terms.sort_unstable();
+            let mut names: Vec<String> = p.names.iter().map(|&i| keys[i as usize].to_string()).collect();
+            names.sort_unstable();
+            Group {
+                key: keys[p.key as usize].to_string(),
+                kind: p.kind,
+                articles: p.articles,
+                mentions: p.mentions,
+                names,
+                terms,
+            }
+        })
+        .collect()
+}
+
+/// A group as `groups_of` plans it: names and terms as node numbers.
+struct Planned {
+    key: u32,
+    kind: Kind,
+    articles: u64,
+    mentions: u64,
+    names: Vec<u32>,
+    /// (node, the kind its name is indexed under), sorted.
+    terms: Vec<(u32, Kind)>,
 }
 
 /// Node numbers by a string worked out of each node, the first node for
