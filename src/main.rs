@@ -50,9 +50,13 @@ fn main() -> process::ExitCode {
 /// (docs/performance.md). Before the table only: during ingest, the
 /// delay spares the system calls of memory freed and soon used again.
 pub(crate) fn return_freed_memory_at_once() {
-    // SAFETY: mi_option_set only stores an option's value; any value is
-    // valid for this one.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+    // SAFETY: mi_option_set only stores an option's value, and any value
+    // is valid for this one; mi_collect gives back what the process freed
+    // so far (the ingest's), as the option will from now on.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        libmimalloc_sys::mi_collect(true);
+    }
 }
 
 /// `mi_option_purge_delay` in mimalloc.h's `mi_option_e`, for which

@@ -541,7 +541,11 @@ fn groups_of<'a>(
     }
     // Each name's words, split once: the rules below ask for them over
     // and over, and the normal forms no longer change.
-    let words_of = Words::new(nodes.iter().map(|n| n.norm()));
+    // A name's words are split when asked, on the stack: a vector of every
+    // name's words (a string each) was a fifth of the table's memory at
+    // millions of names. The short forms' search, which compares a name's
+    // words with those of many others, has them as numbers.
+    let words_of = |i: usize| WordList::of(nodes[i].norm());
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -583,7 +587,7 @@ fn groups_of<'a>(
         // the initial makes it the person's name when the name without it
         // is one.
         if !n.suffixed_org {
-            if let Some(base) = without_middle_initials(&words_of[i]) {
+            if let Some(base) = without_middle_initials(&words_of(i)) {
                 initialled.entry(base).or_default().push(i);
             }
         }
@@ -608,7 +612,7 @@ fn groups_of<'a>(
     let is_person = |i: usize| kind_of(&nodes[i].mentions, false) == Kind::Person;
     let mut middled: HashMap<String, Vec<usize>, Fast> = HashMap::default();
     for i in 0..nodes.len() {
-        let words = &words_of[i];
+        let words = words_of(i);
         if !is_person(i) {
             continue;
         }
@@ -652,7 +656,7 @@ fn groups_of<'a>(
         if (rules.pinned)(n.key) {
             continue;
         }
-        let words = &words_of[i];
+        let words = words_of(i);
         for p in 1..=2.min(words.len().saturating_sub(1)) {
             if !(rules.is_place)(joined(&words[..p], &mut buf)) {
                 continue;
@@ -690,7 +694,7 @@ fn groups_of<'a>(
         if (rules.pinned)(n.key) || is_prefixed[i] {
             continue;
         }
-        let words = &words_of[i];
+        let words = words_of(i);
         if words.len() < 2 || words.contains(&"and") {
             continue;
         }
@@ -776,7 +780,7 @@ fn groups_of<'a>(
     summaries(&nodes, &mut uf, &mut sums);
     let mut compounds: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
-        let words = &words_of[i];
+        let words = words_of(i);
         let Some(at) = words.iter().position(|w| *w == "and") else {
             continue;
         };
@@ -784,7 +788,7 @@ fn groups_of<'a>(
             continue;
         }
         // Only a set of such lists moves, not a name joined to one.
-        if uf.members(i).any(|m| !words_of[m].contains(&"and")) {
+        if uf.members(i).any(|m| !words_of(m).contains(&"and")) {
             continue;
         }
         let part = |ws: &[&str], uf: &mut UnionFind| -> Option<usize> {
@@ -832,7 +836,7 @@ fn groups_of<'a>(
         // Two words or more that name something by themselves: "Holding
         // Co" is what the tagger left of a longer name.
         let names_something = |i: usize| {
-            let words = &words_of[i];
+            let words = words_of(i);
             words.len() >= 2
                 && !words
                     .iter()
@@ -886,7 +890,7 @@ fn groups_of<'a>(
     let mut by_first: HashMap<&str, Vec<u32>, Fast> = HashMap::default();
     let mut by_initials: HashMap<String, Vec<u32>, Fast> = HashMap::default();
     for (i, n) in nodes.iter().enumerate() {
-        let words = &words_of[i];
+        let words = words_of(i);
         if words.len() < 2 || role[i] != Role::Own {
             continue;
         }
@@ -928,10 +932,11 @@ fn groups_of<'a>(
             _ => {}
         }
     }
+    let numbered = WordIds::new(nodes.iter().map(|n| n.norm()), nodes.len());
     // Each list's longest names first: a name asks only for longer ones,
     // and stops at the first that is not.
     for list in by_last.values_mut().chain(by_first.values_mut()) {
-        list.sort_by_key(|&c| std::cmp::Reverse(words_of[c as usize].len()));
+        list.sort_by_key(|&c| std::cmp::Reverse(numbered.of(c as usize).len()));
     }
     // Organisations' one-word names, sorted: "Citi" is the start of
     // "Citigroup" as "Lehman" is the first word of "Lehman Brothers".
@@ -953,7 +958,7 @@ fn groups_of<'a>(
         .filter(|&r| !(rules.pinned)(nodes[r].key))
         .map(|r| r as u32)
         .collect();
-    shorts.sort_by_key(|&r| (std::cmp::Reverse(words_of[r as usize].len()), r));
+    shorts.sort_by_key(|&r| (std::cmp::Reverse(numbered.of(r as usize).len()), r));
     // (Node numbers in u32, as the union-find's: a large archive has
     // hundreds of thousands of these lists.)
     let mut expansions: HashMap<u32, Vec<u32>, Fast> = HashMap::default();
@@ -978,7 +983,7 @@ fn groups_of<'a>(
         let own: Vec<usize> = uf.members(s).filter(|&m| role[m] == Role::Own).collect();
         let mut one_word = false;
         for m in own {
-            let words = &words_of[m];
+            let words = words_of(m);
             if words.len() == 1 && (rules.is_generic)(words[0]) {
                 continue;
             }
@@ -997,12 +1002,15 @@ fn groups_of<'a>(
                 continue;
             }
             // (Longest first: only longer names are candidates.)
+            // (The lists are long for a common word: words are compared as
+            // numbers.)
+            let own_words = numbered.of(m);
             for &c in by_last.get(last).map(Vec::as_slice).unwrap_or_default() {
-                let full = &words_of[c as usize];
+                let full = numbered.of(c as usize);
                 if full.len() <= words.len() {
                     break;
                 }
-                if is_subsequence(words, full) {
+                if is_subsequence(own_words, full) {
                     cands.push((c as usize, true, false));
                 }
             }
@@ -1015,13 +1023,13 @@ fn groups_of<'a>(
                 }
             }
             for &c in by_first.get(words[0]).map(Vec::as_slice).unwrap_or_default() {
-                let full = &words_of[c as usize];
+                let full = numbered.of(c as usize);
                 if full.len() <= words.len() {
                     break;
                 }
                 // "Toyota and Honda" is a list, not a longer name.
-                let list = full.get(words.len()).is_some_and(|w| matches!(*w, "and" | "&"));
-                if full.starts_with(words) && !list {
+                let list = full.get(words.len()).is_some_and(|w| numbered.is_list_word(*w));
+                if full.starts_with(own_words) && !list {
                     cands.push((c as usize, false, false));
                 }
             }
@@ -1094,7 +1102,7 @@ fn groups_of<'a>(
         }
     }
 
-    drop((sums, words_of));
+    drop((sums, numbered));
     drop((by_last, org_by_last, by_first, by_initials, one_word_orgs));
     // The groups: every root with more than one name, a name a user may
     // type otherwise, or a surname of several people.
@@ -1280,39 +1288,88 @@ impl<'m, 'k, F: Fn(usize) -> &'k str> Lookup<'m, F> {
     }
 }
 
-/// Every name's words in one vector: `words[i]` are name `i`'s.
-struct Words<'a> {
-    all: Vec<&'a str>,
-    /// Where each name's words start in `all`, and one past the last.
-    /// (u32: a name's words are a few, and there are fewer than four
-    /// billion names.)
+/// Every name's words as numbers, one per distinct word: `of(i)` are name
+/// `i`'s (its normal form split at spaces).
+struct WordIds {
+    ids: Vec<u32>,
+    /// Where each name's words start in `ids`, and one past the last.
     starts: Vec<u32>,
+    /// The numbers of "and" and "&", if any name has them.
+    list_words: [Option<u32>; 2],
 }
 
-impl<'a> Words<'a> {
-    fn new(names: impl ExactSizeIterator<Item = &'a str> + Clone) -> Words<'a> {
-        // Sized exactly: a million-article archive has millions of names.
-        let words = names
-            .clone()
-            .map(|n| n.bytes().filter(|&b| b == b' ').count() + 1)
-            .sum();
-        let mut starts = Vec::with_capacity(names.len() + 1);
-        let mut all = Vec::with_capacity(words);
+impl WordIds {
+    fn new<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> WordIds {
+        let mut numbers: HashMap<&str, u32, Fast> = HashMap::default();
+        let mut ids = Vec::new();
+        let mut starts = Vec::with_capacity(count + 1);
         starts.push(0);
         for name in names {
-            all.extend(name.split(' '));
+            for word in name.split(' ') {
+                let next = numbers.len() as u32;
+                ids.push(*numbers.entry(word).or_insert(next));
+            }
             // (The names are from `Terms`, under four billion bytes.)
-            starts.push(all.len() as u32);
+            starts.push(ids.len() as u32);
         }
-        Words { all, starts }
+        ids.shrink_to_fit();
+        WordIds {
+            ids,
+            starts,
+            list_words: ["and", "&"].map(|w| numbers.get(w).copied()),
+        }
+    }
+
+    fn of(&self, i: usize) -> &[u32] {
+        &self.ids[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+
+    /// "and" or "&": a name with it after another's words is a list.
+    fn is_list_word(&self, id: u32) -> bool {
+        self.list_words.contains(&Some(id))
     }
 }
 
-impl<'a> std::ops::Index<usize> for Words<'a> {
-    type Output = [&'a str];
+/// A name's words: its normal form split at spaces, on the stack for the
+/// few words most names have.
+struct WordList<'a> {
+    inline: [&'a str; 8],
+    len: usize,
+    /// Every word, when there are more than `inline` holds.
+    more: Vec<&'a str>,
+}
 
-    fn index(&self, i: usize) -> &[&'a str] {
-        &self.all[self.starts[i] as usize..self.starts[i + 1] as usize]
+impl<'a> WordList<'a> {
+    fn of(name: &'a str) -> WordList<'a> {
+        let mut list = WordList {
+            inline: [""; 8],
+            len: 0,
+            more: Vec::new(),
+        };
+        for word in name.split(' ') {
+            if list.len < list.inline.len() {
+                list.inline[list.len] = word;
+            } else {
+                if list.more.is_empty() {
+                    list.more.extend_from_slice(&list.inline);
+                }
+                list.more.push(word);
+            }
+            list.len += 1;
+        }
+        list
+    }
+}
+
+impl<'a> std::ops::Deref for WordList<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        if self.more.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.more
+        }
     }
 }
 
@@ -1387,7 +1444,7 @@ pub(super) fn fold(k: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn is_subsequence(short: &[&str], full: &[&str]) -> bool {
+fn is_subsequence<T: PartialEq>(short: &[T], full: &[T]) -> bool {
     let mut it = full.iter();
     short.iter().all(|w| it.any(|f| f == w))
 }
