@@ -2854,6 +2854,30 @@ mod tests {
     }
 
     #[test]
+    fn a_name_s_words_are_its_words_however_many() {
+        for name in [
+            "",
+            "bush",
+            "george w. bush",
+            "a  b",
+            "one two three four five six seven eight nine ten",
+        ] {
+            let split: Vec<&str> = name.split(' ').collect();
+            assert_eq!(&*WordList::of(name), split.as_slice(), "{name:?}");
+        }
+        let names = ["toyota and honda", "toyota", "ben & jerry", "honda toyota"];
+        let numbered = WordIds::new(names.into_iter(), names.len());
+        assert_eq!(numbered.of(0).len(), 3);
+        assert_eq!(numbered.of(1), &numbered.of(0)[..1]);
+        assert_eq!(numbered.of(3), [numbered.of(0)[2], numbered.of(0)[0]]);
+        assert!(numbered.is_list_word(numbered.of(0)[1]));
+        assert!(numbered.is_list_word(numbered.of(2)[1]));
+        assert!(!numbered.is_list_word(numbered.of(0)[0]));
+        assert!(is_subsequence(numbered.of(1), numbered.of(3)));
+        assert!(!is_subsequence(numbered.of(3), numbered.of(0)));
+    }
+
+    #[test]
     fn a_set_lists_every_name_joined_into_it() {
         let mut uf = UnionFind::new(6);
         uf.join(0, 1);
