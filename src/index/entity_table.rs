@@ -539,13 +539,14 @@ fn groups_of<'a>(
             }
         }
     }
-    // Each name's words, split once: the rules below ask for them over
-    // and over, and the normal forms no longer change.
-    // A name's words are split when asked, on the stack: a vector of every
-    // name's words (a string each) was a fifth of the table's memory at
-    // millions of names. The short forms' search, which compares a name's
-    // words with those of many others, has them as numbers.
-    let words_of = |i: usize| WordList::of(nodes[i].norm());
+    // Each name's words, split once (the normal forms no longer change),
+    // as numbers of distinct words: a vector of every name's words as
+    // strings was a fifth of the table's memory at millions of names. The
+    // rules below ask for them as strings, on the stack; the short forms'
+    // search, which compares a name's words with those of many others,
+    // compares the numbers.
+    let numbered = WordIds::new(nodes.iter().map(|n| n.norm()), nodes.len());
+    let words_of = |i: usize| numbered.words(i);
     let mut uf = UnionFind::new(nodes.len());
     let mut role = vec![Role::Own; nodes.len()];
 
@@ -932,7 +933,6 @@ fn groups_of<'a>(
             _ => {}
         }
     }
-    let numbered = WordIds::new(nodes.iter().map(|n| n.norm()), nodes.len());
     // Each list's longest names first: a name asks only for longer ones,
     // and stops at the first that is not.
     for list in by_last.values_mut().chain(by_first.values_mut()) {
@@ -1289,33 +1289,41 @@ impl<'m, 'k, F: Fn(usize) -> &'k str> Lookup<'m, F> {
 }
 
 /// Every name's words as numbers, one per distinct word: `of(i)` are name
-/// `i`'s (its normal form split at spaces).
-struct WordIds {
+/// `i`'s (its normal form split at spaces), `words(i)` the same as strings.
+struct WordIds<'a> {
     ids: Vec<u32>,
     /// Where each name's words start in `ids`, and one past the last.
     starts: Vec<u32>,
+    /// Each distinct word, by its number.
+    text: Vec<&'a str>,
     /// The numbers of "and" and "&", if any name has them.
     list_words: [Option<u32>; 2],
 }
 
-impl WordIds {
-    fn new<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> WordIds {
+impl<'a> WordIds<'a> {
+    fn new(names: impl Iterator<Item = &'a str>, count: usize) -> WordIds<'a> {
         let mut numbers: HashMap<&str, u32, Fast> = HashMap::default();
+        let mut text = Vec::new();
         let mut ids = Vec::new();
         let mut starts = Vec::with_capacity(count + 1);
         starts.push(0);
         for name in names {
             for word in name.split(' ') {
-                let next = numbers.len() as u32;
-                ids.push(*numbers.entry(word).or_insert(next));
+                let id = *numbers.entry(word).or_insert_with(|| {
+                    text.push(word);
+                    // (The names are from `Terms`, under four billion bytes.)
+                    (text.len() - 1) as u32
+                });
+                ids.push(id);
             }
-            // (The names are from `Terms`, under four billion bytes.)
             starts.push(ids.len() as u32);
         }
         ids.shrink_to_fit();
+        text.shrink_to_fit();
         WordIds {
             ids,
             starts,
+            text,
             list_words: ["and", "&"].map(|w| numbers.get(w).copied()),
         }
     }
@@ -1324,14 +1332,17 @@ impl WordIds {
         &self.ids[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
+    fn words(&self, i: usize) -> WordList<'a> {
+        WordList::of(self.of(i).iter().map(|&id| self.text[id as usize]))
+    }
+
     /// "and" or "&": a name with it after another's words is a list.
     fn is_list_word(&self, id: u32) -> bool {
         self.list_words.contains(&Some(id))
     }
 }
 
-/// A name's words: its normal form split at spaces, on the stack for the
-/// few words most names have.
+/// A name's words, on the stack for the few words most names have.
 struct WordList<'a> {
     inline: [&'a str; 8],
     len: usize,
@@ -1340,13 +1351,13 @@ struct WordList<'a> {
 }
 
 impl<'a> WordList<'a> {
-    fn of(name: &'a str) -> WordList<'a> {
+    fn of(words: impl Iterator<Item = &'a str>) -> WordList<'a> {
         let mut list = WordList {
             inline: [""; 8],
             len: 0,
             more: Vec::new(),
         };
-        for word in name.split(' ') {
+        for word in words {
             if list.len < list.inline.len() {
                 list.inline[list.len] = word;
             } else {
@@ -2863,10 +2874,13 @@ mod tests {
             "one two three four five six seven eight nine ten",
         ] {
             let split: Vec<&str> = name.split(' ').collect();
-            assert_eq!(&*WordList::of(name), split.as_slice(), "{name:?}");
+            assert_eq!(&*WordList::of(name.split(' ')), split.as_slice(), "{name:?}");
         }
         let names = ["toyota and honda", "toyota", "ben & jerry", "honda toyota"];
         let numbered = WordIds::new(names.into_iter(), names.len());
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(numbered.words(i).join(" "), *name);
+        }
         assert_eq!(numbered.of(0).len(), 3);
         assert_eq!(numbered.of(1), &numbered.of(0)[..1]);
         assert_eq!(numbered.of(3), [numbered.of(0)[2], numbered.of(0)[0]]);
