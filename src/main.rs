@@ -42,20 +42,23 @@ fn main() -> process::ExitCode {
     code.into()
 }
 
-/// From here on, memory the process frees goes back to the system at
-/// once, not after mimalloc's delay. The entity table's build frees large
-/// structures (its grouping's maps) before it makes others (the groups);
-/// with the delay, the freed pages were still the process's when the new
-/// ones were touched, and the two added up to the run's peak
-/// (docs/performance.md). Before the table only: during ingest, the
-/// delay spares the system calls of memory freed and soon used again.
-pub(crate) fn return_freed_memory_at_once() {
-    // SAFETY: mi_option_set only stores an option's value, and any value
-    // is valid for this one; mi_collect gives back what the process freed
-    // so far (the ingest's), as the option will from now on.
+/// Gives the memory the process has freed back to the system (the
+/// ingest's, before the entity table), and with `from_now_on`, what it
+/// frees from here on too, at once rather than after mimalloc's delay.
+/// The table's build frees large structures (its grouping's maps) before
+/// it makes others (the groups); at a million articles, with the delay, the
+/// freed pages were still the process's when the new ones were touched,
+/// and the two added up to the run's peak. On a small table the immediate
+/// returns cost more time than they save memory (docs/performance.md).
+pub(crate) fn return_freed_memory(from_now_on: bool) {
+    // SAFETY: mi_collect gives back freed memory and reads nothing of
+    // ours; mi_option_set only stores an option's value, and any value is
+    // valid for this one.
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
         libmimalloc_sys::mi_collect(true);
+        if from_now_on {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        }
     }
 }
 
