@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     // The tagger and its dictionaries are not needed by the table: freed
     // before it, whose build is the run's largest.
     drop(request);
-    crate::return_freed_memory(summary.docs_total >= LARGE_TABLE_ARTICLES);
+    crate::alloc::return_freed_memory(summary.docs_total >= LARGE_TABLE_ARTICLES);
     // The archive-wide entity names follow the committed index.
     index.refresh_entity_table()?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
