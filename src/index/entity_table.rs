@@ -31,6 +31,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
@@ -1484,6 +1485,7 @@ pub fn name_stats(index: &NewsIndex, searcher: &Searcher) -> Result<Vec<NameStat
 /// one article each, and a map of owned strings cost several times their
 /// text.
 #[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Terms {
     /// Every term's text, one after another in order.
     text: String,
@@ -1583,6 +1585,22 @@ impl Terms {
         aliases
     }
 
+    /// Adds the terms of `upper`, all after this one's; none when the
+    /// offsets would pass u32.
+    fn append(&mut self, upper: Terms) -> Option<()> {
+        let text = u32::try_from(self.text.len()).ok()?;
+        let docs = u32::try_from(self.docs.len()).ok()?;
+        u32::try_from(self.text.len() + upper.text.len()).ok()?;
+        u32::try_from(self.docs.len() + upper.docs.len()).ok()?;
+        self.text.push_str(&upper.text);
+        self.ends.extend(upper.ends.iter().map(|e| e + text));
+        self.articles.extend_from_slice(&upper.articles);
+        self.mentions.extend_from_slice(&upper.mentions);
+        self.doc_ends.extend(upper.doc_ends.iter().map(|e| e + docs));
+        self.docs.extend_from_slice(&upper.docs);
+        Some(())
+    }
+
     fn docs_of(&self, i: usize) -> &[u32] {
         let start = if i == 0 { 0 } else { self.doc_ends[i - 1] as usize };
         self.doc_ends
@@ -1614,25 +1632,113 @@ impl Terms {
 
 /// Every term of the entity field with its live articles and mentions
 /// (and, with `docs`, its live documents), the segments' sorted term
-/// lists merged.
+/// lists merged. Two threads each take one half of the terms (split at
+/// the middle term of the largest segment): this is most of what a re-run
+/// that changed a few articles spends on the table, on one thread
+/// otherwise, with the other core idle.
 fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result<Terms> {
+    term_stats_split(index, searcher, with_docs, SPLIT_TERMS)
+}
+
+/// `term_stats`, on two threads when the largest segment has `split_at`
+/// terms or more.
+fn term_stats_split(index: &NewsIndex, searcher: &Searcher, with_docs: bool, split_at: usize) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    let mut out = Terms::default();
     // Per segment: its postings, live documents and first document's number.
     let mut segments = Vec::new();
+    let mut max_doc = 0usize;
     for segment in searcher.segment_readers() {
         segments.push((
             segment
                 .inverted_index(index.fields().entity)
                 .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?,
             segment.alive_bitset(),
-            u32::try_from(out.max_doc).unwrap_or(u32::MAX),
+            u32::try_from(max_doc).unwrap_or(u32::MAX),
         ));
-        out.max_doc += segment.max_doc() as usize;
+        max_doc += segment.max_doc() as usize;
     }
+    let mut out = match split_term(&segments, split_at).map_err(failed)? {
+        None => terms_in(index, &segments, None, None, with_docs)?,
+        Some(middle) => std::thread::scope(|scope| {
+            let upper = std::thread::Builder::new()
+                .name("newsidx-terms".into())
+                .spawn_scoped(scope, || terms_in(index, &segments, Some(&middle), None, with_docs));
+            let lower = terms_in(index, &segments, None, Some(&middle), with_docs);
+            let upper = match upper {
+                Ok(handle) => handle.join().map_err(|_| Error::Index {
+                    dir: index.dir().to_path_buf(),
+                    what: "cannot work out the entity table",
+                    message: "internal error while reading the entity terms (please report it)".into(),
+                })?,
+                // No second thread: the upper half on this one.
+                Err(_) => terms_in(index, &segments, Some(&middle), None, with_docs),
+            };
+            let mut lower = lower?;
+            lower.append(upper?).ok_or_else(|| too_many(index))?;
+            Ok::<_, Error>(lower)
+        })?,
+    };
+    out.max_doc = max_doc;
+    // Kept while the table is worked out: not a doubling's spare room.
+    out.text.shrink_to_fit();
+    out.ends.shrink_to_fit();
+    out.articles.shrink_to_fit();
+    out.mentions.shrink_to_fit();
+    out.doc_ends.shrink_to_fit();
+    out.docs.shrink_to_fit();
+    Ok(out)
+}
+
+/// Per segment of `term_stats`: its entity postings, live documents and
+/// first document's number.
+type SegmentTerms<'a> = (
+    Arc<tantivy::InvertedIndexReader>,
+    Option<&'a tantivy::fastfield::AliveBitSet>,
+    u32,
+);
+
+/// Terms below which one thread reads them all: two threads' start costs
+/// more than they save.
+const SPLIT_TERMS: usize = 4096;
+
+/// The middle term of the largest segment's entity terms, where
+/// `term_stats` splits the work; none when there are few.
+fn split_term(segments: &[SegmentTerms<'_>], split_at: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let Some(largest) = segments.iter().map(|(i, _, _)| i.terms()).max_by_key(|t| t.num_terms()) else {
+        return Ok(None);
+    };
+    if largest.num_terms() < split_at.max(2) {
+        return Ok(None);
+    }
+    let mut middle = Vec::new();
+    Ok(largest
+        .ord_to_term((largest.num_terms() / 2) as u64, &mut middle)?
+        .then_some(middle))
+}
+
+/// The part of `term_stats` for the terms from `from` (included) up to
+/// `to` (left out).
+fn terms_in(
+    index: &NewsIndex,
+    segments: &[SegmentTerms<'_>],
+    from: Option<&[u8]>,
+    to: Option<&[u8]>,
+    with_docs: bool,
+) -> Result<Terms> {
+    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
+    let mut out = Terms::default();
     let streams = segments
         .iter()
-        .map(|(i, _, _)| i.terms().stream())
+        .map(|(i, _, _)| {
+            let mut range = i.terms().range();
+            if let Some(from) = from {
+                range = range.ge(from);
+            }
+            if let Some(to) = to {
+                range = range.lt(to);
+            }
+            range.into_stream()
+        })
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(failed)?;
     let mut merged = tantivy::termdict::TermMerger::new(streams);
@@ -1668,11 +1774,7 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
             u32::try_from(out.docs.len()),
             u32::try_from(articles),
         ) else {
-            return Err(Error::Index {
-                dir: index.dir().to_path_buf(),
-                what: "cannot work out the entity table",
-                message: format!("over {} bytes of names or postings", u32::MAX),
-            });
+            return Err(too_many(index));
         };
         out.ends.push(end);
         out.articles.push(articles);
@@ -1681,14 +1783,15 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
             out.doc_ends.push(doc_end);
         }
     }
-    // Kept while the table is worked out: not a doubling's spare room.
-    out.text.shrink_to_fit();
-    out.ends.shrink_to_fit();
-    out.articles.shrink_to_fit();
-    out.mentions.shrink_to_fit();
-    out.doc_ends.shrink_to_fit();
-    out.docs.shrink_to_fit();
     Ok(out)
+}
+
+fn too_many(index: &NewsIndex) -> Error {
+    Error::Index {
+        dir: index.dir().to_path_buf(),
+        what: "cannot work out the entity table",
+        message: format!("over {} bytes of names or postings", u32::MAX),
+    }
 }
 
 /// Calls `f` with each live document of one term's postings in a segment
@@ -1865,14 +1968,25 @@ impl NewsIndex {
             return Ok(());
         }
         let kept = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint);
-        let dict = self.table_dictionary()?;
-        let table = match kept {
-            Some(table) => table,
+        let (dict, table) = match kept {
+            Some(table) => (self.table_dictionary()?, table),
             None => {
                 // The terms are read, and the index's files unmapped, before
                 // the table is worked out: at millions of names, the pages
                 // read would stay in the process's memory until the end.
-                let terms = term_stats(self, &self.reader()?.searcher(), true)?;
+                // The dictionaries load meanwhile.
+                let (dict, terms) = std::thread::scope(|scope| {
+                    let dict = std::thread::Builder::new()
+                        .name("newsidx-dict".into())
+                        .spawn_scoped(scope, || self.table_dictionary());
+                    let terms = self.reader().and_then(|r| term_stats(self, &r.searcher(), true));
+                    let dict = match dict {
+                        Ok(handle) => handle.join().unwrap_or_else(|_| self.table_dictionary()),
+                        Err(_) => self.table_dictionary(),
+                    };
+                    (dict, terms)
+                });
+                let (dict, terms) = (dict?, terms?);
                 // A run whose changes left every name's counts as they were
                 // (an edit that kept an article's names) keeps the groups
                 // of the table before it.
@@ -1880,7 +1994,7 @@ impl NewsIndex {
                 let table = build(self, terms, &dict, fingerprint, &prior)?;
                 crate::crashtest::point("entity-table");
                 table.write(&self.dir, &name)?;
-                table
+                (dict, table)
             }
         };
         // The names only spare a query the loading: where they cannot be
@@ -3012,6 +3126,48 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[10] ^= 1;
         assert_eq!(decode(&flipped), None);
+    }
+
+    #[test]
+    fn term_stats_on_two_threads_are_those_on_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = NewsIndex::open_or_create(&tmp.path().join("idx"), crate::schema::Mapping::load(None).unwrap())
+            .unwrap();
+        let field = index.fields().entity;
+        let id = index.fields().id;
+        let mut writer = index.writer(1, 0).unwrap();
+        // Three segments (a commit each) of articles naming overlapping
+        // sets of names, some of them deleted.
+        for segment in 0..3u32 {
+            for article in 0..40u32 {
+                let mut doc = TantivyDocument::default();
+                doc.add_text(id, format!("a{segment}-{article}"));
+                for n in 0..(article % 7 + 1) {
+                    let kind = [Kind::Person, Kind::Place, Kind::Org][((article + n) % 3) as usize];
+                    let term = entity_term(kind, &format!("Name {} {}", (article * 3 + n * 11) % 50, segment % 2));
+                    for _ in 0..=(n % 3) {
+                        doc.add_text(field, &term);
+                    }
+                }
+                writer.add_document(doc).unwrap();
+            }
+            writer.delete_term(Term::from_field_text(id, &format!("a{segment}-5")));
+            writer.commit().unwrap();
+        }
+        writer.delete_term(Term::from_field_text(id, "a0-7"));
+        writer.commit().unwrap();
+        let reader = index.reader().unwrap();
+        let searcher = reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 3);
+        for with_docs in [false, true] {
+            let one = term_stats_split(&index, &searcher, with_docs, usize::MAX).unwrap();
+            assert!(one.len() > 100);
+            assert_eq!(one.docs.is_empty(), !with_docs);
+            for split_at in [2, 10, one.len() / 3] {
+                let two = term_stats_split(&index, &searcher, with_docs, split_at).unwrap();
+                assert_eq!(two, one, "split at {split_at}, docs {with_docs}");
+            }
+        }
     }
 
     #[test]
