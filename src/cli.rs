@@ -134,12 +134,13 @@ pub struct IndexArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub commit_interval: u64,
 
-    /// Cores to use: N/2 (rounded up) parser threads and N indexing threads,
-    /// at most 8 (tantivy's limit) [default: the number of cores].
+    /// Cores to use: N parser threads (N/2, rounded up, with --no-entities)
+    /// and N indexing threads, at most 8 (tantivy's limit) [default: the
+    /// number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 
-    /// Memory for the index writer, in MiB.
+    /// Memory for the index writer, in MiB, shared by its indexing threads.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub writer_memory: usize,
 
