@@ -1642,7 +1642,12 @@ fn term_stats(index: &NewsIndex, searcher: &Searcher, with_docs: bool) -> Result
 
 /// `term_stats`, on two threads when the largest segment has `split_at`
 /// terms or more.
-fn term_stats_split(index: &NewsIndex, searcher: &Searcher, with_docs: bool, split_at: usize) -> Result<Terms> {
+fn term_stats_split(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    with_docs: bool,
+    split_at: usize,
+) -> Result<Terms> {
     let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
     // Per segment: its postings, live documents and first document's number.
     let mut segments = Vec::new();
@@ -1662,7 +1667,9 @@ fn term_stats_split(index: &NewsIndex, searcher: &Searcher, with_docs: bool, spl
         Some(middle) => std::thread::scope(|scope| {
             let upper = std::thread::Builder::new()
                 .name("newsidx-terms".into())
-                .spawn_scoped(scope, || terms_in(index, &segments, Some(&middle), None, with_docs));
+                .spawn_scoped(scope, || {
+                    terms_in(index, &segments, Some(&middle), None, with_docs)
+                });
             let lower = terms_in(index, &segments, None, Some(&middle), with_docs);
             let upper = match upper {
                 Ok(handle) => handle.join().map_err(|_| Error::Index {
@@ -1704,7 +1711,11 @@ const SPLIT_TERMS: usize = 4096;
 /// The middle term of the largest segment's entity terms, where
 /// `term_stats` splits the work; none when there are few.
 fn split_term(segments: &[SegmentTerms<'_>], split_at: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let Some(largest) = segments.iter().map(|(i, _, _)| i.terms()).max_by_key(|t| t.num_terms()) else {
+    let Some(largest) = segments
+        .iter()
+        .map(|(i, _, _)| i.terms())
+        .max_by_key(|t| t.num_terms())
+    else {
         return Ok(None);
     };
     if largest.num_terms() < split_at.max(2) {
@@ -3131,8 +3142,11 @@ mod tests {
     #[test]
     fn term_stats_on_two_threads_are_those_on_one() {
         let tmp = tempfile::tempdir().unwrap();
-        let index = NewsIndex::open_or_create(&tmp.path().join("idx"), crate::schema::Mapping::load(None).unwrap())
-            .unwrap();
+        let index = NewsIndex::open_or_create(
+            &tmp.path().join("idx"),
+            crate::schema::Mapping::load(None).unwrap(),
+        )
+        .unwrap();
         let field = index.fields().entity;
         let id = index.fields().id;
         let mut writer = index.writer(1, 0).unwrap();
@@ -3144,7 +3158,10 @@ mod tests {
                 doc.add_text(id, format!("a{segment}-{article}"));
                 for n in 0..(article % 7 + 1) {
                     let kind = [Kind::Person, Kind::Place, Kind::Org][((article + n) % 3) as usize];
-                    let term = entity_term(kind, &format!("Name {} {}", (article * 3 + n * 11) % 50, segment % 2));
+                    let term = entity_term(
+                        kind,
+                        &format!("Name {} {}", (article * 3 + n * 11) % 50, segment % 2),
+                    );
                     for _ in 0..=(n % 3) {
                         doc.add_text(field, &term);
                     }
