@@ -17,7 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let index = newsidx::index::NewsIndex::open(&dir, newsidx::schema::Mapping::builtin()?)?;
     let start = std::time::Instant::now();
-    index.refresh_entity_table()?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    index.refresh_entity_table(threads)?;
     eprintln!(
         "bench-table: table and names in {:.2} s",
         start.elapsed().as_secs_f64()

@@ -417,6 +417,20 @@ fn an_incremental_runs_table_is_a_clean_builds_byte_for_byte() {
     );
 }
 
+#[test]
+fn a_run_held_to_one_thread_works_out_the_same_table() {
+    // `--threads 1` keeps the table's work on one thread (no thread for
+    // the dictionaries, the terms read in one pass).
+    let env = Env::with_whole_sample();
+    for f in ALL.iter().chain(&LENDER) {
+        env.copy_sample(&format!("{FIXTURES}/{f}"), &format!("entities/{f}"));
+    }
+    let archive = env.archive.to_str().expect("utf-8");
+    let out = env.run(&["index", "--json", "--threads", "1", archive]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(table_bytes(&env) == clean_table(&env), "the tables differ");
+}
+
 /// The table a clean build of `env`'s archive writes, as bytes.
 fn clean_table(env: &Env) -> Vec<u8> {
     let fresh = Env::new();

@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     drop(request);
     crate::alloc::return_freed_memory(summary.docs_total >= LARGE_TABLE_ARTICLES);
     // The archive-wide entity names follow the committed index.
-    index.refresh_entity_table()?;
+    index.refresh_entity_table(threads)?;
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
     if args.json {

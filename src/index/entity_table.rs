@@ -1965,8 +1965,9 @@ impl NewsIndex {
     /// the names `--entity` resolves with (`entity_names`) unless they are:
     /// a run that changed the index ends here, and so does a run after one
     /// that was killed before its table was written, or one by an older
-    /// newsidx that wrote no names.
-    pub fn refresh_entity_table(&self) -> Result<()> {
+    /// newsidx that wrote no names. `threads`: how many it may keep busy
+    /// (`index --threads`); with one, everything runs on this thread.
+    pub fn refresh_entity_table(&self, threads: usize) -> Result<()> {
         let opstamp = self.last_opstamp()?;
         let name = file_name(opstamp);
         let fingerprint = self.table_fingerprint();
@@ -1986,17 +1987,26 @@ impl NewsIndex {
                 // the table is worked out: at millions of names, the pages
                 // read would stay in the process's memory until the end.
                 // The dictionaries load meanwhile.
-                let (dict, terms) = std::thread::scope(|scope| {
-                    let dict = std::thread::Builder::new()
-                        .name("newsidx-dict".into())
-                        .spawn_scoped(scope, || self.table_dictionary());
-                    let terms = self.reader().and_then(|r| term_stats(self, &r.searcher(), true));
-                    let dict = match dict {
-                        Ok(handle) => handle.join().unwrap_or_else(|_| self.table_dictionary()),
-                        Err(_) => self.table_dictionary(),
-                    };
-                    (dict, terms)
-                });
+                let terms = || {
+                    let split_at = if threads > 1 { SPLIT_TERMS } else { usize::MAX };
+                    self.reader()
+                        .and_then(|r| term_stats_split(self, &r.searcher(), true, split_at))
+                };
+                let (dict, terms) = if threads > 1 {
+                    std::thread::scope(|scope| {
+                        let dict = std::thread::Builder::new()
+                            .name("newsidx-dict".into())
+                            .spawn_scoped(scope, || self.table_dictionary());
+                        let terms = terms();
+                        let dict = match dict {
+                            Ok(handle) => handle.join().unwrap_or_else(|_| self.table_dictionary()),
+                            Err(_) => self.table_dictionary(),
+                        };
+                        (dict, terms)
+                    })
+                } else {
+                    (self.table_dictionary(), terms())
+                };
                 let (dict, terms) = (dict?, terms?);
                 // A run whose changes left every name's counts as they were
                 // (an edit that kept an article's names) keeps the groups
