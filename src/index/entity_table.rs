@@ -1648,42 +1648,35 @@ fn term_stats_split(
     with_docs: bool,
     split_at: usize,
 ) -> Result<Terms> {
-    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
-    // Per segment: its postings, live documents and first document's number.
-    let mut segments = Vec::new();
+    let mut segments: Vec<SegmentTerms<'_>> = Vec::new();
     let mut max_doc = 0usize;
     for segment in searcher.segment_readers() {
         segments.push((
             segment
                 .inverted_index(index.fields().entity)
-                .map_err(|e| Error::tantivy(index.dir(), "cannot read the entity index", e))?,
+                .map_err(|e| Error::tantivy(index.dir(), UNREADABLE, e))?,
             segment.alive_bitset(),
             u32::try_from(max_doc).unwrap_or(u32::MAX),
         ));
         max_doc += segment.max_doc() as usize;
     }
-    let mut out = match split_term(&segments, split_at).map_err(failed)? {
+    let mut out = match split_term(&segments, split_at).map_err(|e| unreadable(index, e))? {
         None => terms_in(index, &segments, None, None, with_docs)?,
-        Some(middle) => std::thread::scope(|scope| {
-            let upper = std::thread::Builder::new()
-                .name("newsidx-terms".into())
-                .spawn_scoped(scope, || {
-                    terms_in(index, &segments, Some(&middle), None, with_docs)
-                });
-            let lower = terms_in(index, &segments, None, Some(&middle), with_docs);
-            let upper = match upper {
-                Ok(handle) => handle.join().map_err(|_| Error::Index {
-                    dir: index.dir().to_path_buf(),
-                    what: "cannot work out the entity table",
-                    message: "internal error while reading the entity terms (please report it)".into(),
-                })?,
-                // No second thread: the upper half on this one.
-                Err(_) => terms_in(index, &segments, Some(&middle), None, with_docs),
-            };
+        Some(middle) => {
+            let (upper, lower) = side_by_side(
+                "newsidx-terms",
+                || terms_in(index, &segments, Some(&middle), None, with_docs),
+                || terms_in(index, &segments, None, Some(&middle), with_docs),
+            );
+            let upper = upper.map_err(|_| Error::Index {
+                dir: index.dir().to_path_buf(),
+                what: "cannot work out the entity table",
+                message: "internal error while reading the entity terms (please report it)".into(),
+            })?;
             let mut lower = lower?;
             lower.append(upper?).ok_or_else(|| too_many(index))?;
-            Ok::<_, Error>(lower)
-        })?,
+            lower
+        }
     };
     out.max_doc = max_doc;
     // Kept while the table is worked out: not a doubling's spare room.
@@ -1736,7 +1729,7 @@ fn terms_in(
     to: Option<&[u8]>,
     with_docs: bool,
 ) -> Result<Terms> {
-    let failed = |e: std::io::Error| Error::tantivy(index.dir(), "cannot read the entity index", e.into());
+    let failed = |e: std::io::Error| unreadable(index, e);
     let mut out = Terms::default();
     let streams = segments
         .iter()
@@ -1795,6 +1788,34 @@ fn terms_in(
         }
     }
     Ok(out)
+}
+
+/// What `term_stats` says when the index's entity terms cannot be read.
+const UNREADABLE: &str = "cannot read the entity index";
+
+fn unreadable(index: &NewsIndex, e: std::io::Error) -> Error {
+    Error::tantivy(index.dir(), UNREADABLE, e.into())
+}
+
+/// Runs `other` on a thread named `name` while `here` runs on this one,
+/// and `other` here too, after `here`, when no thread can be started. A
+/// panic on the other thread is its `Err`, as `JoinHandle::join` gives it.
+fn side_by_side<A: Send, B>(
+    name: &str,
+    other: impl Fn() -> A + Sync,
+    here: impl FnOnce() -> B,
+) -> (std::thread::Result<A>, B) {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name(name.into())
+            .spawn_scoped(scope, &other);
+        let b = here();
+        let a = match handle {
+            Ok(handle) => handle.join(),
+            Err(_) => Ok(other()),
+        };
+        (a, b)
+    })
 }
 
 fn too_many(index: &NewsIndex) -> Error {
@@ -1993,17 +2014,8 @@ impl NewsIndex {
                         .and_then(|r| term_stats_split(self, &r.searcher(), true, split_at))
                 };
                 let (dict, terms) = if threads > 1 {
-                    std::thread::scope(|scope| {
-                        let dict = std::thread::Builder::new()
-                            .name("newsidx-dict".into())
-                            .spawn_scoped(scope, || self.table_dictionary());
-                        let terms = terms();
-                        let dict = match dict {
-                            Ok(handle) => handle.join().unwrap_or_else(|_| self.table_dictionary()),
-                            Err(_) => self.table_dictionary(),
-                        };
-                        (dict, terms)
-                    })
+                    let (dict, terms) = side_by_side("newsidx-dict", || self.table_dictionary(), terms);
+                    (dict.unwrap_or_else(|_| self.table_dictionary()), terms)
                 } else {
                     (self.table_dictionary(), terms())
                 };
