@@ -33,6 +33,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term, TERMINATED};
 
@@ -1333,55 +1334,14 @@ impl<'a> WordIds<'a> {
         &self.ids[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
-    fn words(&self, i: usize) -> WordList<'a> {
-        WordList::of(self.of(i).iter().map(|&id| self.text[id as usize]))
+    /// On the stack for the few words most names have.
+    fn words(&self, i: usize) -> SmallVec<[&'a str; 8]> {
+        self.of(i).iter().map(|&id| self.text[id as usize]).collect()
     }
 
     /// "and" or "&": a name with it after another's words is a list.
     fn is_list_word(&self, id: u32) -> bool {
         self.list_words.contains(&Some(id))
-    }
-}
-
-/// A name's words, on the stack for the few words most names have.
-struct WordList<'a> {
-    inline: [&'a str; 8],
-    len: usize,
-    /// Every word, when there are more than `inline` holds.
-    more: Vec<&'a str>,
-}
-
-impl<'a> WordList<'a> {
-    fn of(words: impl Iterator<Item = &'a str>) -> WordList<'a> {
-        let mut list = WordList {
-            inline: [""; 8],
-            len: 0,
-            more: Vec::new(),
-        };
-        for word in words {
-            if list.len < list.inline.len() {
-                list.inline[list.len] = word;
-            } else {
-                if list.more.is_empty() {
-                    list.more.extend_from_slice(&list.inline);
-                }
-                list.more.push(word);
-            }
-            list.len += 1;
-        }
-        list
-    }
-}
-
-impl<'a> std::ops::Deref for WordList<'a> {
-    type Target = [&'a str];
-
-    fn deref(&self) -> &[&'a str] {
-        if self.more.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.more
-        }
     }
 }
 
@@ -3021,7 +2981,8 @@ mod tests {
             "one two three four five six seven eight nine ten",
         ] {
             let split: Vec<&str> = name.split(' ').collect();
-            assert_eq!(&*WordList::of(name.split(' ')), split.as_slice(), "{name:?}");
+            let numbered = WordIds::new([name].into_iter(), 1);
+            assert_eq!(&*numbered.words(0), split.as_slice(), "{name:?}");
         }
         let names = ["toyota and honda", "toyota", "ben & jerry", "honda toyota"];
         let numbered = WordIds::new(names.into_iter(), names.len());
