@@ -301,6 +301,17 @@ impl NewsIndex {
             .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
     }
 
+    /// A reader that follows the index: each commit of an `index` run is
+    /// seen within about a second (tantivy watches meta.json), for a process
+    /// that outlives the runs (`serve`). It takes no lock.
+    pub fn following_reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
+    }
+
     pub fn id_term(&self, id: &str) -> Term {
         Term::from_field_text(self.schema.fields.id, id)
     }

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use newsidx::index::NewsIndex;
-use newsidx::search::filter::{parse_date, End};
 use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{print_json, Context};
@@ -13,29 +12,23 @@ use crate::printer::{self, SearchJson};
 
 /// The filter options, dates checked.
 pub(super) fn filters(args: FilterArgs) -> newsidx::Result<Filters> {
-    let date = |d: Option<String>, end, option| {
-        d.as_deref()
-            .map(|d| parse_date(d, end, option))
-            .transpose()
-            .map_err(newsidx::Error::Query)
-    };
-    Ok(Filters {
-        sections: args.section,
-        since: date(args.since, End::Start, "--since")?,
-        until: date(args.until, End::After, "--until")?,
-    })
+    Filters::parse(
+        args.section,
+        args.since.as_deref(),
+        args.until.as_deref(),
+        ["--since", "--until"],
+    )
+    .map_err(newsidx::Error::Query)
 }
 
 pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let query = args.query.unwrap_or_default();
     let filters = filters(args.filters)?;
-    // Without words to rank by, the newest articles come first.
     let sort = match args.sort {
         Some(SortArg::Relevance) => Sort::Relevance,
         Some(SortArg::Newest) => Sort::Newest,
         Some(SortArg::Oldest) => Sort::Oldest,
-        None if query.trim().is_empty() => Sort::Newest,
-        None => Sort::Relevance,
+        None => Sort::default_for(&query),
     };
     let request = SearchRequest {
         query,

@@ -20,6 +20,16 @@ pub enum Sort {
 }
 
 impl Sort {
+    /// The order when none is asked for: by relevance when there are words
+    /// to rank by, else the newest articles first.
+    pub fn default_for(query: &str) -> Sort {
+        if query.trim().is_empty() {
+            Sort::Newest
+        } else {
+            Sort::Relevance
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Sort::Relevance => "relevance",
@@ -59,6 +69,23 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The filters as a user gives them: sections, and dates `YYYY`,
+    /// `YYYY-MM` or `YYYY-MM-DD`, `until` taking in the whole period it
+    /// names. `names` are what the user calls the two dates (`--since`, or
+    /// `since` in a URL), for the message of a bad one.
+    pub fn parse(
+        sections: Vec<String>,
+        since: Option<&str>,
+        until: Option<&str>,
+        names: [&str; 2],
+    ) -> Result<Filters, QueryError> {
+        Ok(Filters {
+            sections,
+            since: since.map(|d| parse_date(d, End::Start, names[0])).transpose()?,
+            until: until.map(|d| parse_date(d, End::After, names[1])).transpose()?,
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sections.is_empty() && self.since.is_none() && self.until.is_none()
     }

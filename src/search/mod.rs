@@ -20,7 +20,7 @@ use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 pub use filter::{Filters, Period, Sort};
 use query::Node;
 pub use query::QueryError;
-pub use stats::{stats, EntityStats, Stats};
+pub use stats::{stats, stats_with, EntityStats, Stats};
 pub use tally::{Counts, Histogram, SectionCount, Tally, YearCount};
 
 use crate::error::{Error, Result};

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tantivy::Searcher;
 
 use super::entity::{self, EntityRow};
 use super::SectionCount;
@@ -42,10 +43,14 @@ pub struct EntityStats {
 
 /// The figures of the index `index`, as `stats` shows them.
 pub fn stats(index: &NewsIndex) -> Result<Stats> {
-    let searcher = index.reader()?.searcher();
-    let counts = super::tally_all(index, &searcher)?;
+    stats_with(index, &index.reader()?.searcher())
+}
+
+/// The figures of the index `index` as `searcher` sees it.
+pub fn stats_with(index: &NewsIndex, searcher: &Searcher) -> Result<Stats> {
+    let counts = super::tally_all(index, searcher)?;
     // Only the top rows are spelled out from stored articles.
-    let (_, distinct, rows) = entity::list(index, &searcher, None, None, &[], TOP_ENTITIES)?;
+    let (_, distinct, rows) = entity::list(index, searcher, None, None, &[], TOP_ENTITIES)?;
     let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
     Ok(Stats {
         documents: searcher.num_docs(),
