@@ -5,7 +5,9 @@
 //! commit) that random timing would rarely hit. `EVENT:N:stop` freezes the
 //! process instead (SIGSTOP), holding its lock, for tests of what other
 //! processes see meanwhile and of signals, and `EVENT:N:panic` panics there,
-//! for tests of what a bug costs. Unset, it costs one lookup per event.
+//! for tests of what a bug costs, and `EVENT:N:sleepMS` sleeps MS
+//! milliseconds there, for tests of what a slow step does to others (a
+//! busy server). Unset, it costs one lookup per event.
 //!
 //! Only a build with the `crashtest` feature reads the variable (`cargo
 //! test` turns it on); in any other build `point` does nothing, so a stray
@@ -24,9 +26,15 @@ pub const VAR: &str = "NEWSIDX_CRASH_AT";
 struct Target {
     event: String,
     at: u64,
-    /// The signal to raise, or 0 to panic.
-    signal: libc::c_int,
+    action: Action,
     seen: AtomicU64,
+}
+
+#[cfg(feature = "crashtest")]
+enum Action {
+    Signal(libc::c_int),
+    Panic,
+    Sleep(std::time::Duration),
 }
 
 #[cfg(feature = "crashtest")]
@@ -38,34 +46,39 @@ fn target() -> Option<&'static Target> {
             let mut parts = value.split(':');
             let event = parts.next()?.to_string();
             let at = parts.next()?.parse().ok()?;
-            let signal = match parts.next() {
-                None => libc::SIGKILL,
-                Some("stop") => libc::SIGSTOP,
-                Some("panic") => 0,
-                Some(_) => return None,
+            let action = match parts.next() {
+                None => Action::Signal(libc::SIGKILL),
+                Some("stop") => Action::Signal(libc::SIGSTOP),
+                Some("panic") => Action::Panic,
+                Some(other) => {
+                    let ms = other.strip_prefix("sleep")?.parse().ok()?;
+                    Action::Sleep(std::time::Duration::from_millis(ms))
+                }
             };
             Some(Target {
                 event,
                 at,
-                signal,
+                action,
                 seen: AtomicU64::new(0),
             })
         })
         .as_ref()
 }
 
-/// Marks that `event` happened ("doc", "catalog", "commit", "delete").
+/// Marks that `event` happened ("doc", "catalog", "commit", "delete", "serve": an API call on its thread).
 #[cfg(feature = "crashtest")]
 pub fn point(event: &str) {
     let Some(target) = target() else { return };
     if target.event == event && target.seen.fetch_add(1, Ordering::Relaxed) + 1 == target.at {
-        if target.signal == 0 {
-            panic!("crash point {event}");
-        }
-        // SAFETY: raising a signal at ourselves; SIGKILL and SIGSTOP cannot
-        // be caught, which is the point: no destructor, flush or commit runs.
-        unsafe {
-            libc::kill(libc::getpid(), target.signal);
+        match target.action {
+            Action::Panic => panic!("crash point {event}"),
+            Action::Sleep(time) => std::thread::sleep(time),
+            // SAFETY: raising a signal at ourselves; SIGKILL and SIGSTOP
+            // cannot be caught, which is the point: no destructor, flush or
+            // commit runs.
+            Action::Signal(signal) => unsafe {
+                libc::kill(libc::getpid(), signal);
+            },
         }
     }
 }
