@@ -88,12 +88,30 @@ pub enum Command {
     /// Write the indexed documents for Elasticsearch, OpenSearch or
     /// Quickwit, in full or as the changes since the last export.
     Export(ExportArgs),
+    /// Serve the index read-only over HTTP: a search page at / and a JSON
+    /// API (/api/search, /api/show/ID, /api/entities, /api/stats) for
+    /// scripts; each commit of an `index` run is seen without a restart.
+    Serve(ServeArgs),
     /// Print the completion script for a shell (see the README for where
     /// each shell looks for it).
     Completions(CompletionsArgs),
     /// Print newsidx's man page (roff), or write one page per command into
     /// a folder.
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port, printed on
+    /// standard error). The default answers this machine only; 0.0.0.0:8080
+    /// lets anyone who reaches this machine read the archive.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Searches that run at once; more wait up to 5 s, then get 503 (busy)
+    /// [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub searches: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod exit_codes;
 mod printer;
+mod serve;
 
 use std::io;
 use std::process;

@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "evaluate",
     "extract",
     "export",
+    "serve",
     "completions",
     "man",
 ];
@@ -32,6 +33,7 @@ const FLAGS: &[&str] = &[
     "commit-every",
     "full",
     "format",
+    "listen",
 ];
 
 /// `newsidx ARGS` with no index anywhere: neither command needs one.

@@ -9,6 +9,7 @@ mod extract;
 mod index;
 mod man;
 mod search;
+mod serve;
 mod show;
 mod stats;
 
@@ -165,6 +166,7 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::Entities(args) => entities::run(ctx, args),
         Command::Evaluate(args) => evaluate::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

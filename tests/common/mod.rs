@@ -442,3 +442,189 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A running `newsidx serve` on a free port of 127.0.0.1; dropping it
+/// kills it, so a failed assertion leaves nothing listening.
+pub struct Server {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT/`
+    pub url: String,
+    pub addr: std::net::SocketAddr,
+    /// Its standard error, line by line, read on a thread so that the pipe
+    /// never fills and blocks the server.
+    pub log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// `newsidx --index INDEX serve --listen 127.0.0.1:0 ARGS...`, once it
+    /// has said where it listens.
+    pub fn start(index: &Path, args: &[&str]) -> Server {
+        Server::start_with(index, args, None)
+    }
+
+    /// `start` with a crash point (`newsidx::crashtest`) set.
+    pub fn start_with(index: &Path, args: &[&str], crash_at: Option<&str>) -> Server {
+        use std::io::BufRead;
+        // bare_cmd's clean environment; assert_cmd cannot spawn a process
+        // that keeps running.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsidx"))
+            .arg("--index")
+            .arg(index)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("NEWSIDX_INDEX")
+            .env_remove("NEWSIDX_SCHEMA")
+            .env_remove("NEWSIDX_ENTITIES")
+            .env_remove("RUST_BACKTRACE")
+            .env_remove(newsidx::crashtest::VAR)
+            .envs(crash_at.map(|at| (newsidx::crashtest::VAR, at)))
+            .env(
+                "XDG_CONFIG_HOME",
+                std::env::temp_dir().join("newsidx-tests-no-config"),
+            )
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start newsidx serve");
+        let (tx, log) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = match log.recv_timeout(left) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("serve said no address within 30 s; it said: {seen:?}");
+                }
+            };
+            if let Some(at) = line.find("http://") {
+                let url = line[at..].split_whitespace().next().unwrap_or("").to_string();
+                let addr = url
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{url}: {e}"));
+                return Server {
+                    child,
+                    url,
+                    addr,
+                    log,
+                };
+            }
+            seen.push(line);
+        }
+    }
+
+    /// `GET path` over a fresh connection.
+    pub fn get(&self, path: &str) -> HttpAnswer {
+        self.raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// Sends `request` as it is and reads the answer to the connection's end.
+    pub fn raw(&self, request: &str) -> HttpAnswer {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(self.addr).expect("connect to serve");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send request");
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).expect("read answer");
+        HttpAnswer::parse(&bytes)
+    }
+
+    /// Its standard error so far.
+    pub fn said(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `GET path` from the server at `addr`, over a fresh connection.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> HttpAnswer {
+    http(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends `request` as it is to `addr` and reads the answer to the
+/// connection's end.
+pub fn http(addr: std::net::SocketAddr, request: &str) -> HttpAnswer {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to serve");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("send request");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("read answer");
+    HttpAnswer::parse(&bytes)
+}
+
+/// An HTTP answer: status, headers (names lower-cased), body.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    fn parse(bytes: &[u8]) -> HttpAnswer {
+        let text = String::from_utf8_lossy(bytes);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {text:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        HttpAnswer {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The `error` of a JSON error body.
+    pub fn error(&self) -> String {
+        let value: serde_json::Value =
+            serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body));
+        value["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error in {:?}", self.body))
+            .to_string()
+    }
+}
