@@ -2013,24 +2013,72 @@ pub struct Canonical {
 /// entity ("GM", "General Motors Corp.") are one entity, with their
 /// mentions added.
 pub fn canonical_counts(table: &EntityTable, entities: Vec<EntityCount>) -> Vec<Canonical> {
+    canonical_counts_with(table, entities, &mut Resolutions::default())
+}
+
+/// Where each name an article wrote goes in the archive's table, kept
+/// across the articles of one listing: a result set of thousands of
+/// articles names the same few thousand entities over and over, and each
+/// lookup is a normalisation and two binary searches over the table.
+#[derive(Default)]
+pub struct Resolutions {
+    by_name: HashMap<String, Resolution>,
+}
+
+/// What `canonical_counts` makes of one name, whatever the article.
+struct Resolution {
+    /// The archive's name (`key()` form) the name counts under.
+    key: String,
+    /// The group's kind; `None`: the name's own (no group has it).
+    kind: Option<Kind>,
+    /// Whether the article's spelling is the archive's name's.
+    spelling: bool,
+    /// The other entities the name also finds.
+    also: Vec<(String, Kind)>,
+}
+
+impl Resolutions {
+    fn of(&mut self, table: &EntityTable, name: &str) -> &Resolution {
+        if !self.by_name.contains_key(name) {
+            let k = key(name);
+            let (ck, kind, spelling) = match table.group_of(&k) {
+                Some(g) if g.key == k => (g.key.clone(), Some(g.kind), true),
+                Some(g) => (g.key.clone(), Some(g.kind), false),
+                None => (k.clone(), None, true),
+            };
+            let also = table
+                .also_found_by(&k)
+                .filter(|g| g.key != ck)
+                .map(|g| (g.key.clone(), g.kind))
+                .collect();
+            let resolution = Resolution {
+                key: ck,
+                kind,
+                spelling,
+                also,
+            };
+            self.by_name.insert(name.to_string(), resolution);
+        }
+        &self.by_name[name]
+    }
+}
+
+/// `canonical_counts` with the names resolved so far in `resolutions`.
+pub fn canonical_counts_with(
+    table: &EntityTable,
+    entities: Vec<EntityCount>,
+    resolutions: &mut Resolutions,
+) -> Vec<Canonical> {
     let mut out: Vec<Canonical> = Vec::with_capacity(entities.len());
     for e in entities {
-        let k = key(&e.name);
-        let (ck, kind, spelling) = match table.group_of(&k) {
-            Some(g) if g.key == k => (g.key.clone(), g.kind, Some(e.name)),
-            Some(g) => (g.key.clone(), g.kind, None),
-            None => (k.clone(), e.kind, Some(e.name)),
-        };
+        let r = resolutions.of(table, &e.name);
+        let own = (r.key.as_str(), r.kind.unwrap_or(e.kind), r.spelling);
         // The entities that find this name besides its own: the article
         // is theirs too, as `--entity` and the listing count it.
-        let also: Vec<(String, Kind)> = table
-            .also_found_by(&k)
-            .filter(|g| g.key != ck)
-            .map(|g| (g.key.clone(), g.kind))
-            .collect();
         for (ck, kind, spelling) in
-            std::iter::once((ck, kind, spelling)).chain(also.into_iter().map(|(k, kind)| (k, kind, None)))
+            std::iter::once(own).chain(r.also.iter().map(|(k, kind)| (k.as_str(), *kind, false)))
         {
+            let spelling = spelling.then(|| e.name.clone());
             match out.iter_mut().find(|c| c.key == ck) {
                 Some(c) => {
                     c.mentions = c.mentions.saturating_add(e.mentions);
@@ -2040,7 +2088,7 @@ pub fn canonical_counts(table: &EntityTable, entities: Vec<EntityCount>) -> Vec<
                     }
                 }
                 None => out.push(Canonical {
-                    key: ck,
+                    key: ck.to_string(),
                     spelling,
                     kind,
                     mentions: e.mentions,

@@ -12,7 +12,9 @@ use crate::entities::dictionary::key;
 use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
 use crate::index::entity_names::EntityNames;
-use crate::index::entity_table::{canonical_counts, name_stats, spelling_of, EntityTable, NotNames};
+use crate::index::entity_table::{
+    canonical_counts_with, name_stats, spelling_of, EntityTable, NotNames, Resolutions,
+};
 use crate::index::{entity_term, NewsIndex};
 
 /// Weight of a headline mention against the body's term-frequency score.
@@ -228,10 +230,18 @@ pub fn list(
     let mut tally = Tally::default();
     let articles = match query {
         Some(q) => {
-            let docs = searcher.search(q, &DocSetCollector).map_err(failed)?;
+            // In the store's order: the articles of one compressed block
+            // come one after the other, and the block is read once.
+            let mut docs: Vec<_> = searcher
+                .search(q, &DocSetCollector)
+                .map_err(failed)?
+                .into_iter()
+                .collect();
+            docs.sort_unstable();
+            let mut resolutions = Resolutions::default();
             for address in &docs {
                 let doc: TantivyDocument = searcher.doc(*address).map_err(failed)?;
-                for e in canonical_counts(&table, index.stored_entities(&doc)) {
+                for e in canonical_counts_with(&table, index.stored_entities(&doc), &mut resolutions) {
                     tally.add(e.key, e.spelling, e.kind, 1, u64::from(e.mentions));
                 }
             }
