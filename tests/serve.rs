@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{http_get, stderr, stdout, Env, Results, Server};
+use common::{http_get, stderr, stdout, Env, HttpAnswer, Results, Server};
 
 /// The API's answer to `path` is 200 with exactly what `newsidx ARGS`
 /// prints (and exits 0 or 1 with).
@@ -283,18 +283,23 @@ fn a_commit_is_seen_without_a_restart_and_the_server_holds_no_lock() {
 fn a_busy_server_says_so_and_a_failure_inside_says_only_that() {
     let env = Env::with_sample(&["headline/politics/001.txt"]);
     env.index();
-    // One slot, and the first call holds it for 7 s: the next waits its 5 s
-    // for a slot and gets 503; more than 16 waiting get 503 at once.
+    // One slot, and the first call holds it for 7 s: the next 64 wait their
+    // 5 s for a slot and get 503; the six more than 64 get 503 at once.
     let server = Server::start_with(&env.index, &["--searches", "1"], Some("serve:1:sleep7000"));
     let addr = server.addr;
     let first = std::thread::spawn(move || http_get(addr, "/api/search?q=government"));
     std::thread::sleep(Duration::from_millis(500));
-    let started = Instant::now();
-    let waiters: Vec<_> = (0..20)
-        .map(|_| std::thread::spawn(move || http_get(addr, "/api/stats")))
+    let waiters: Vec<_> = (0..70)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                (http_get(addr, "/api/stats"), started.elapsed())
+            })
+        })
         .collect();
-    let answers: Vec<_> = waiters.into_iter().map(|w| w.join().expect("waiter")).collect();
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    let answers: Vec<(HttpAnswer, Duration)> =
+        waiters.into_iter().map(|w| w.join().expect("waiter")).collect();
+    let statuses: Vec<u16> = answers.iter().map(|(a, _)| a.status).collect();
     assert!(
         statuses.iter().all(|&s| s == 503),
         "{statuses:?}; the server said {:?}",
@@ -302,10 +307,19 @@ fn a_busy_server_says_so_and_a_failure_inside_says_only_that() {
     );
     assert!(answers
         .iter()
-        .all(|a| a.error().contains("too many searches at once")));
-    assert!(
-        started.elapsed() >= Duration::from_secs(4),
-        "nobody waited for a slot"
+        .all(|(a, _)| a.error().contains("too many searches at once")));
+    let waited = answers
+        .iter()
+        .filter(|(_, t)| *t >= Duration::from_secs(4))
+        .count();
+    let at_once = answers
+        .iter()
+        .filter(|(_, t)| *t < Duration::from_secs(2))
+        .count();
+    assert_eq!(
+        (waited, at_once),
+        (64, 6),
+        "those who waited for a slot, those who did not"
     );
     assert_eq!(first.join().expect("first").status, 200);
     // The slot is free again.

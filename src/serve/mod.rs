@@ -42,8 +42,9 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(300);
 /// How long a request waits for a search slot before a 503.
 const SLOT_WAIT: Duration = Duration::from_secs(5);
-/// Requests waiting for a slot per slot; more get a 503 at once.
-const WAITING_PER_SLOT: usize = 16;
+/// Requests waiting for a slot, per slot; more get a 503 at once. Fifty
+/// clients of a two-core server all wait their turn.
+const WAITING_PER_SLOT: usize = 64;
 /// A search that takes longer is answered with a 503 (it finishes in the
 /// background, holding its slot, so the load stays bounded).
 const SEARCH_TIMEOUT: Duration = Duration::from_secs(30);
