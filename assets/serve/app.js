@@ -175,19 +175,25 @@
   }
 
   // ---- results ----
+  // Two requests: the page of hits, then the histogram and facets of the
+  // whole result set, which take longer on a large one (they count every
+  // match) and do not change from page to page.
+  let lastTally = null; // {key, data}
   async function showResults(s, mine, signal, force, cameFrom) {
     ui.article.hidden = true;
     ui.searchView.hidden = false;
     const key = searchParams(s).toString();
+    const tallyKey = searchParams(Object.assign({}, s, { offset: 0 })).toString();
+    if (force) lastTally = null;
     if (!force && lastSearch && lastSearch.key === key) {
       drawResults(s, lastSearch.data, cameFrom);
+      drawTally(s, tallyKey);
       return;
     }
     setStatus('Searching…');
     ui.results.setAttribute('aria-busy', 'true');
     try {
-      const api = `/api/search?${key}${key ? '&' : ''}limit=${PAGE}&facets=true&histogram=month`;
-      const data = await getJSON(api, signal);
+      const data = await getJSON(`/api/search?${key}${key ? '&' : ''}limit=${PAGE}`, signal);
       if (mine !== seq) return;
       lastSearch = { key, data };
       drawResults(s, data, cameFrom);
@@ -195,10 +201,31 @@
       if (mine !== seq) return;
       lastSearch = null;
       drawResults(s, { total: 0, hits: [] });
+      drawTally(s, null);
       setStatus(e.message, true);
+      return;
     } finally {
       if (mine === seq) ui.results.removeAttribute('aria-busy');
     }
+    if (!lastTally || lastTally.key !== tallyKey) {
+      drawTally(s, null);
+      try {
+        const sep = tallyKey ? '&' : '';
+        const tally = await getJSON(`/api/search?${tallyKey}${sep}limit=0&facets=true&histogram=month`, signal);
+        if (mine !== seq) return;
+        lastTally = { key: tallyKey, data: tally };
+      } catch (e) {
+        // The hits are shown; without their tally the side stays empty.
+        return;
+      }
+    }
+    drawTally(s, tallyKey);
+  }
+
+  function drawTally(s, tallyKey) {
+    const data = lastTally && lastTally.key === tallyKey ? lastTally.data : {};
+    drawHistogram(data.histogram);
+    drawFacets(data.facets, s);
   }
 
   function drawResults(s, data, cameFrom) {
@@ -213,8 +240,6 @@
     ui.prev.disabled = s.offset === 0;
     ui.next.disabled = s.offset + hits.length >= total || s.offset + PAGE > MAX_OFFSET;
 
-    drawHistogram(data.histogram);
-    drawFacets(data.facets, s);
     if (cameFrom) {
       const link = [...ui.results.querySelectorAll('a.hit-title')].find((a) => a.dataset.id === cameFrom);
       if (link) link.focus();
