@@ -294,20 +294,20 @@ impl NewsIndex {
 
     /// A reader at the last commit; it does not follow later commits.
     pub fn reader(&self) -> Result<IndexReader> {
-        self.index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
+        self.reader_with(ReloadPolicy::Manual)
     }
 
     /// A reader that follows the index: each commit of an `index` run is
     /// seen within about a second (tantivy watches meta.json), for a process
     /// that outlives the runs (`serve`). It takes no lock.
     pub fn following_reader(&self) -> Result<IndexReader> {
+        self.reader_with(ReloadPolicy::OnCommitWithDelay)
+    }
+
+    fn reader_with(&self, policy: ReloadPolicy) -> Result<IndexReader> {
         self.index
             .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .reload_policy(policy)
             .try_into()
             .map_err(|e| Error::tantivy(&self.dir, "cannot read the index", e))
     }

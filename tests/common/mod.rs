@@ -529,22 +529,12 @@ impl Server {
 
     /// `GET path` over a fresh connection.
     pub fn get(&self, path: &str) -> HttpAnswer {
-        self.raw(&format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        ))
+        http_get(self.addr, path)
     }
 
     /// Sends `request` as it is and reads the answer to the connection's end.
     pub fn raw(&self, request: &str) -> HttpAnswer {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(self.addr).expect("connect to serve");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("timeout");
-        stream.write_all(request.as_bytes()).expect("send request");
-        let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).expect("read answer");
-        HttpAnswer::parse(&bytes)
+        http(self.addr, request)
     }
 
     /// Its standard error so far.
