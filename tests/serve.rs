@@ -340,3 +340,35 @@ fn a_busy_server_says_so_and_a_failure_inside_says_only_that() {
         "{said}"
     );
 }
+
+#[test]
+fn a_client_that_sends_its_request_too_slowly_is_let_go() {
+    use std::io::{Read, Write};
+    let env = Env::with_sample(&["headline/politics/001.txt"]);
+    env.index();
+    let server = Server::start(&env.index, &[]);
+    // Half a request line, then nothing: the server must not wait for the
+    // rest for good (10 s for a request's headers), and must still answer
+    // others meanwhile.
+    let mut slow = std::net::TcpStream::connect(server.addr).expect("connect");
+    slow.write_all(b"GET /api/stats HTTP/1.1\r\nHost: local")
+        .expect("send");
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let started = Instant::now();
+    assert_eq!(server.get("/api/stats").status, 200);
+    let mut rest = Vec::new();
+    let read = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        read.is_ok() || waited < Duration::from_secs(29),
+        "the connection was still open after 30 s"
+    );
+    assert!(
+        waited >= Duration::from_secs(8) && waited < Duration::from_secs(20),
+        "closed after {waited:?}"
+    );
+    // Whatever it said, it was no answer to the request it never got whole.
+    let said = String::from_utf8_lossy(&rest);
+    assert!(!said.contains("200 OK"), "{said}");
+}
