@@ -10,7 +10,8 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Full-text search for news archives",
     long_about = "Full-text search for news archives: index folders of articles \
-                  (scraped pages, wire copy, JSON and JSON Lines exports), then search them.",
+                  (scraped pages, wire copy, JSON and JSON Lines exports), then search \
+                  them from the command line or, with `serve`, a browser.",
     after_help = "Exit codes: 0 success (search: at least one hit); 1 nothing found, \
                   or for index: some files were skipped; 2 error; 75 another index run \
                   holds the index; 130/143 index stopped by SIGINT/SIGTERM (work done \
