@@ -64,6 +64,10 @@ pub struct NewsIndex {
     index: Index,
     mapping: Mapping,
     schema: NewsSchema,
+    /// The entity table last read from its file, with the file's name and
+    /// fingerprint: a process that lists entities again and again (`serve`)
+    /// reads it once per commit.
+    table: std::sync::Mutex<Option<(String, u64, std::sync::Arc<entity_table::EntityTable>)>>,
 }
 
 impl NewsIndex {
@@ -231,6 +235,7 @@ impl NewsIndex {
             index,
             mapping,
             schema,
+            table: std::sync::Mutex::new(None),
         })
     }
 

@@ -78,7 +78,7 @@ pub enum EntityNames {
     Kept(NamesFile),
     /// The entity table and the dictionaries' names, worked out as before
     /// the file existed.
-    Loaded(Box<(Dictionary, EntityTable)>),
+    Loaded(Box<(Dictionary, std::sync::Arc<EntityTable>)>),
 }
 
 impl EntityNames {
@@ -546,7 +546,10 @@ mod tests {
             "another fingerprint"
         );
         let expected = answers(
-            &EntityNames::Loaded(Box::new((Dictionary::names(None).expect("d"), table.clone()))),
+            &EntityNames::Loaded(Box::new((
+                Dictionary::names(None).expect("d"),
+                std::sync::Arc::new(table.clone()),
+            ))),
             &dict,
             &table,
         );

@@ -1932,14 +1932,32 @@ impl NewsIndex {
 
     /// The entity table of the last commit (`searcher` must see it): read
     /// from its file, or worked out now when that commit has none.
-    pub fn entity_table(&self, searcher: &Searcher) -> Result<EntityTable> {
-        let path = self.dir.join(file_name(self.last_opstamp()?));
+    pub fn entity_table(&self, searcher: &Searcher) -> Result<Arc<EntityTable>> {
+        let name = file_name(self.last_opstamp()?);
         let fingerprint = self.table_fingerprint();
-        if let Some(table) = EntityTable::read(&path).filter(|t| t.fingerprint == fingerprint) {
+        if let Ok(kept) = self.table.lock() {
+            if let Some((n, f, table)) = kept.as_ref() {
+                if *n == name && *f == fingerprint {
+                    return Ok(table.clone());
+                }
+            }
+        }
+        if let Some(table) = EntityTable::read(&self.dir.join(&name)).filter(|t| t.fingerprint == fingerprint)
+        {
+            let table = Arc::new(table);
+            if let Ok(mut kept) = self.table.lock() {
+                *kept = Some((name, fingerprint, table.clone()));
+            }
             return Ok(table);
         }
         let terms = term_stats(self, searcher, true)?;
-        build(self, terms, &self.table_dictionary()?, fingerprint, &|_, _| None)
+        Ok(Arc::new(build(
+            self,
+            terms,
+            &self.table_dictionary()?,
+            fingerprint,
+            &|_, _| None,
+        )?))
     }
 
     /// Writes the table of the last commit unless it is there already, and

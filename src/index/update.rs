@@ -241,7 +241,7 @@ impl<'a> Snapshot<'a> {
     }
 
     /// The archive's entity table as this snapshot sees it.
-    pub fn entity_table(&self) -> Result<super::entity_table::EntityTable> {
+    pub fn entity_table(&self) -> Result<std::sync::Arc<super::entity_table::EntityTable>> {
         self.index.entity_table(&self.searcher)
     }
 

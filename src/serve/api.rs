@@ -364,7 +364,7 @@ fn respond(state: &State, call: Call) -> newsidx::Result<Answer> {
         Call::Show(id) => match index.get(&searcher, &id)? {
             None => error(StatusCode::NOT_FOUND, &format!("no document with id {id}")),
             Some(mut article) => {
-                let table = state.entity_table(&searcher)?;
+                let table = index.entity_table(&searcher)?;
                 article.entities = canonical_entities(
                     index,
                     &searcher,

@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -26,7 +26,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::Semaphore;
 
-use newsidx::index::entity_table::EntityTable;
 use newsidx::index::NewsIndex;
 use newsidx::schema::Mapping;
 use tantivy::IndexReader;
@@ -67,9 +66,6 @@ struct State {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
-    /// The entity table of the searcher generation that last asked for it:
-    /// `show` needs it, and reading it is worth doing once per commit.
-    table: Mutex<Option<(u64, Arc<EntityTable>)>>,
     /// Listening on a loopback address: only requests naming this machine
     /// in their Host header are answered (a web page elsewhere cannot reach
     /// the archive by pointing a name of its own at 127.0.0.1).
@@ -90,7 +86,6 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()>
         slots: Arc::new(Semaphore::new(searches)),
         waiting: AtomicUsize::new(0),
         max_waiting: searches * WAITING_PER_SLOT,
-        table: Mutex::new(None),
         loopback_only: config.listen.ip().is_loopback(),
         log_requests: config.log_requests,
     });
@@ -246,24 +241,5 @@ async fn run_call(state: Arc<State>, call: api::Call) -> Answer {
                 SEARCH_TIMEOUT.as_secs()
             ),
         ),
-    }
-}
-
-impl State {
-    /// The entity table for `searcher`'s commit, read once per commit.
-    fn entity_table(&self, searcher: &tantivy::Searcher) -> newsidx::Result<Arc<EntityTable>> {
-        let generation = searcher.generation().generation_id();
-        if let Ok(cached) = self.table.lock() {
-            if let Some((g, table)) = cached.as_ref() {
-                if *g == generation {
-                    return Ok(table.clone());
-                }
-            }
-        }
-        let table = Arc::new(self.index.entity_table(searcher)?);
-        if let Ok(mut cached) = self.table.lock() {
-            *cached = Some((generation, table.clone()));
-        }
-        Ok(table)
     }
 }
