@@ -129,6 +129,15 @@ impl Style {
     }
 }
 
+/// A value as `--json` prints it: pretty, and a newline after it. The
+/// commands print this and `serve` answers with it, so the two are the
+/// same byte for byte.
+pub fn json_text<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The human list of hits.
 pub fn write_hits(w: &mut dyn Write, results: &SearchResults, offset: usize, style: Style) -> io::Result<()> {
     for (i, hit) in results.hits.iter().enumerate() {

@@ -175,9 +175,9 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
 /// Writes one JSON value and a newline to standard output.
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     // Serialised first, so a closed pipe surfaces as the io::Error it is.
-    let text = serde_json::to_string_pretty(value)?;
+    let text = crate::printer::json_text(value)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")?;
+    out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
 }

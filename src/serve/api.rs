@@ -13,7 +13,7 @@ use newsidx::index::entity_table::canonical_entities;
 use newsidx::search::{self, entity, Filters, Period, SearchRequest, Sort};
 
 use super::{Answer, State};
-use crate::printer::{EntitiesJson, SearchJson};
+use crate::printer::{json_text, EntitiesJson, SearchJson};
 
 /// Longest query, in bytes.
 const MAX_QUERY_BYTES: usize = 2000;
@@ -378,13 +378,10 @@ fn respond(state: &State, call: Call) -> newsidx::Result<Answer> {
     })
 }
 
-/// A JSON body exactly as the command line prints it: pretty, then a newline.
+/// A JSON body exactly as the command line prints it.
 fn json<T: Serialize>(status: StatusCode, value: &T) -> Answer {
-    match serde_json::to_string_pretty(value) {
-        Ok(mut text) => {
-            text.push('\n');
-            with_body(status, "application/json", text)
-        }
+    match json_text(value) {
+        Ok(text) => json_body(status, text),
         Err(e) => {
             eprintln!("newsidx: cannot write JSON: {e}");
             internal_error()
@@ -395,7 +392,7 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Answer {
 /// `{"error": message}`.
 pub(super) fn error(status: StatusCode, message: &str) -> Answer {
     let text = serde_json::json!({ "error": message }).to_string() + "\n";
-    with_body(status, "application/json", text)
+    json_body(status, text)
 }
 
 pub(super) fn internal_error() -> Answer {
@@ -405,17 +402,13 @@ pub(super) fn internal_error() -> Answer {
     )
 }
 
-fn with_body(status: StatusCode, content_type: &'static str, text: String) -> Answer {
+fn json_body(status: StatusCode, text: String) -> Answer {
     let mut answer = Response::new(Full::new(Bytes::from(text)));
     *answer.status_mut() = status;
     let headers = answer.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(if content_type == "application/json" {
-            "application/json; charset=utf-8"
-        } else {
-            content_type
-        }),
+        HeaderValue::from_static("application/json; charset=utf-8"),
     );
     // Every answer is of the index as it is now: the next commit changes it.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
