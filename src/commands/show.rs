@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use newsidx::index::entity_table::canonical_entities;
 use newsidx::index::NewsIndex;
 
 use super::{print_json, Context};
@@ -13,19 +12,10 @@ use crate::printer;
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
     let searcher = index.reader()?.searcher();
-    let Some(mut article) = index.get(&searcher, &args.id)? else {
+    let Some(article) = index.get_with_archive_names(&searcher, &args.id)? else {
         eprintln!("newsidx: no document with id {}", args.id);
         return Ok(ExitCode::NothingFound);
     };
-    // The archive's names for the article's entities.
-    let table = index.entity_table(&searcher)?;
-    article.entities = canonical_entities(
-        &index,
-        &searcher,
-        &table,
-        std::mem::take(&mut article.entities),
-        &mut Default::default(),
-    )?;
     if args.json {
         print_json(&article)?;
     } else {

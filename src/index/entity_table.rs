@@ -2157,6 +2157,24 @@ impl<'a> NotNames<'a> {
     }
 }
 
+impl NewsIndex {
+    /// The stored article with this id, its entities under the archive's
+    /// names (`show`, and serve's `/api/show/ID`).
+    pub fn get_with_archive_names(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Option<super::StoredArticle>> {
+        let Some(mut article) = self.get(searcher, id)? else {
+            return Ok(None);
+        };
+        let table = self.entity_table(searcher)?;
+        let entities = std::mem::take(&mut article.entities);
+        article.entities = canonical_entities(self, searcher, &table, entities, &mut Default::default())?;
+        Ok(Some(article))
+    }
+}
+
 /// An article's stored entities under the archive's names, spelled as the
 /// archive spells them, without what is no name (for `show` and the
 /// export).

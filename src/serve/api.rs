@@ -9,7 +9,6 @@ use hyper::{Response, StatusCode};
 use serde::Serialize;
 
 use newsidx::entities::Kind;
-use newsidx::index::entity_table::canonical_entities;
 use newsidx::search::{self, entity, Filters, Period, SearchRequest, Sort};
 
 use super::{Answer, State};
@@ -344,19 +343,9 @@ fn respond(state: &State, call: Call) -> newsidx::Result<Answer> {
             )
         }
         Call::Stats => json(StatusCode::OK, &search::stats_with(index, &searcher)?),
-        Call::Show(id) => match index.get(&searcher, &id)? {
+        Call::Show(id) => match index.get_with_archive_names(&searcher, &id)? {
             None => error(StatusCode::NOT_FOUND, &format!("no document with id {id}")),
-            Some(mut article) => {
-                let table = index.entity_table(&searcher)?;
-                article.entities = canonical_entities(
-                    index,
-                    &searcher,
-                    &table,
-                    std::mem::take(&mut article.entities),
-                    &mut Default::default(),
-                )?;
-                json(StatusCode::OK, &article)
-            }
+            Some(article) => json(StatusCode::OK, &article),
         },
     })
 }
