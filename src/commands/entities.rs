@@ -4,7 +4,7 @@ use std::io::Write;
 
 use newsidx::entities::Kind;
 use newsidx::index::NewsIndex;
-use newsidx::search::{self, entity, SearchRequest};
+use newsidx::search::{self, SearchRequest};
 
 use super::{print_json, Context};
 use crate::cli::{EntitiesArgs, KindArg};
@@ -21,31 +21,16 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
         KindArg::Org => Kind::Org,
         KindArg::Misc => Kind::Misc,
     });
-    let text = args.query.unwrap_or_default();
-    let filters = super::search::filters(args.filters)?;
-    let built = if text.trim().is_empty() && args.entity.is_empty() && filters.is_empty() {
-        None
-    } else {
-        let request = SearchRequest {
-            entities: args.entity.clone(),
-            filters,
-            ..SearchRequest::new(text, 0)
-        };
-        Some(search::build_query(&index, &searcher, &request)?)
+    let request = SearchRequest {
+        entities: args.entity,
+        filters: super::search::filters(args.filters)?,
+        ..SearchRequest::new(args.query.unwrap_or_default(), 0)
     };
-    for note in built.iter().flat_map(|b| &b.notes) {
+    let listing = search::entities_of(&index, &searcher, &request, kind, args.limit)?;
+    for note in &listing.notes {
         eprintln!("newsidx: {note}");
     }
-    // The entities asked for are in every article of the set: they say nothing.
-    let asked = built.as_ref().map(|b| b.entities.clone()).unwrap_or_default();
-    let (articles, _, rows) = entity::list(
-        &index,
-        &searcher,
-        built.as_ref().map(|b| &*b.query),
-        kind,
-        &asked,
-        args.limit,
-    )?;
+    let (articles, rows) = (listing.articles, listing.rows);
     if args.json {
         print_json(&EntitiesJson {
             articles,

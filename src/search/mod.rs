@@ -222,6 +222,48 @@ pub struct BuiltQuery {
     pub entities: Vec<String>,
 }
 
+/// The entities of the articles a request finds.
+pub struct EntityListing {
+    /// Articles the listing covers.
+    pub articles: usize,
+    pub rows: Vec<entity::EntityRow>,
+    /// What `build_query` had to say (an entity searched as a phrase).
+    pub notes: Vec<String>,
+}
+
+/// The entities of the articles `req` finds (its query, entities and
+/// filters; every article when it has none), most named first, at most
+/// `limit`. The entities it asks for are left out: every article of the
+/// set names them. `entities`, and serve's `/api/entities`.
+pub fn entities_of(
+    index: &NewsIndex,
+    searcher: &Searcher,
+    req: &SearchRequest,
+    kind: Option<crate::entities::Kind>,
+    limit: usize,
+) -> Result<EntityListing> {
+    let everything = req.query.trim().is_empty() && req.entities.is_empty() && req.filters.is_empty();
+    let built = if everything {
+        None
+    } else {
+        Some(build_query(index, searcher, req)?)
+    };
+    let asked = built.as_ref().map(|b| b.entities.clone()).unwrap_or_default();
+    let (articles, _, rows) = entity::list(
+        index,
+        searcher,
+        built.as_ref().map(|b| &*b.query),
+        kind,
+        &asked,
+        limit,
+    )?;
+    Ok(EntityListing {
+        articles,
+        rows,
+        notes: built.map(|b| b.notes).unwrap_or_default(),
+    })
+}
+
 /// The query text, entity names and filters as one tantivy query: all
 /// must match. Entity names that neither dictionaries nor index know become
 /// phrases, with a note saying so.

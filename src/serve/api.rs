@@ -9,7 +9,7 @@ use hyper::{Response, StatusCode};
 use serde::Serialize;
 
 use newsidx::entities::Kind;
-use newsidx::search::{self, entity, Filters, Period, SearchRequest, Sort};
+use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
 
 use super::{Answer, State};
 use crate::printer::{json_text, EntitiesJson, SearchJson};
@@ -50,7 +50,7 @@ const ENTITIES_PARAMS: &[&str] = &["q", "section", "since", "until", "entity", "
 pub(super) enum Call {
     Search(SearchRequest),
     Entities {
-        request: Option<SearchRequest>,
+        request: SearchRequest,
         kind: Option<Kind>,
         limit: usize,
     },
@@ -116,13 +116,7 @@ pub(super) fn parse(path: &str, query: &str) -> Result<Call, Problem> {
                 filters: filters(&p)?,
                 ..SearchRequest::new(p.one("q")?.unwrap_or(""), 0)
             };
-            let everything =
-                request.query.trim().is_empty() && request.entities.is_empty() && request.filters.is_empty();
-            Ok(Call::Entities {
-                request: (!everything).then_some(request),
-                kind,
-                limit,
-            })
+            Ok(Call::Entities { request, kind, limit })
         }
         "/api/stats" => {
             Params::parse(query, &[])?;
@@ -320,25 +314,12 @@ fn respond(state: &State, call: Call) -> newsidx::Result<Answer> {
             )
         }
         Call::Entities { request, kind, limit } => {
-            let built = request
-                .as_ref()
-                .map(|r| search::build_query(index, &searcher, r))
-                .transpose()?;
-            // The entities asked for are in every article of the set: they say nothing.
-            let asked = built.as_ref().map(|b| b.entities.clone()).unwrap_or_default();
-            let (articles, _, rows) = entity::list(
-                index,
-                &searcher,
-                built.as_ref().map(|b| &*b.query),
-                kind,
-                &asked,
-                limit,
-            )?;
+            let listing = search::entities_of(index, &searcher, &request, kind, limit)?;
             json(
                 StatusCode::OK,
                 &EntitiesJson {
-                    articles,
-                    entities: &rows,
+                    articles: listing.articles,
+                    entities: &listing.rows,
                 },
             )
         }
