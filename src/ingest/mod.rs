@@ -74,7 +74,7 @@ pub fn read_file_hashing(
     limits: &Limits,
     emit: &mut dyn FnMut(Item) -> bool,
 ) -> (ReadEnd, Option<u64>) {
-    match read::open(&task.path, &task.name, limits) {
+    match read::open(&task.path, &task.name(), limits) {
         Err(refused) => {
             let more = emit(skip_of(task, refused.reason));
             let end = if refused.transient {
@@ -152,7 +152,7 @@ fn read_whole(
     }
     if html::sniff(&bytes) {
         let item = match html::parse(&bytes, None, rules) {
-            Ok(article) => Item::Article(Box::new(finish(task, task.id(), article, rules))),
+            Ok(article) => Item::Article(Box::new(finish(task, task.id().to_string(), article, rules))),
             Err(reason) => skip(reason),
         };
         return done(emit(item));
@@ -188,7 +188,7 @@ fn read_whole(
     }
     done(emit(Item::Article(Box::new(finish(
         task,
-        task.id(),
+        task.id().to_string(),
         article,
         rules,
     )))))
@@ -213,7 +213,9 @@ fn read_agency(
     for (i, item) in items.into_iter().enumerate() {
         let n = i + 1;
         let item = match item {
-            Ok((article, None)) if single => Item::Article(Box::new(finish(task, task.id(), article, rules))),
+            Ok((article, None)) if single => {
+                Item::Article(Box::new(finish(task, task.id().to_string(), article, rules)))
+            }
             Ok((article, own_id)) => {
                 let id = ids.id(task, own_id, n);
                 Item::Article(Box::new(finish(task, id, article, rules)))
@@ -261,7 +263,9 @@ fn read_json_value(
         }
         other => {
             let item = match json::parse_record(other, Layout::Json, rules) {
-                Ok((article, _)) => Item::Article(Box::new(finish(task, task.id(), article, rules))),
+                Ok((article, _)) => {
+                    Item::Article(Box::new(finish(task, task.id().to_string(), article, rules)))
+                }
                 Err(why) => Item::Skipped(Skip {
                     path: task.display(),
                     reason: why.to_string(),
@@ -529,7 +533,7 @@ fn finish(task: &FileTask, id: String, mut article: Article, rules: &Rules) -> A
         article.section = section_from_folders(task, rules);
     }
     if article.published.is_none() {
-        article.published = date::date_from_path(&task.rel);
+        article.published = date::date_from_path(task.rel());
     }
     skip_furniture(&mut article, rules);
     article

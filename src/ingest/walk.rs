@@ -29,17 +29,30 @@ pub struct FileTask {
     pub archive: Arc<Archive>,
     /// The path to open (the archive folder as given, joined with `rel`).
     pub path: PathBuf,
-    /// The path relative to the archive folder, `/`-separated, bytes that are
-    /// not UTF-8 written as `%XX`.
-    pub rel: String,
-    /// The file name, lower-cased, for recognising extensions.
-    pub name: String,
+    /// The document id of the file (records of JSON Lines add `#...`): the
+    /// archive's prefix, then `rel`. One string for both: the walk makes
+    /// one per file, and a run that finds nothing changed is little more.
+    pub id: String,
+    /// Where `rel` starts in `id`.
+    rel_at: usize,
 }
 
 impl FileTask {
     /// The document id of the file (records of JSON Lines add `#...`).
-    pub fn id(&self) -> String {
-        format!("{}{}", self.archive.prefix, self.rel)
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The path relative to the archive folder, `/`-separated, bytes that
+    /// are not UTF-8 written as `%XX`.
+    pub fn rel(&self) -> &str {
+        self.id.get(self.rel_at..).unwrap_or_default()
+    }
+
+    /// The file name, lower-cased, for recognising extensions; worked out
+    /// when the file is read, which most files of a re-run are not.
+    pub fn name(&self) -> String {
+        lower_name(last_part(&self.path))
     }
 
     pub fn display(&self) -> String {
@@ -57,7 +70,7 @@ impl FileTask {
 
     /// Folder names between the archive folder and the file, outermost first.
     pub fn folders(&self) -> impl DoubleEndedIterator<Item = &str> {
-        let mut parts: Vec<&str> = self.rel.split('/').collect();
+        let mut parts: Vec<&str> = self.rel().split('/').collect();
         parts.pop();
         parts.into_iter()
     }
@@ -290,13 +303,14 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
                 }
                 let path = entry.into_path();
                 if ft.is_file() {
-                    let rel = escape_rel(&path, &archive.given);
-                    let name = lower_name(last_part(&path));
+                    let mut id = String::with_capacity(archive.prefix.len() + path.as_os_str().len());
+                    id.push_str(&archive.prefix);
+                    escape_rel_into(&path, &archive.given, &mut id);
                     Walked::File(FileTask {
                         archive: Arc::clone(archive),
                         path,
-                        rel,
-                        name,
+                        id,
+                        rel_at: archive.prefix.len(),
                     })
                 } else {
                     let reason = if ft.is_symlink() {
@@ -327,15 +341,17 @@ pub fn walk(archive: &Arc<Archive>, exclude: Option<(u64, u64)>, mut emit: impl 
 /// (`root`, a separator, the rest): the bytes after `root` escaped in one
 /// go, which is the same, as a separator is never part of an escaped
 /// sequence. Other paths take the long way.
-fn escape_rel(path: &Path, root: &Path) -> String {
+fn escape_rel_into(path: &Path, root: &Path, out: &mut String) {
     let rest = path
         .as_os_str()
         .as_bytes()
         .strip_prefix(root.as_os_str().as_bytes())
         .map(|rest| rest.strip_prefix(b"/").unwrap_or(rest));
     match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with(b"/") && !has_dot_parts(rest) => escape(rest),
-        _ => escape_path(rel_path(path, root)),
+        Some(rest) if !rest.is_empty() && !rest.starts_with(b"/") && !has_dot_parts(rest) => {
+            escape_into(rest, out)
+        }
+        _ => out.push_str(&escape_path(rel_path(path, root))),
     }
 }
 
@@ -389,7 +405,14 @@ fn escape_path(rel: &Path) -> String {
 /// `caf%E9.txt` is not the non-UTF-8 `caf\xE9.txt`, and one named
 /// `feed.jsonl#3` is not record 3 of `feed.jsonl` (an id's first `#` ends
 /// its file's part).
-fn escape(mut bytes: &[u8]) -> String {
+fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    escape_into(bytes, &mut out);
+    out
+}
+
+/// `escape`, appended to `out`.
+fn escape_into(mut bytes: &[u8], out: &mut String) {
     fn push(out: &mut String, s: &str) {
         if !s.as_bytes().iter().any(|&b| b == b'%' || b == b'#') {
             out.push_str(s);
@@ -403,16 +426,15 @@ fn escape(mut bytes: &[u8]) -> String {
             }
         }
     }
-    let mut out = String::with_capacity(bytes.len());
     loop {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
-                push(&mut out, s);
-                return out;
+                push(out, s);
+                return;
             }
             Err(e) => {
                 let (good, bad) = bytes.split_at(e.valid_up_to());
-                push(&mut out, std::str::from_utf8(good).unwrap_or_default());
+                push(out, std::str::from_utf8(good).unwrap_or_default());
                 let n = e.error_len().unwrap_or(bad.len());
                 for b in &bad[..n] {
                     out.push_str(&format!("%{b:02X}"));
@@ -440,8 +462,8 @@ impl FileTask {
                 prefix: String::new(),
             }),
             path: path.to_path_buf(),
-            rel: escape_path(file_name),
-            name: file_name.to_string_lossy().to_lowercase(),
+            id: escape_path(file_name),
+            rel_at: 0,
         }
     }
 }
@@ -475,7 +497,7 @@ mod tests {
         let mut seen = Vec::new();
         walk(&archive, None, |w| {
             if let Walked::File(task) = w {
-                seen.push(task.rel);
+                seen.push(task.rel().to_string());
             }
             true
         });
@@ -509,9 +531,12 @@ mod tests {
                 path.extend_from_slice(rest);
                 let path = Path::new(OsStr::from_bytes(&path));
                 let root = Path::new(root);
+                // Appended after an archive's prefix, as the walk does.
+                let mut id = String::from("news/");
+                escape_rel_into(path, root, &mut id);
                 assert_eq!(
-                    escape_rel(path, root),
-                    escape_path(rel_path(path, root)),
+                    id,
+                    format!("news/{}", escape_path(rel_path(path, root))),
                     "{}",
                     path.display()
                 );

@@ -11,20 +11,15 @@ use super::writer::ToWriter;
 use super::{vanished, RunContext};
 use crate::crashtest;
 
-/// A file the walk found, for a worker to check.
-pub(super) struct FileJob {
-    pub(super) task: FileTask,
-    /// The file's id: archive prefix and path relative to the archive.
-    pub(super) source: String,
-}
-
 /// Files a job holds at most. The walk hands the workers files in runs of
 /// this many, so that a run over unchanged files is not two messages
 /// between threads (and often a thread woken up) per file.
 pub(super) const BATCH: usize = 64;
 
-/// Files in walk order, for one worker to check one after the other.
-pub(super) type Batch = Vec<FileJob>;
+/// Files in walk order, for one worker to check one after the other; a
+/// file's id (archive prefix and path relative to the archive) is the
+/// catalog's key.
+pub(super) type Batch = Vec<FileTask>;
 
 /// What the walk saw, handed over when it ends.
 #[derive(Default)]
@@ -171,11 +166,10 @@ fn walk_archive(
         }
         running = match walked {
             Walked::File(task) => {
-                let source = task.id();
-                report.seen.insert(&source);
+                report.seen.insert(task.id());
                 ctx.progress.found();
                 crashtest::point("walk");
-                batch.push(FileJob { task, source });
+                batch.push(task);
                 batch.len() < BATCH
                     || jobs
                         .send(std::mem::replace(batch, Batch::with_capacity(BATCH)))

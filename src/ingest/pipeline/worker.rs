@@ -7,7 +7,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::super::walk::FileTask;
 use super::super::{read, read_file_hashing, Item, ReadEnd, Skip};
-use super::feed::{Batch, FileJob};
+use super::feed::Batch;
 use super::stat::Stat;
 use super::writer::{ArticleChange, ToWriter};
 use super::RunContext;
@@ -108,23 +108,19 @@ impl Worker<'_> {
     /// file only touched, its bytes) match the catalog, else parses it.
     /// Returns false when the writer is gone. An unchanged file is added
     /// to `unchanged`, not sent.
-    fn process(&self, job: FileJob, stat: &mut Stat, unchanged: &mut Unchanged) -> bool {
-        let fingerprint = match stat.fingerprint(&job.task.path) {
+    fn process(&self, job: FileTask, stat: &mut Stat, unchanged: &mut Unchanged) -> bool {
+        let fingerprint = match stat.fingerprint(&job.path) {
             Ok(fingerprint) => fingerprint,
             Err(e) => {
                 // Its documents stay; it is tried again next run.
-                let skip = skip_of(
-                    &job.task,
-                    "",
-                    &format!("cannot stat: {}", crate::error::io_reason(&e)),
-                );
-                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.source, None, false);
+                let skip = skip_of(&job, "", &format!("cannot stat: {}", crate::error::io_reason(&e)));
+                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.id, None, false);
             }
         };
-        let old_entry = self.ctx.catalog.files.get(&job.source);
+        let old_entry = self.ctx.catalog.files.get(&job.id);
         if let Some(old) = old_entry.filter(|old| old.fingerprint == fingerprint) {
             // The common case of a scheduled run: nothing to read.
-            if !self.resend_skips(&job.task, old) {
+            if !self.resend_skips(&job, old) {
                 return false;
             }
             unchanged.files += 1;
@@ -135,24 +131,24 @@ impl Worker<'_> {
         // its times changed, it need not be. Every file is hashed as it is
         // read, and that hash is the one recorded.
         let known = old_entry.filter(|_| !self.ctx.req.full);
-        let hash_before_read = match known.map(|_| read::hash_file(&job.task.path)) {
+        let hash_before_read = match known.map(|_| read::hash_file(&job.path)) {
             None => None,
             Some(Ok(hash)) => Some(hash),
             Some(Err(refused)) => {
-                let skip = skip_of(&job.task, "", &refused.reason);
-                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.source, None, false);
+                let skip = skip_of(&job, "", &refused.reason);
+                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.id, None, false);
             }
         };
         if let Some(old) = known.filter(|old| Some(old.hash) == hash_before_read) {
             // Touched, not changed: its documents stand as they are.
-            if !self.resend_skips(&job.task, old) {
+            if !self.resend_skips(&job, old) {
                 return false;
             }
             let entry = Entry {
                 fingerprint,
                 ..old.clone()
             };
-            return self.file_done(job.source, Some(entry), true);
+            return self.file_done(job.id, Some(entry), true);
         }
         self.parse(job, fingerprint, hash_before_read)
     }
@@ -172,7 +168,7 @@ impl Worker<'_> {
     /// the documents that differ from what the index holds for it, then the
     /// ids it no longer has. Returns false when the writer is gone or the
     /// run stops.
-    fn parse(&self, job: FileJob, fingerprint: Fingerprint, hash_before_read: Option<u64>) -> bool {
+    fn parse(&self, job: FileTask, fingerprint: Fingerprint, hash_before_read: Option<u64>) -> bool {
         let ctx = self.ctx;
         let rules = match ctx.rules.get() {
             Ok(rules) => rules,
@@ -181,11 +177,11 @@ impl Worker<'_> {
                 return false;
             }
         };
-        if !self.send(ToWriter::FileStarted(job.source.clone())) {
+        if !self.send(ToWriter::FileStarted(job.id.clone())) {
             return false;
         }
         let mut existing = if ctx.index_had_docs {
-            match ctx.snapshot.documents_of(&job.source) {
+            match ctx.snapshot.documents_of(&job.id) {
                 Ok(docs) => docs,
                 Err(e) => {
                     self.send(ToWriter::Failed(e));
@@ -200,7 +196,7 @@ impl Worker<'_> {
         let mut skips = Vec::new();
         let mut writer_open = true;
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            read_file_hashing(&job.task, rules, &ctx.req.limits, &mut |item| {
+            read_file_hashing(&job, rules, &ctx.req.limits, &mut |item| {
                 if ctx.req.stop_requested() {
                     return false;
                 }
@@ -224,7 +220,7 @@ impl Worker<'_> {
                                     return false;
                                 }
                             };
-                            doc = Some(ctx.index.to_document(&article, &found, &job.source, hash));
+                            doc = Some(ctx.index.to_document(&article, &found, &job.id, hash));
                         }
                         ToWriter::Article {
                             id: article.id,
@@ -233,11 +229,7 @@ impl Worker<'_> {
                         }
                     }
                     Item::Skipped(skip) => {
-                        let suffix = skip
-                            .path
-                            .strip_prefix(&job.task.display())
-                            .unwrap_or("")
-                            .to_string();
+                        let suffix = skip.path.strip_prefix(&job.display()).unwrap_or("").to_string();
                         skips.push((suffix, skip.reason.clone()));
                         ToWriter::Skipped(skip)
                     }
@@ -252,7 +244,7 @@ impl Worker<'_> {
             Err(_) => {
                 // A parser bug must cost one file, not the run.
                 let reason = "internal error while parsing (please report this file)";
-                writer_open = self.send(ToWriter::Skipped(skip_of(&job.task, "", reason)));
+                writer_open = self.send(ToWriter::Skipped(skip_of(&job, "", reason)));
                 (ReadEnd::Failed, None)
             }
         };
@@ -262,7 +254,7 @@ impl Worker<'_> {
         }
         match end {
             ReadEnd::Stopped => false,
-            ReadEnd::Failed => self.file_done(job.source, None, false),
+            ReadEnd::Failed => self.file_done(job.id, None, false),
             ReadEnd::Complete => {
                 // Records the file no longer has.
                 for id in existing.into_keys() {
@@ -282,7 +274,7 @@ impl Worker<'_> {
                     docs,
                     skips,
                 };
-                self.file_done(job.source, Some(entry), false)
+                self.file_done(job.id, Some(entry), false)
             }
         }
     }
