@@ -32,7 +32,7 @@ pub struct FileTask {
     /// The document id of the file (records of JSON Lines add `#...`): the
     /// archive's prefix, then `rel`. One string for both: the walk makes
     /// one per file, and a run that finds nothing changed is little more.
-    pub id: String,
+    id: String,
     /// Where `rel` starts in `id`.
     rel_at: usize,
 }
@@ -41,6 +41,11 @@ impl FileTask {
     /// The document id of the file (records of JSON Lines add `#...`).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// `id`, for a caller done with the file.
+    pub fn into_id(self) -> String {
+        self.id
     }
 
     /// The path relative to the archive folder, `/`-separated, bytes that

@@ -114,10 +114,10 @@ impl Worker<'_> {
             Err(e) => {
                 // Its documents stay; it is tried again next run.
                 let skip = skip_of(&job, "", &format!("cannot stat: {}", crate::error::io_reason(&e)));
-                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.id, None, false);
+                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.into_id(), None, false);
             }
         };
-        let old_entry = self.ctx.catalog.files.get(&job.id);
+        let old_entry = self.ctx.catalog.files.get(job.id());
         if let Some(old) = old_entry.filter(|old| old.fingerprint == fingerprint) {
             // The common case of a scheduled run: nothing to read.
             if !self.resend_skips(&job, old) {
@@ -136,7 +136,7 @@ impl Worker<'_> {
             Some(Ok(hash)) => Some(hash),
             Some(Err(refused)) => {
                 let skip = skip_of(&job, "", &refused.reason);
-                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.id, None, false);
+                return self.send(ToWriter::Skipped(skip)) && self.file_done(job.into_id(), None, false);
             }
         };
         if let Some(old) = known.filter(|old| Some(old.hash) == hash_before_read) {
@@ -148,7 +148,7 @@ impl Worker<'_> {
                 fingerprint,
                 ..old.clone()
             };
-            return self.file_done(job.id, Some(entry), true);
+            return self.file_done(job.into_id(), Some(entry), true);
         }
         self.parse(job, fingerprint, hash_before_read)
     }
@@ -177,11 +177,11 @@ impl Worker<'_> {
                 return false;
             }
         };
-        if !self.send(ToWriter::FileStarted(job.id.clone())) {
+        if !self.send(ToWriter::FileStarted(job.id().to_string())) {
             return false;
         }
         let mut existing = if ctx.index_had_docs {
-            match ctx.snapshot.documents_of(&job.id) {
+            match ctx.snapshot.documents_of(job.id()) {
                 Ok(docs) => docs,
                 Err(e) => {
                     self.send(ToWriter::Failed(e));
@@ -220,7 +220,7 @@ impl Worker<'_> {
                                     return false;
                                 }
                             };
-                            doc = Some(ctx.index.to_document(&article, &found, &job.id, hash));
+                            doc = Some(ctx.index.to_document(&article, &found, job.id(), hash));
                         }
                         ToWriter::Article {
                             id: article.id,
@@ -254,7 +254,7 @@ impl Worker<'_> {
         }
         match end {
             ReadEnd::Stopped => false,
-            ReadEnd::Failed => self.file_done(job.id, None, false),
+            ReadEnd::Failed => self.file_done(job.into_id(), None, false),
             ReadEnd::Complete => {
                 // Records the file no longer has.
                 for id in existing.into_keys() {
@@ -274,7 +274,7 @@ impl Worker<'_> {
                     docs,
                     skips,
                 };
-                self.file_done(job.id, Some(entry), false)
+                self.file_done(job.into_id(), Some(entry), false)
             }
         }
     }
