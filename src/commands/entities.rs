@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let request = SearchRequest {
         entities: args.entity,
         filters: super::search::filters(args.filters)?,
+        threads: super::cores(),
         ..SearchRequest::new(args.query.unwrap_or_default(), 0)
     };
     let listing = search::entities_of(&index, &searcher, &request, kind, args.limit)?;

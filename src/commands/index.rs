@@ -22,10 +22,7 @@ const SKIPS_SHOWN: usize = 20;
 pub fn run(ctx: &Context, args: IndexArgs) -> anyhow::Result<ExitCode> {
     // The summary's time is the whole run's, the entity table included.
     let started = std::time::Instant::now();
-    let threads = args
-        .threads
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let threads = args.threads.map(usize::from).unwrap_or_else(super::cores);
     // Archive folders are checked before anything is written.
     ingest::walk::plan(&args.archives, &[])?;
     let mapping = ctx.mapping()?;

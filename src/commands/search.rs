@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
             PeriodArg::Day => Period::Day,
         }),
         facets: args.facets,
+        threads: super::cores(),
     };
     let index = NewsIndex::open(&ctx.index_dir, ctx.mapping()?)?;
     let reader = index.reader()?;

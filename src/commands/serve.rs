@@ -16,10 +16,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("--listen {}: not an address and port", args.listen))?
         .next()
         .with_context(|| format!("--listen {}: the name has no address", args.listen))?;
-    let searches = args.searches.map_or_else(
-        || std::thread::available_parallelism().map_or(2, |n| n.get()),
-        usize::from,
-    );
+    let searches = args.searches.map_or_else(super::cores, usize::from);
     let config = serve::Config {
         listen,
         index_dir: ctx.index_dir.clone(),

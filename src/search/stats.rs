@@ -50,7 +50,7 @@ pub fn stats(index: &NewsIndex) -> Result<Stats> {
 pub fn stats_with(index: &NewsIndex, searcher: &Searcher) -> Result<Stats> {
     let counts = super::tally_all(index, searcher)?;
     // Only the top rows are spelled out from stored articles.
-    let (_, distinct, rows) = entity::list(index, searcher, None, None, &[], TOP_ENTITIES)?;
+    let (_, distinct, rows) = entity::list(index, searcher, None, None, &[], TOP_ENTITIES, 1)?;
     let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
     Ok(Stats {
         documents: searcher.num_docs(),

@@ -173,6 +173,7 @@ fn search_request(p: &Params) -> Result<SearchRequest, Problem> {
         histogram,
         facets: p.flag("facets")?,
         query,
+        threads: 1,
     })
 }
 
