@@ -1760,7 +1760,7 @@ fn unreadable(index: &NewsIndex, e: std::io::Error) -> Error {
 /// Runs `other` on a thread named `name` while `here` runs on this one,
 /// and `other` here too, after `here`, when no thread can be started. A
 /// panic on the other thread is its `Err`, as `JoinHandle::join` gives it.
-fn side_by_side<A: Send, B>(
+pub(crate) fn side_by_side<A: Send, B>(
     name: &str,
     other: impl Fn() -> A + Sync,
     here: impl FnOnce() -> B,

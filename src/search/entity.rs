@@ -13,7 +13,7 @@ use crate::entities::{Kind, Settings};
 use crate::error::{Error, Result};
 use crate::index::entity_names::EntityNames;
 use crate::index::entity_table::{
-    canonical_counts_with, name_stats, spelling_of, EntityTable, NotNames, Resolutions,
+    canonical_counts_with, name_stats, side_by_side, spelling_of, EntityTable, NotNames, Resolutions,
 };
 use crate::index::{entity_term, NewsIndex};
 
@@ -259,20 +259,9 @@ pub fn list(
             tally = if first.is_empty() {
                 count(second)?
             } else {
-                let (a, b) = std::thread::scope(|scope| {
-                    let other = std::thread::Builder::new()
-                        .name("newsidx-facets".into())
-                        .spawn_scoped(scope, || count(second));
-                    let a = count(first);
-                    let b = match other {
-                        Ok(handle) => handle.join().unwrap_or_else(|_| {
-                            Err(Error::Invalid("internal error while counting entities".into()))
-                        }),
-                        // No thread to be had: this one does the rest.
-                        Err(_) => count(second),
-                    };
-                    (a, b)
-                });
+                let (b, a) = side_by_side("newsidx-facets", || count(second), || count(first));
+                let b = b
+                    .unwrap_or_else(|_| Err(Error::Invalid("internal error while counting entities".into())));
                 let mut a = a?;
                 a.join(b?);
                 a
