@@ -325,6 +325,7 @@ struct Tally {
     rows: HashMap<String, Counted>,
 }
 
+#[derive(Default)]
 struct Counted {
     spelling: Option<String>,
     articles: u64,
@@ -332,8 +333,20 @@ struct Counted {
     by_kind: [u64; 4],
 }
 
-fn has_lowercase(s: &Option<String>) -> bool {
-    s.as_ref().is_some_and(|s| s.chars().any(char::is_lowercase))
+impl Counted {
+    /// Counts `later` in, as if its articles came after these.
+    fn absorb(&mut self, later: Counted) {
+        let lowercase = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(char::is_lowercase));
+        // Small letters beat a headline's capitals; else the first spelling stays.
+        if self.spelling.is_none() || (!lowercase(&self.spelling) && lowercase(&later.spelling)) {
+            self.spelling = later.spelling;
+        }
+        self.articles += later.articles;
+        self.mentions += later.mentions;
+        for (sum, n) in self.by_kind.iter_mut().zip(later.by_kind) {
+            *sum += n;
+        }
+    }
 }
 
 /// Articles from which a result set's entities are counted on two threads.
@@ -344,42 +357,19 @@ impl Tally {
     /// the result is what one tally of them all, in order, would be.
     fn join(&mut self, later: Tally) {
         for (k, l) in later.rows {
-            match self.rows.entry(k) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(l);
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    let c = o.get_mut();
-                    // `add` keeps the first spelling with small letters,
-                    // else the first spelling: this one's, unless only the
-                    // later has small letters or this one has none.
-                    if c.spelling.is_none() || (!has_lowercase(&c.spelling) && has_lowercase(&l.spelling)) {
-                        c.spelling = l.spelling;
-                    }
-                    c.articles += l.articles;
-                    c.mentions += l.mentions;
-                    for (sum, n) in c.by_kind.iter_mut().zip(l.by_kind) {
-                        *sum += n;
-                    }
-                }
-            }
+            self.rows.entry(k).or_default().absorb(l);
         }
     }
 
     fn add(&mut self, k: String, spelling: Option<String>, kind: Kind, articles: u64, mentions: u64) {
-        let c = self.rows.entry(k).or_insert(Counted {
-            spelling: None,
-            articles: 0,
-            mentions: 0,
-            by_kind: [0; 4],
+        let mut by_kind = [0; 4];
+        by_kind[kind as usize] = mentions;
+        self.rows.entry(k).or_default().absorb(Counted {
+            spelling,
+            articles,
+            mentions,
+            by_kind,
         });
-        // Small letters beat a headline's capitals.
-        if c.spelling.is_none() || (!has_lowercase(&c.spelling) && has_lowercase(&spelling)) {
-            c.spelling = spelling;
-        }
-        c.articles += articles;
-        c.mentions += mentions;
-        c.by_kind[kind as usize] += mentions;
     }
 
     /// Sorted rows; `name` is the key until a spelling is known.
