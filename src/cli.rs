@@ -202,7 +202,7 @@ pub struct SearchArgs {
     pub fuzzy: bool,
 
     /// How many hits to print.
-    #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
+    #[arg(short = 'n', long, default_value_t = newsidx::search::DEFAULT_HITS, value_name = "N")]
     pub limit: usize,
 
     /// Skip this many hits first (for paging).
@@ -311,7 +311,7 @@ pub struct EntitiesArgs {
     pub kind: Option<KindArg>,
 
     /// How many entities to print.
-    #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+    #[arg(short = 'n', long, default_value_t = newsidx::search::DEFAULT_ENTITY_ROWS, value_name = "N")]
     pub limit: usize,
 
     /// Print {"articles", "entities": [{"name", "type", "articles", "mentions"}]}.

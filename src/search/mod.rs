@@ -61,6 +61,12 @@ pub struct SearchRequest {
     pub threads: usize,
 }
 
+/// Hits of a page when no number is asked for: `search`'s `-n` and serve's `limit`.
+pub const DEFAULT_HITS: usize = 10;
+/// Rows of an entity listing when no number is asked for: `entities`'s
+/// `-n` and serve's `/api/entities` `limit`.
+pub const DEFAULT_ENTITY_ROWS: usize = 20;
+
 impl SearchRequest {
     /// A plain query: the first `limit` hits by relevance.
     pub fn new(query: impl Into<String>, limit: usize) -> Self {

@@ -9,7 +9,7 @@ use hyper::{Response, StatusCode};
 use serde::Serialize;
 
 use newsidx::entities::Kind;
-use newsidx::search::{self, Filters, Period, SearchRequest, Sort};
+use newsidx::search::{self, Filters, Period, SearchRequest, Sort, DEFAULT_ENTITY_ROWS, DEFAULT_HITS};
 
 use super::{Answer, State};
 use crate::printer::{json_text, EntitiesJson, SearchJson};
@@ -26,10 +26,6 @@ const MAX_LIMIT: usize = 100;
 const MAX_OFFSET: usize = 10_000;
 /// Most rows of an entity listing.
 const MAX_ENTITY_ROWS: usize = 1000;
-/// Rows of an entity listing when `limit` is not given, as `entities` prints.
-const ENTITY_ROWS: usize = 20;
-/// Hits of a search when `limit` is not given, as `search` prints.
-const HITS: usize = 10;
 
 const SEARCH_PARAMS: &[&str] = &[
     "q",
@@ -110,7 +106,7 @@ pub(super) fn parse(path: &str, query: &str) -> Result<Call, Problem> {
                     )))
                 }
             };
-            let limit = p.number("limit", ENTITY_ROWS, MAX_ENTITY_ROWS)?;
+            let limit = p.number("limit", DEFAULT_ENTITY_ROWS, MAX_ENTITY_ROWS)?;
             let request = SearchRequest {
                 entities: p.many("entity")?,
                 filters: filters(&p)?,
@@ -168,7 +164,7 @@ fn search_request(p: &Params) -> Result<SearchRequest, Problem> {
         filters: filters(p)?,
         fuzzy: p.flag("fuzzy")?,
         sort,
-        limit: p.number("limit", HITS, MAX_LIMIT)?,
+        limit: p.number("limit", DEFAULT_HITS, MAX_LIMIT)?,
         offset: p.number("offset", 0, MAX_OFFSET)?,
         histogram,
         facets: p.flag("facets")?,
@@ -419,7 +415,7 @@ mod tests {
         let Ok(Call::Search(r)) = parse("/api/search", "") else {
             panic!("not a search");
         };
-        assert_eq!((r.limit, r.sort), (HITS, Sort::Newest));
+        assert_eq!((r.limit, r.sort), (DEFAULT_HITS, Sort::Newest));
         assert!(matches!(parse("/api/nothing", ""), Err(p) if p.status == StatusCode::NOT_FOUND));
         assert!(matches!(parse("/api/show/", ""), Err(p) if p.status == StatusCode::NOT_FOUND));
         assert!(matches!(parse("/api/stats", "x=1"), Err(p) if p.status == StatusCode::BAD_REQUEST));
