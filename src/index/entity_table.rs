@@ -238,6 +238,17 @@ pub fn normal(k: &str, suffixes: &[String]) -> String {
     words.join(" ")
 }
 
+/// Whether a name ends in a legal suffix ("General Motors Corp", "JPMorgan
+/// Chase & Co's"): a company's own spelling. What else `normal` drops (a
+/// trailing "&" or "and", spaces) is the tagger's cut, and says nothing of
+/// what the name is: "Chicago &" did not make Chicago a company.
+fn legal_suffix(k: &str, suffixes: &[String]) -> bool {
+    let k = k.strip_suffix("'s").unwrap_or(k);
+    let mut words = k.split(' ').filter(|w| !w.is_empty());
+    let last = words.next_back();
+    words.next().is_some() && last.is_some_and(|w| suffixes.iter().any(|s| s == w))
+}
+
 /// Words that do not give an initial to an acronym.
 const NOT_INITIALS: [&str; 12] = [
     "and", "of", "the", "for", "de", "du", "des", "la", "le", "on", "in", "et",
@@ -515,7 +526,7 @@ fn groups_of<'a>(
         n.kinds |= 1 << kind as usize;
         let sum = &mut n.mentions[kind as usize];
         *sum = sum.saturating_add(u32::try_from(mentions).unwrap_or(u32::MAX));
-        if kind == Kind::Org && *n.norm() != *fold(n.key.strip_suffix("'s").unwrap_or(n.key)) {
+        if kind == Kind::Org && legal_suffix(n.key, rules.suffixes) {
             n.suffixed_org = true;
         }
     }
@@ -857,12 +868,15 @@ fn groups_of<'a>(
         let (Some(sa), Some(sb)) = (sums.get(&ra), sums.get(&rb)) else {
             continue;
         };
-        // A person the tagger saw in a name defined as a company's legal
-        // name ("Freddie Mac, christened the Federal Home Loan Mortgage
-        // Corp") is that company.
-        let company = |x: &Summary, y: &Summary| x.suffixed && x.kind == Kind::Org && y.kind == Kind::Person;
+        // A person or a place the tagger saw in a name defined as a
+        // company's legal name ("Freddie Mac, christened the Federal Home
+        // Loan Mortgage Corp") is that company: the legal name says so, and
+        // a place in brackets never made a pair (`aliases::defined`).
+        let company = |x: &Summary, y: &Summary| {
+            x.suffixed && x.kind == Kind::Org && matches!(y.kind, Kind::Person | Kind::Place)
+        };
         let kinds_agree = sa.kind == sb.kind || company(&sa, &sb) || company(&sb, &sa);
-        if !kinds_agree || sa.kind == Kind::Place {
+        if !kinds_agree || (sa.kind == Kind::Place && sb.kind == Kind::Place) {
             continue;
         }
         let (small, big) = if (sa.articles, ra) < (sb.articles, rb) {
@@ -2309,7 +2323,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 16: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words";
+const RULES_VERSION: &[u8] = b"entity-table rules 17: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -2640,6 +2654,15 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_name_does_not_make_a_place_a_company() {
+        for (cut, kind) in [("Chicago &", Kind::Place), ("Chicago Corp", Kind::Org)] {
+            let t = table(&[stat(Kind::Place, "Chicago", 1400), stat(Kind::Org, cut, 3)]);
+            let g = t.find(&key(cut)).expect("a group");
+            assert_eq!((g.key.as_str(), g.kind), ("chicago", kind), "{cut}");
+        }
+    }
+
+    #[test]
     fn names_the_articles_say_are_one_are_one_entity() {
         let stats = [
             stat(Kind::Org, "Fannie Mae", 1268),
@@ -2678,16 +2701,27 @@ mod tests {
                 t.find(&key(lone))
             );
         }
-        // The tagger's person is the company the archive defines it as.
-        let t = table_with(
-            &[
-                stat(Kind::Person, "Freddie Mac", 1413),
-                stat(Kind::Org, "Federal Home Loan Mortgage Corp", 7),
-            ],
-            &[alias("Federal Home Loan Mortgage Corp", "Freddie Mac", 6)],
-        );
-        let g = t.find(&key("Federal Home Loan Mortgage Corp")).expect("a group");
-        assert_eq!((g.key.as_str(), g.kind), ("freddie mac", Kind::Org));
+        // The tagger's person or place is the company the archive defines
+        // it as; two places are not one.
+        for (kind, legal, group) in [
+            (Kind::Person, Kind::Org, ("freddie mac", Kind::Org)),
+            (Kind::Place, Kind::Org, ("freddie mac", Kind::Org)),
+            (
+                Kind::Place,
+                Kind::Place,
+                ("federal home loan mortgage corp", Kind::Place),
+            ),
+        ] {
+            let t = table_with(
+                &[
+                    stat(kind, "Freddie Mac", 1413),
+                    stat(legal, "Federal Home Loan Mortgage Corp", 7),
+                ],
+                &[alias("Federal Home Loan Mortgage Corp", "Freddie Mac", 6)],
+            );
+            let g = t.find(&key("Federal Home Loan Mortgage Corp")).expect("a group");
+            assert_eq!((g.key.as_str(), g.kind), group, "{kind:?}");
+        }
         // Words any name may be made of name nothing by themselves.
         let t = table_with(
             &[
@@ -3052,6 +3086,14 @@ mod tests {
         ];
         for (k, want) in cases {
             assert_eq!(normal(k, &suffixes()), want, "{k:?}");
+            // Only a suffix says a company; the other cuts do not.
+            let company = [
+                "citigroup inc",
+                "jpmorgan chase & co",
+                "ford motor co's",
+                "co inc",
+            ];
+            assert_eq!(legal_suffix(k, &suffixes()), company.contains(&k), "{k:?}");
         }
     }
 
