@@ -11,7 +11,9 @@
 use std::io::Read;
 use std::sync::LazyLock;
 
-use super::features::{hash_bytes, SEED};
+use std::collections::HashMap;
+
+use super::features::{hash_bytes, PremixedState, SEED};
 use crate::error::{Error, Result};
 
 /// The shipped classes: `bits\tword\tcount` lines (Liang's `paths` format), gzipped.
@@ -22,9 +24,17 @@ const MAX_BITS: usize = 23;
 /// The low bits of a slot that hold the path (with its marker bit).
 const PATH_BITS: u32 = MAX_BITS as u32 + 1;
 
+/// The bits of a slot above the path that say how the text writes a word
+/// (`case_of`).
+const CASE_BITS: u32 = 3;
+/// The low bits of a slot that hold the path and the case.
+const VALUE_BITS: u32 = PATH_BITS + CASE_BITS;
+
 /// Word (hash of it as written) -> path, in an open-addressing table whose
-/// slots hold the key's top 40 bits and the path together: one probe is
-/// one read.
+/// slots hold the key's top 37 bits, the word's case share and its path
+/// together: one probe is one read. A word the text writes only with a
+/// capital has a slot under its lower-case form too, for the share, with no
+/// path.
 pub struct Clusters {
     slots: Vec<u64>,
     shift: u32,
@@ -56,7 +66,11 @@ impl Clusters {
     }
 
     pub fn parse(text: &str) -> Result<Clusters> {
-        let mut rows = Vec::new();
+        // Key -> (path, case share); key of a lower-case form -> its uses
+        // [small, with a capital].
+        let mut rows: HashMap<u64, (u32, u8), PremixedState> = HashMap::default();
+        let mut uses: HashMap<u64, Uses, PremixedState> = HashMap::default();
+        let mut lower = String::new();
         for (n, line) in text.lines().enumerate() {
             let mut cols = line.split('\t');
             let (Some(bits), Some(word)) = (cols.next(), cols.next()) else {
@@ -71,20 +85,37 @@ impl Clusters {
                     n + 1
                 )));
             }
-            rows.push((hash_bytes(SEED, word.as_bytes()), path(bits)));
+            let key = hash_bytes(SEED, word.as_bytes());
+            rows.insert(key, (path(bits), 0));
+            // How often the text writes the word small, and with a capital
+            // (a word in capitals says nothing: headlines are).
+            let count: u64 = cols.next().and_then(|c| c.trim().parse().ok()).unwrap_or(0);
+            let mut chars = word.chars();
+            let capital = chars.next().is_some_and(char::is_uppercase);
+            if !capital && word.chars().all(|c| !c.is_uppercase()) {
+                *uses.entry(key).or_default() += [count, 0];
+            } else if capital && chars.all(|c| !c.is_uppercase()) {
+                lower.clear();
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+                *uses.entry(hash_bytes(SEED, lower.as_bytes())).or_default() += [0, count];
+            }
+        }
+        for (key, Uses([small, capital])) in uses {
+            rows.entry(key).or_insert((0, 0)).1 = case_share(small, capital);
         }
         let capacity = (rows.len() * 2 + 1).next_power_of_two().max(16);
         let mut c = Clusters {
             slots: vec![0; capacity],
             shift: 64 - capacity.trailing_zeros(),
         };
-        for (key, p) in rows {
+        for (key, (p, case)) in rows {
             let mut i = c.slot(key);
-            while c.slots[i] != 0 && c.slots[i] >> PATH_BITS != key >> PATH_BITS {
+            while c.slots[i] != 0 && c.slots[i] >> VALUE_BITS != key >> VALUE_BITS {
                 i = (i + 1) & (capacity - 1);
             }
-            // A path is never 0 (its marker bit), so a taken slot never is.
-            c.slots[i] = (key >> PATH_BITS) << PATH_BITS | u64::from(p);
+            // A path is never 0 (its marker bit), nor a case share of a
+            // word without one, so a taken slot never is.
+            c.slots[i] = (key >> VALUE_BITS) << VALUE_BITS | u64::from(case) << PATH_BITS | u64::from(p);
         }
         Ok(c)
     }
@@ -98,12 +129,27 @@ impl Clusters {
     /// a word without a class.
     #[inline]
     pub fn get(&self, key: u64) -> u32 {
+        (self.value(key) & ((1 << PATH_BITS) - 1)) as u32
+    }
+
+    /// How the text writes the word whose lower-case form's hash is
+    /// `lower_key`: 0 for a word it lacks, else 1 + the bin of its share of
+    /// uses in lower case (`case_share`). A word almost never written small
+    /// is a name wherever it stands, at a sentence's start too.
+    #[inline]
+    pub fn case_of(&self, lower_key: u64) -> u8 {
+        (self.value(lower_key) >> PATH_BITS) as u8
+    }
+
+    /// The low bits of `key`'s slot, 0 for none.
+    #[inline]
+    fn value(&self, key: u64) -> u64 {
         let mask = self.slots.len() - 1;
         let mut i = self.slot(key);
         loop {
             match self.slots[i] {
                 0 => return 0,
-                s if s >> PATH_BITS == key >> PATH_BITS => return (s & ((1 << PATH_BITS) - 1)) as u32,
+                s if s >> VALUE_BITS == key >> VALUE_BITS => return s & ((1 << VALUE_BITS) - 1),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -122,6 +168,30 @@ impl Clusters {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = key;
     }
+}
+
+/// A lower-case form's uses: [in lower case, with a capital].
+#[derive(Default, Clone, Copy)]
+struct Uses([u64; 2]);
+
+impl std::ops::AddAssign<[u64; 2]> for Uses {
+    fn add_assign(&mut self, [a, b]: [u64; 2]) {
+        self.0 = [self.0[0] + a, self.0[1] + b];
+    }
+}
+
+/// 1 + the bin of the share of a word's uses in lower case (none, to 2%,
+/// 10%, 30%, 60%, 90%, more): at most 7, three bits.
+fn case_share(small: u64, capital: u64) -> u8 {
+    let all = small + capital;
+    if all == 0 {
+        return 0;
+    }
+    let share = small as f64 / all as f64;
+    1 + [0.0, 0.02, 0.1, 0.3, 0.6, 0.9]
+        .iter()
+        .filter(|&&b| share > b)
+        .count() as u8
 }
 
 /// "0110" -> 0b1_0110: the bits after a leading 1 that marks the length.
@@ -158,6 +228,28 @@ mod tests {
         assert_eq!(c.get(hash_bytes(SEED, b"monday")), 0);
         assert!(Clusters::parse("01x\tword\n").is_err());
         assert!(Clusters::parse("01\n").is_err());
+    }
+
+    #[test]
+    fn a_word_written_small_is_told_from_a_name() {
+        let c = Clusters::parse(
+            "0110\tFeyenoord\t40\n0111\tThe\t900\n0111\tthe\t9000\n10\tBrown\t95\n\
+             11\tbrown\t5\n10\tMONDAY\t8\n",
+        )
+        .unwrap();
+        let case = |w: &str| c.case_of(hash_bytes(SEED, w.as_bytes()));
+        // Never small: a name (and no class of its own under "feyenoord").
+        assert_eq!(case("feyenoord"), 1);
+        assert_eq!(c.get(hash_bytes(SEED, b"feyenoord")), 0);
+        // Small 5 times in 100: a name mostly; 9000 in 9900: a word.
+        assert_eq!(case("brown"), 3);
+        assert_eq!(case("the"), 7);
+        // Capitals say nothing; a word the text lacks has no share.
+        assert_eq!(case("monday"), 0);
+        assert_eq!(case("zanzibar"), 0);
+        // The classes are as they were.
+        assert_eq!(c.get(hash_bytes(SEED, b"brown")), 0b1_11);
+        assert_eq!(c.get(hash_bytes(SEED, b"Feyenoord")), 0b1_0110);
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub struct Doc<'a> {
     /// The word class of each token that is a capitalised word or next to
     /// one (the only ones asked for), 0 for the others and for none.
     classes: Vec<u32>,
+    /// How the unlabelled text writes each capitalised word
+    /// (`Clusters::case_of`), 0 for the others; empty without classes.
+    case: Vec<u8>,
 }
 
 /// The first character of a token, as `needs_model` sorts it.
@@ -230,18 +233,20 @@ impl<'a> Doc<'a> {
             caps_line,
             first,
             classes: Vec::new(),
+            case: Vec::new(),
         };
-        doc.classes = doc.look_up_classes(dict);
+        (doc.classes, doc.case) = doc.look_up_classes(dict);
+
         doc.match_gazetteer(dict);
         doc
     }
 
-    /// `classes`: the slots are asked for in one pass and read in the
-    /// next, so that the misses overlap.
-    fn look_up_classes(&self, dict: &Dictionary) -> Vec<u32> {
+    /// `classes` and `case`: the slots are asked for in one pass and read
+    /// in the next, so that the misses overlap.
+    fn look_up_classes(&self, dict: &Dictionary) -> (Vec<u32>, Vec<u8>) {
         let n = self.len();
         let Some(c) = dict.clusters() else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let wanted = |i: usize| {
             self.first[i] == First::Upper
@@ -254,10 +259,14 @@ impl<'a> Doc<'a> {
             if wanted(i) {
                 *k = self.word_key(i);
                 c.prefetch(*k);
+                if self.first[i] == First::Upper {
+                    c.prefetch(self.lower_hash[i]);
+                }
             }
         }
         let mut title = Vec::new();
-        keys.iter()
+        let classes = keys
+            .iter()
             .enumerate()
             .map(|(i, &k)| {
                 if k == 0 {
@@ -279,7 +288,14 @@ impl<'a> Doc<'a> {
                 }
                 c.get(k)
             })
-            .collect()
+            .collect();
+        let case = (0..n)
+            .map(|i| match self.first[i] {
+                First::Upper => c.case_of(self.lower_hash[i]),
+                _ => 0,
+            })
+            .collect();
+        (classes, case)
     }
 
     pub fn len(&self) -> usize {
@@ -502,6 +518,16 @@ impl<'a> Doc<'a> {
         if self.first[i] == First::Upper {
             let seen = self.seen_lower.contains(&lh);
             out.push(fu(26, &[u64::from(seen), start]));
+            // Whether the capital is the word's or the sentence's, by how
+            // often the unlabelled news writes the word small; a common
+            // word before a capitalised one may begin a name ("Lower
+            // Saxony").
+            if let Some(&case) = self.case.get(i) {
+                let name_after = after(1).is_some_and(|j| self.first[j] == First::Upper);
+                if !name_after {
+                    out.push(fu(44, &[u64::from(case), start]));
+                }
+            }
         }
     }
 
