@@ -29,6 +29,8 @@ const PATH_BITS: u32 = MAX_BITS as u32 + 1;
 const CASE_BITS: u32 = 3;
 /// The low bits of a slot that hold the path and the case.
 const VALUE_BITS: u32 = PATH_BITS + CASE_BITS;
+/// The path's bits of a slot.
+const PATH_MASK: u64 = (1 << PATH_BITS) - 1;
 
 /// Word (hash of it as written) -> path, in an open-addressing table whose
 /// slots hold the key's top 37 bits, the word's case share and its path
@@ -66,10 +68,11 @@ impl Clusters {
     }
 
     pub fn parse(text: &str) -> Result<Clusters> {
-        // Key -> (path, case share); key of a lower-case form -> its uses
-        // [small, with a capital].
-        let mut rows: HashMap<u64, (u32, u8), PremixedState> = HashMap::default();
-        let mut uses: HashMap<u64, Uses, PremixedState> = HashMap::default();
+        let mut rows = Vec::new();
+        // Key of a lower-case form -> its uses [small, with a capital].
+        // (About a line per 20 bytes: room for all saves growing it.)
+        let mut uses: HashMap<u64, [u64; 2], PremixedState> =
+            HashMap::with_capacity_and_hasher(text.len() / 20, PremixedState::default());
         let mut lower = String::new();
         for (n, line) in text.lines().enumerate() {
             let mut cols = line.split('\t');
@@ -86,38 +89,62 @@ impl Clusters {
                 )));
             }
             let key = hash_bytes(SEED, word.as_bytes());
-            rows.insert(key, (path(bits), 0));
+            rows.push((key, path(bits)));
             // How often the text writes the word small, and with a capital
             // (a word in capitals says nothing: headlines are).
             let count: u64 = cols.next().and_then(|c| c.trim().parse().ok()).unwrap_or(0);
             let mut chars = word.chars();
             let capital = chars.next().is_some_and(char::is_uppercase);
-            if !capital && word.chars().all(|c| !c.is_uppercase()) {
-                *uses.entry(key).or_default() += [count, 0];
-            } else if capital && chars.all(|c| !c.is_uppercase()) {
+            if chars.any(char::is_uppercase) {
+                continue;
+            }
+            if capital {
                 lower.clear();
-                lower.extend(word.chars().flat_map(char::to_lowercase));
-                *uses.entry(hash_bytes(SEED, lower.as_bytes())).or_default() += [0, count];
+                // (Most words are ASCII: no lower-casing char by char.)
+                if word.is_ascii() {
+                    lower.push_str(word);
+                    lower.make_ascii_lowercase();
+                } else {
+                    lower.extend(word.chars().flat_map(char::to_lowercase));
+                }
+                uses.entry(hash_bytes(SEED, lower.as_bytes())).or_default()[1] += count;
+            } else {
+                uses.entry(key).or_default()[0] += count;
             }
         }
-        for (key, Uses([small, capital])) in uses {
-            rows.entry(key).or_insert((0, 0)).1 = case_share(small, capital);
-        }
-        let capacity = (rows.len() * 2 + 1).next_power_of_two().max(16);
+        let capacity = ((rows.len() + uses.len()) * 2 + 1).next_power_of_two().max(16);
         let mut c = Clusters {
             slots: vec![0; capacity],
             shift: 64 - capacity.trailing_zeros(),
         };
-        for (key, (p, case)) in rows {
-            let mut i = c.slot(key);
-            while c.slots[i] != 0 && c.slots[i] >> VALUE_BITS != key >> VALUE_BITS {
-                i = (i + 1) & (capacity - 1);
+        // A path is never 0 (its marker bit), nor a share that is set, so
+        // a taken slot never is.
+        for (key, p) in rows {
+            // (A word given twice keeps its last path.)
+            let s = c.entry(key);
+            *s = *s & !PATH_MASK | u64::from(p);
+        }
+        for (key, [small, capital]) in uses {
+            // (No share, no slot: the word reads as one the text lacks.)
+            let case = case_share(small, capital);
+            if case != 0 {
+                *c.entry(key) |= u64::from(case) << PATH_BITS;
             }
-            // A path is never 0 (its marker bit), nor a case share of a
-            // word without one, so a taken slot never is.
-            c.slots[i] = (key >> VALUE_BITS) << VALUE_BITS | u64::from(case) << PATH_BITS | u64::from(p);
         }
         Ok(c)
+    }
+
+    /// `key`'s slot, its own or the free one it takes now, to set bits
+    /// below the key's in: a word's path and its case share arrive apart.
+    fn entry(&mut self, key: u64) -> &mut u64 {
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        while self.slots[i] != 0 && self.slots[i] >> VALUE_BITS != key >> VALUE_BITS {
+            i = (i + 1) & mask;
+        }
+        let s = &mut self.slots[i];
+        *s |= (key >> VALUE_BITS) << VALUE_BITS;
+        s
     }
 
     #[inline]
@@ -129,7 +156,7 @@ impl Clusters {
     /// a word without a class.
     #[inline]
     pub fn get(&self, key: u64) -> u32 {
-        (self.value(key) & ((1 << PATH_BITS) - 1)) as u32
+        (self.value(key) & PATH_MASK) as u32
     }
 
     /// How the text writes the word whose lower-case form's hash is
@@ -167,16 +194,6 @@ impl Clusters {
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = key;
-    }
-}
-
-/// A lower-case form's uses: [in lower case, with a capital].
-#[derive(Default, Clone, Copy)]
-struct Uses([u64; 2]);
-
-impl std::ops::AddAssign<[u64; 2]> for Uses {
-    fn add_assign(&mut self, [a, b]: [u64; 2]) {
-        self.0 = [self.0[0] + a, self.0[1] + b];
     }
 }
 
