@@ -172,12 +172,12 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Writes one JSON value and a newline to standard output.
 /// The cores newsidx may use: what the system gives this process.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// Writes one JSON value and a newline to standard output.
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     // Serialised first, so a closed pipe surfaces as the io::Error it is.
     let text = crate::printer::json_text(value)?;
