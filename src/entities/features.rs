@@ -236,7 +236,6 @@ impl<'a> Doc<'a> {
             case: Vec::new(),
         };
         (doc.classes, doc.case) = doc.look_up_classes(dict);
-
         doc.match_gazetteer(dict);
         doc
     }
