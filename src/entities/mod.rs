@@ -197,7 +197,7 @@ impl std::fmt::Debug for LazyExtractor {
 /// `resolve`): when they change, an index built by an older newsidx reads
 /// every article again on its next run.
 const READING_RULES: &[u8] =
-    b"reading rules 7: persons side by side, titles before persons, ampersands, cued places, companies by their cues, legal forms, analysts at, said it, word sums by class, storms";
+    b"reading rules 8: persons side by side, titles before persons, ampersands, cued places, companies by their cues, legal forms, analysts at, said it, word sums by class, storms, the before organisations";
 
 impl LazyExtractor {
     pub fn new(overrides: Option<dictionary::Overrides>, settings: Settings) -> LazyExtractor {
