@@ -367,7 +367,7 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
                 said it would sue the lender, and Chicago will pay $10 million. Michael Dell, who \
                 founded Dell in 1984, said Dell shares rose. Chrysler said on Monday it would cut \
                 1,000 jobs. Chrysler said it would close two plants. Sales at Chrysler fell. \
-                Lower Saxony, which owns a fifth of the carmaker, said it would vote against it. \
+                Catalonia, which owns a fifth of the carmaker, said it would vote against it. \
                 Mary Barra said it was too early to tell. Barra said she would stay.";
     let found = extract_json(bare_cmd(), "-", text);
     let kinds = |name: &str| -> Vec<&str> {
@@ -388,8 +388,10 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
         ("Michael Dell", "person"),
         // Read as a person at each sentence's start, but "said it".
         ("Chrysler", "org"),
-        // "which" and "said it" are said of places too.
-        ("Lower Saxony", "place"),
+        // "which" and "said it" are said of places too. (A region the
+        // tagger itself reads as a company, as it reads "Bavaria" here
+        // whatever follows, is no case of these cues.)
+        ("Catalonia", "place"),
         // "said it" of a person who is "she" elsewhere in the article.
         ("Mary Barra", "person"),
     ] {

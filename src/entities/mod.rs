@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use dictionary::Dictionary;
 use features::Doc;
-pub use model::Trainer;
 use model::{kind_of, Model};
+pub use model::{Bag, Trainer};
 
 use crate::error::{Error, Result};
 

@@ -394,6 +394,46 @@ impl Model {
     }
 }
 
+/// The mean of the averaged weights of taggers trained on one file with
+/// other shuffles: one tagger with their features, less bound to the order
+/// any one of them read the file in.
+#[derive(Default)]
+pub struct Bag {
+    sums: HashMap<u64, [f64; CLASSES]>,
+    count: u32,
+}
+
+impl Bag {
+    pub fn add(&mut self, trainer: &Trainer) {
+        for (k, w) in trainer.averaged() {
+            let sum = self.sums.entry(k).or_insert([0.0; CLASSES]);
+            for (s, x) in sum.iter_mut().zip(w) {
+                *s += f64::from(x);
+            }
+        }
+        self.count += 1;
+    }
+
+    /// A trainer whose averaged weights are the bag's mean.
+    pub fn into_trainer(self) -> Trainer {
+        let n = f64::from(self.count.max(1));
+        let weights = self
+            .sums
+            .into_iter()
+            .map(|(k, sum)| {
+                let w = sum.map(|s| (s / n) as f32);
+                let acc = Acc {
+                    w,
+                    total: [0.0; CLASSES],
+                    stamp: [0; CLASSES],
+                };
+                (k, acc)
+            })
+            .collect();
+        Trainer { weights, now: 1 }
+    }
+}
+
 /// Averaged perceptron training state.
 #[derive(Default)]
 pub struct Trainer {
@@ -462,19 +502,25 @@ impl Trainer {
         a.w[c] += delta;
     }
 
+    /// Each feature's weights averaged over the training's steps.
+    fn averaged(&self) -> impl Iterator<Item = (u64, [f32; CLASSES])> + '_ {
+        let now = f64::from(self.now.max(1));
+        self.weights.iter().map(move |(&k, a)| {
+            let mut w = [0.0f32; CLASSES];
+            for (c, x) in w.iter_mut().enumerate() {
+                let total = a.total[c] + (now - f64::from(a.stamp[c])) * f64::from(a.w[c]);
+                *x = (total / now) as f32;
+            }
+            (k, w)
+        })
+    }
+
     /// The averaged weights, quantized and gzip-compressed; weights closer
     /// to zero than `prune` are dropped.
     pub fn to_bytes(&self, trained_with: u64, prune: f32) -> Result<(Vec<u8>, usize)> {
-        let now = f64::from(self.now.max(1));
         let mut averaged: Vec<(u64, [f32; ROW])> = self
-            .weights
-            .iter()
-            .filter_map(|(&k, a)| {
-                let mut w = [0.0f32; CLASSES];
-                for (c, x) in w.iter_mut().enumerate() {
-                    let total = a.total[c] + (now - f64::from(a.stamp[c])) * f64::from(a.w[c]);
-                    *x = (total / now) as f32;
-                }
+            .averaged()
+            .filter_map(|(k, w)| {
                 let mut row = [0.0f32; ROW];
                 for (r, x) in row.iter_mut().zip(&w[1..]) {
                     *r = x - w[0];
