@@ -658,6 +658,41 @@ mod tests {
         assert_eq!(model.tag(&near, &mut History::default()), plain);
     }
 
+    /// A trainer whose averaged weights are `rows` (feature, class, weight).
+    fn fixed(rows: &[(u64, usize, f32)]) -> Trainer {
+        let mut weights: HashMap<u64, Acc> = HashMap::new();
+        for &(k, c, w) in rows {
+            let acc = weights.entry(k).or_insert(Acc {
+                w: [0.0; CLASSES],
+                total: [0.0; CLASSES],
+                stamp: [0; CLASSES],
+            });
+            acc.w[c] = w;
+        }
+        Trainer { weights, now: 1 }
+    }
+
+    #[test]
+    fn a_bag_writes_the_mean_of_its_taggers() {
+        let a = fixed(&[(7, 1, 2.0), (8, 3, -1.0)]);
+        let b = fixed(&[(7, 1, 4.0), (9, 2, 1.0)]);
+        // A bag of one is the tagger itself, byte for byte.
+        let mut one = Bag::default();
+        one.add(&a);
+        assert_eq!(
+            one.into_trainer().to_bytes(1, 0.2).unwrap(),
+            a.to_bytes(1, 0.2).unwrap()
+        );
+        // Two: each feature's mean, a feature one of them lacks halved.
+        let mut two = Bag::default();
+        two.add(&a);
+        two.add(&b);
+        let mean: HashMap<u64, [f32; CLASSES]> = two.into_trainer().averaged().collect();
+        let at = |k: u64, c: usize| mean.get(&k).map_or(f32::NAN, |w| w[c]);
+        assert_eq!((at(7, 1), at(8, 3), at(9, 2)), (3.0, -0.5, 0.5));
+        assert_eq!(mean.len(), 3);
+    }
+
     /// The key of the bias feature, which every token has.
     fn fu_bias() -> u64 {
         let mut feats = Vec::new();
