@@ -1164,7 +1164,11 @@ fn groups_of<'a>(
             for (sum, m) in mentions.iter_mut().zip(nodes[i].mentions) {
                 *sum += u64::from(m);
             }
-            suffixed |= nodes[i].suffixed_org;
+            // A company's legal form says what the entity is only in one
+            // of its own spellings: one article's "Bernanke & Company", in
+            // the set of the surname that is Ben Bernanke's short form, made
+            // the chairman of the Fed a company.
+            suffixed |= nodes[i].suffixed_org && role[i] == Role::Own;
         }
         // The canonical name: an own spelling without a suffix if there is
         // one, the most often found.
@@ -2323,7 +2327,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 17: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company";
+const RULES_VERSION: &[u8] = b"entity-table rules 18: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company, and only in an own spelling";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -2651,6 +2655,24 @@ mod tests {
             canonical(&t, "Lyra Coast Mills"),
             canonical(&t, "Vega Harbor Works")
         );
+    }
+
+    #[test]
+    fn a_short_forms_company_spelling_does_not_make_a_person_a_company() {
+        let t = table(&[
+            stat(Kind::Person, "Ben Bernanke", 1500),
+            stat(Kind::Person, "Bernanke", 600),
+            stat(Kind::Org, "Bernanke & Co", 1),
+            stat(Kind::Org, "Chrysler", 300),
+            stat(Kind::Person, "Chrysler", 400),
+            stat(Kind::Org, "Chrysler Corp", 40),
+        ]);
+        let kind_of = |name: &str| t.find(&key(name)).map(|g| (g.key.clone(), g.kind));
+        let bernanke = Some(("ben bernanke".to_string(), Kind::Person));
+        assert_eq!(kind_of("Bernanke & Co"), bernanke);
+        assert_eq!(kind_of("Bernanke"), bernanke);
+        // Its own spelling with a legal form still makes a company.
+        assert_eq!(kind_of("Chrysler"), Some(("chrysler".to_string(), Kind::Org)));
     }
 
     #[test]
