@@ -200,12 +200,10 @@ fn run() -> anyhow::Result<()> {
 }
 
 /// `bag` taggers trained with shuffles of their own and averaged (`Bag`);
-/// the first one's shuffle is `seed`'s, so one is the plain tagger.
+/// the first one's shuffle is `seed`'s, and a bag of one writes its
+/// tagger's bytes, so one is the plain tagger.
 fn train(docs: &[GoldDoc], dict: &Dictionary, epochs: usize, seed: u64, bag: u64, verbose: bool) -> Trainer {
     let prepared: Vec<_> = docs.iter().map(newsidx::entities::training_doc).collect();
-    if bag <= 1 {
-        return train_one(&prepared, dict, epochs, seed, verbose);
-    }
     let mut mean = Bag::default();
     for b in 0..bag {
         mean.add(&train_one(
