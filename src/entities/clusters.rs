@@ -8,10 +8,9 @@
 //! training is read by the names it keeps company with (Turian et al. 2010,
 //! Ratinov & Roth 2009).
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::sync::LazyLock;
-
-use std::collections::HashMap;
 
 use super::features::{hash_bytes, PremixedState, SEED};
 use crate::error::{Error, Result};
