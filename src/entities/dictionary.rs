@@ -24,6 +24,9 @@ const ORG_WORDS: &str = include_str!("../../schema/entities/org-words.txt");
 const ORG_WORDS_NEWS: &str = include_str!("../../schema/entities/org-words-news.txt");
 const COMMON_WORDS: &str = include_str!("../../schema/entities/common-words.txt");
 const TITLES_NEWS: &str = include_str!("../../schema/entities/titles-news.txt");
+const WORDNET_PLACES: &str = include_str!("../../schema/entities/wordnet-places.txt");
+const WORDNET_ORGANISATIONS: &str = include_str!("../../schema/entities/wordnet-organisations.txt");
+const WORDNET_PEOPLE: &str = include_str!("../../schema/entities/wordnet-people.txt");
 /// Read by the entity table only, so not one of `BUILTIN_TEXTS` (which the
 /// tagger was trained with).
 pub const NICKNAMES: &str = include_str!("../../schema/entities/nicknames.txt");
@@ -76,7 +79,12 @@ pub mod gaz {
     pub const ORG_WORD: u16 = 128;
     /// An ordinary English word: capitalised, it is likely a sentence's start.
     pub const COMMON: u16 = 256;
-    pub const ALL: [(u16, &str); 9] = [
+    /// WordNet's names, bits of their own: its lists are cut by other
+    /// rules than the ones above, so the tagger weighs them apart.
+    pub const WN_PLACE: u16 = 512;
+    pub const WN_ORG: u16 = 1024;
+    pub const WN_PERSON: u16 = 2048;
+    pub const ALL: [(u16, &str); 12] = [
         (PLACE, "place"),
         (DEMONYM, "demonym"),
         (ORG, "org"),
@@ -86,6 +94,9 @@ pub mod gaz {
         (LAST_NAME, "last"),
         (ORG_WORD, "org-word"),
         (COMMON, "common"),
+        (WN_PLACE, "wordnet-place"),
+        (WN_ORG, "wordnet-org"),
+        (WN_PERSON, "wordnet-person"),
     ];
     /// Every bit of `ALL`.
     pub const KNOWN: u16 = {
@@ -346,7 +357,7 @@ fn lower_tokens(name: &str) -> Vec<String> {
 }
 
 /// The shipped dictionary files, in the order their fingerprint reads them.
-pub const BUILTIN_TEXTS: [&str; 10] = [
+pub const BUILTIN_TEXTS: [&str; 13] = [
     PLACES,
     NEWS,
     FIRST_NAMES,
@@ -357,6 +368,9 @@ pub const BUILTIN_TEXTS: [&str; 10] = [
     ORG_WORDS_NEWS,
     COMMON_WORDS,
     TITLES_NEWS,
+    WORDNET_PLACES,
+    WORDNET_ORGANISATIONS,
+    WORDNET_PEOPLE,
 ];
 
 impl Dictionary {
@@ -396,6 +410,9 @@ impl Dictionary {
         dict.load_list(ORG_WORDS, gaz::ORG_WORD);
         dict.load_list(ORG_WORDS_NEWS, gaz::ORG_WORD);
         dict.load_list(COMMON_WORDS, gaz::COMMON);
+        dict.load_list(WORDNET_PLACES, gaz::WN_PLACE);
+        dict.load_list(WORDNET_ORGANISATIONS, gaz::WN_ORG);
+        dict.load_list(WORDNET_PEOPLE, gaz::WN_PERSON);
         dict.gazetteer = std::mem::take(&mut dict.gaz_runs).build();
         dict.clusters = Some(super::clusters::Clusters::builtin()?);
         let classes = format!("{:x}", xxhash_rust::xxh3::xxh3_64(super::clusters::BUILTIN));
@@ -817,6 +834,31 @@ mod tests {
                 .collect();
             assert_eq!(gaz::each(bits).collect::<Vec<_>>(), by_list, "{bits:#x}");
         }
+    }
+
+    #[test]
+    fn wordnets_names_are_bits_of_their_own() {
+        let dict = Dictionary::builtin().expect("shipped dictionaries");
+        let bits = |name: &str| {
+            let mut h = super::super::features::SEED;
+            for (i, w) in lower_tokens(name).iter().enumerate() {
+                h = gazetteer::extend(h, i == 0, w);
+            }
+            dict.gazetteer().get(h).bits
+        };
+        assert_eq!(bits("Lower Saxony"), gaz::WN_PLACE);
+        assert_eq!(bits("Bundesbank"), gaz::WN_ORG);
+        assert_eq!(bits("George W. Bush"), gaz::WN_PERSON);
+        // Beside the other lists' bits, and never an entity of its own.
+        assert_eq!(
+            bits("Milan") & (gaz::WN_PLACE | gaz::PLACE),
+            gaz::WN_PLACE | gaz::PLACE
+        );
+        assert!(dict.lookup("Lower Saxony").is_none());
+        // A common noun alone says nothing ("Agriculture" of the
+        // Department of Agriculture), nor does "Ford" without a given name.
+        assert_eq!(bits("Agriculture") & gaz::WN_ORG, 0);
+        assert_eq!(bits("Ford") & gaz::WN_PERSON, 0);
     }
 
     #[test]
