@@ -208,6 +208,10 @@ WN_NOT_ORG = {
 }
 WN_SKY = "09239740"  # celestial body: stars and planets are noun.object too
 WN_LOCATION, WN_OBJECT, WN_GROUP, WN_PERSON = 15, 17, 14, 18
+# Capitalised lemmas of one word that are English words or abbreviations
+# in running text more often than names ("WHO" is the World Health
+# Organization, "Ltd." a legal form).
+WN_NOT_NAMES = {"who", "exec", "ltd.", "ld."}
 # Small words that may stand lower-case inside a name ("Bay of Biscay").
 WN_SMALL = {"of", "the", "and", "de", "del", "la", "le", "du", "des", "da", "do", "dos", "das",
             "van", "von", "der", "den", "y", "al", "el", "on", "upon", "in", "for", "at", "an", "a", "&"}
@@ -268,17 +272,17 @@ def build_wordnet(data_noun: Path) -> tuple[list[str], list[str], list[str]]:
         if any(not (w[0].isupper() or w[0].isdigit() or w in WN_SMALL) for w in words):
             return None
         n = " ".join(words).lower()
-        if len(words) == 1 and (n in lower_case or len(n.strip(".")) <= 2 or n in {"who", "exec", "ltd.", "ld."}):
+        if len(words) == 1 and (n in lower_case or len(n.strip(".")) <= 2 or n in WN_NOT_NAMES):
             return None
         return n
 
     places, orgs, people = set(), set(), set()
     for offset, (lex, words, ptrs) in synsets.items():
-        for lemma in words:
-            n = name(lemma)
-            if n is None:
-                continue
-            up = ancestors(offset)
+        names = [n for n in map(name, words) if n is not None]
+        if not names:
+            continue
+        up = ancestors(offset)
+        for n in names:
             if lex in (WN_LOCATION, WN_OBJECT) and WN_SKY not in up:
                 places.add(n)
             elif lex == WN_GROUP and WN_ORGANIZATION in up and not up & WN_NOT_ORG:
@@ -422,8 +426,10 @@ def main() -> int:
     common_excluded = fill(lex["tags"]["notCommon"])
     common_tags = fill(lex["tags"]["commonWords"])
     mit_text = lex["licenseText"].strip().replace("\r\n", "\n")
-    wn_quoted = "".join(f"> {l}\n" if l else ">\n" for l in wn_licence.split("\n"))
-    mit_quoted = "".join(f"> {l}\n" if l else ">\n" for l in mit_text.split("\n"))
+    def quoted(text: str) -> str:
+        return "".join(f"> {l}\n" if l else ">\n" for l in text.split("\n"))
+    wn_quoted = quoted(wn_licence)
+    mit_quoted = quoted(mit_text)
     sources = f"""# Entity dictionaries: sources
 
 Everything in this folder is generated; do not edit by hand. To regenerate
