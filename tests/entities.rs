@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{bare_cmd, extract_json, shared, stderr, Entities, Env};
+use common::{bare_cmd, extract_json, shared, stderr, Entities, Env, Mentions};
 
 fn entities(env: &Env, args: &[&str]) -> Entities {
     let out = env
@@ -29,6 +29,20 @@ fn names_of(list: &Entities, kind: &str) -> Vec<String> {
         .filter(|e| e.kind == kind)
         .map(|e| e.name.clone())
         .collect()
+}
+
+/// `name` is found, and every mention of it is of type `kind`.
+fn assert_kind(found: &Mentions, name: &str, kind: &str) {
+    let got: Vec<&str> = found
+        .mentions
+        .iter()
+        .filter(|m| m.name == name)
+        .map(|m| m.kind.as_str())
+        .collect();
+    assert!(
+        !got.is_empty() && got.iter().all(|k| *k == kind),
+        "{name}: {got:?} in {found:?}"
+    );
 }
 
 #[test]
@@ -370,14 +384,6 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
                 Catalonia, which owns a fifth of the carmaker, said it would vote against it. \
                 Mary Barra said it was too early to tell. Barra said she would stay.";
     let found = extract_json(bare_cmd(), "-", text);
-    let kinds = |name: &str| -> Vec<&str> {
-        found
-            .mentions
-            .iter()
-            .filter(|m| m.name == name)
-            .map(|m| m.kind.as_str())
-            .collect()
-    };
     for (name, kind) in [
         ("Freddie Mac", "org"),
         // Read as a place, but analysts work at a company.
@@ -393,11 +399,7 @@ fn companies_named_after_people_and_cities_keep_their_kind() {
         // "said it" of a person who is "she" elsewhere in the article.
         ("Mary Barra", "person"),
     ] {
-        let got = kinds(name);
-        assert!(
-            !got.is_empty() && got.iter().all(|k| *k == kind),
-            "{name}: {got:?} in {found:?}"
-        );
+        assert_kind(&found, name, kind);
     }
 }
 
@@ -412,16 +414,7 @@ fn regions_are_places() {
                 roads were closed.";
     let found = extract_json(bare_cmd(), "-", text);
     for name in ["Bavaria", "Lower Saxony", "Punjab", "Sicily", "Chechnya"] {
-        let got: Vec<&str> = found
-            .mentions
-            .iter()
-            .filter(|m| m.name == name)
-            .map(|m| m.kind.as_str())
-            .collect();
-        assert!(
-            !got.is_empty() && got.iter().all(|k| *k == "place"),
-            "{name}: {got:?} in {found:?}"
-        );
+        assert_kind(&found, name, "place");
     }
 }
 
@@ -456,16 +449,7 @@ fn storms_are_events() {
         ("Taiwan", "place"),
         ("National Hurricane Center", "org"),
     ] {
-        let got: Vec<&str> = found
-            .mentions
-            .iter()
-            .filter(|m| m.name == name)
-            .map(|m| m.kind.as_str())
-            .collect();
-        assert!(
-            !got.is_empty() && got.iter().all(|k| *k == kind),
-            "{name}: {got:?} in {found:?}"
-        );
+        assert_kind(&found, name, kind);
     }
 }
 
