@@ -445,8 +445,11 @@ impl Summaries {
 }
 
 /// The summaries of `uf`'s sets as they are now, in `into` (whose
-/// vector is used again rather than allocated anew).
-fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
+/// vector is used again rather than allocated anew). A legal suffix counts
+/// only in a set's own spellings, as in the groups' kinds at the end: a
+/// name moved in behind another's (`Role::Other`) says nothing of what the
+/// set is.
+fn summaries(nodes: &[Node], role: &[Role], uf: &mut UnionFind, into: &mut Summaries) {
     let totals = &mut into.totals;
     totals.clear();
     totals.resize(nodes.len(), Total::default());
@@ -457,7 +460,7 @@ fn summaries(nodes: &[Node], uf: &mut UnionFind, into: &mut Summaries) {
             e.mentions[k] = e.mentions[k].saturating_add(n.mentions[k]);
         }
         e.articles = e.articles.saturating_add(n.articles);
-        e.suffixed |= n.suffixed_org;
+        e.suffixed |= n.suffixed_org && role[i] == Role::Own;
     }
 }
 
@@ -663,7 +666,7 @@ fn groups_of<'a>(
     // 2. "U.S. Treasury" is the Treasury when the archive names the
     // Treasury as an organisation.
     let mut sums = Summaries { totals: Vec::new() };
-    summaries(&nodes, &mut uf, &mut sums);
+    summaries(&nodes, &role, &mut uf, &mut sums);
     let mut prefixed = Vec::new();
     let mut buf = String::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -791,7 +794,7 @@ fn groups_of<'a>(
     // entities the archive names far more often on their own: the name is
     // found with either. It joins the first and adds its terms to the
     // second's.
-    summaries(&nodes, &mut uf, &mut sums);
+    summaries(&nodes, &role, &mut uf, &mut sums);
     let mut compounds: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         let words = words_of(i);
@@ -838,7 +841,7 @@ fn groups_of<'a>(
     // neither a place nor a name the user settled (a person and a company
     // with a legal suffix are one kind here). A legal name is the
     // entity's own, so it keeps its role (and its initials find it).
-    summaries(&nodes, &mut uf, &mut sums);
+    summaries(&nodes, &role, &mut uf, &mut sums);
     // (Each map is freed after its last use: at a million articles, each
     // is tens or hundreds of megabytes.)
     drop(norms);
@@ -896,7 +899,7 @@ fn groups_of<'a>(
 
     // 3. Short forms and acronyms, longest first, so that "George Bush" has
     // joined "George W. Bush" before "Bush" counts the candidates.
-    summaries(&nodes, &mut uf, &mut sums);
+    summaries(&nodes, &role, &mut uf, &mut sums);
     let sums = sums;
     // Candidates by last word (persons), first word (organisations) and
     // initials (organisations), over every root's own names.
@@ -2327,7 +2330,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 19: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company, and only in an own spelling, a surname read as misc";
+const RULES_VERSION: &[u8] = b"entity-table rules 20: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company, and only in an own spelling, a surname read as misc, a suffix only in an own spelling while the rules run";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -2673,6 +2676,22 @@ mod tests {
         assert_eq!(kind_of("Bernanke"), bernanke);
         // Its own spelling with a legal form still makes a company.
         assert_eq!(kind_of("Chrysler"), Some(("chrysler".to_string(), Kind::Org)));
+    }
+
+    #[test]
+    fn a_suffix_moved_in_behind_a_word_does_not_hide_a_persons_surname() {
+        // "Insurer Mary Stone Inc" is Mary Stone's set's behind a common
+        // word, not one of its own spellings: she stays a person while the
+        // rules run, and "Stone" is her short form.
+        let t = table(&[
+            stat(Kind::Person, "Mary Stone", 400),
+            stat(Kind::Org, "Insurer Mary Stone Inc", 2),
+            stat(Kind::Person, "Stone", 200),
+        ]);
+        let group = |name: &str| t.find(&key(name)).map(|g| (g.key.clone(), g.kind));
+        let stone = Some(("mary stone".to_string(), Kind::Person));
+        assert_eq!(group("Insurer Mary Stone Inc"), stone);
+        assert_eq!(group("Stone"), stone);
     }
 
     #[test]
