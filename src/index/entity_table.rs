@@ -380,6 +380,8 @@ impl UnionFind {
 #[derive(Clone, Copy)]
 struct Summary {
     kind: Kind,
+    /// By kind, as `Total`'s.
+    mentions: [u32; 4],
     articles: u64,
     /// One of its names is an organisation's with a legal suffix.
     suffixed: bool,
@@ -409,6 +411,7 @@ impl Summaries {
     fn get(&self, root: &usize) -> Option<Summary> {
         self.totals.get(*root).filter(|t| t.root).map(|t| Summary {
             kind: kind_of(&t.mentions, t.suffixed),
+            mentions: t.mentions,
             articles: u64::from(t.articles),
             suffixed: t.suffixed,
         })
@@ -990,11 +993,17 @@ fn groups_of<'a>(
         // form of a person's name, found in far fewer articles.
         let place = summary.kind == Kind::Place;
         // Misc is no company's short form, but may be an acronym the tagger
-        // took for a product's name ("BofA"), or a surname it read as
-        // something else ("the Bush administration": CoNLL writes "Clinton
-        // administration" a person's, so a tagger's reading of it moves
-        // with each retraining).
+        // took for a product's name ("BofA"), or a surname whose reading is
+        // split: "the Bush administration", misc, org and person by turns
+        // (CoNLL writes "Clinton administration" a person's, so the reading
+        // moves with each retraining). A name read as misc almost always is
+        // a product or an event ("Macintosh", not Robert Macintosh's).
         let misc = summary.kind == Kind::Misc;
+        let misc_only = misc && {
+            let all: u64 = summary.mentions.iter().map(|&m| u64::from(m)).sum();
+            let other = all - u64::from(summary.mentions[Kind::Misc as usize]);
+            other.saturating_mul(FULL_NAME_RATIO) < all
+        };
         if place && (rules.is_place)(nodes[s].key) {
             continue;
         }
@@ -1019,6 +1028,9 @@ fn groups_of<'a>(
                 for &c in by_initials.get(n).map(Vec::as_slice).unwrap_or_default() {
                     cands.push((c as usize, false, true));
                 }
+            }
+            if misc_only {
+                continue;
             }
             // (Longest first: only longer names are candidates.)
             // (The lists are long for a common word: words are compared as
@@ -2330,7 +2342,7 @@ pub fn spelling_of(index: &NewsIndex, searcher: &Searcher, k: &str) -> Result<Op
 const MAGIC: &[u8; 8] = b"NXENT\x00\x00\x02";
 /// Changes whenever `plan`'s rules change, so that tables written by an
 /// older newsidx are worked out again.
-const RULES_VERSION: &[u8] = b"entity-table rules 20: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company, and only in an own spelling, a surname read as misc, a suffix only in an own spelling while the rules run";
+const RULES_VERSION: &[u8] = b"entity-table rules 21: generic heads, small words after a prefix, every spelling against a head, initials of any kind, known organisations take generic words, a legal name joins the place it defines, only a legal suffix says a company, and only in an own spelling, a surname read as misc among other kinds, a suffix only in an own spelling while the rules run";
 const PREFIX: &str = "entities-";
 const SUFFIX: &str = ".bin";
 
@@ -2709,6 +2721,9 @@ mod tests {
             stat(Kind::Org, "Windows Media Group", 300),
             stat(Kind::Misc, "Christmas", 2000),
             stat(Kind::Person, "Mary Christmas", 30),
+            // Read as misc alone: Apple's computer, not the man.
+            stat(Kind::Person, "Robert Macintosh", 70),
+            stat(Kind::Misc, "Macintosh", 60),
         ]);
         let group = |name: &str| t.find(&key(name)).map(|g| (g.key.clone(), g.kind));
         let bush = Some(("george w bush".to_string(), Kind::Person));
@@ -2716,6 +2731,7 @@ mod tests {
         for (short, full) in [
             ("Windows", "windows media group"),
             ("Christmas", "mary christmas"),
+            ("Macintosh", "robert macintosh"),
         ] {
             assert!(t.find(&key(short)).is_none_or(|g| g.key != full), "{short}");
         }
