@@ -417,20 +417,11 @@ impl Bag {
     /// A trainer whose averaged weights are the bag's mean.
     pub fn into_trainer(self) -> Trainer {
         let n = f64::from(self.count.max(1));
-        let weights = self
-            .sums
-            .into_iter()
-            .map(|(k, sum)| {
-                let w = sum.map(|s| (s / n) as f32);
-                let acc = Acc {
-                    w,
-                    total: [0.0; CLASSES],
-                    stamp: [0; CLASSES],
-                };
-                (k, acc)
-            })
-            .collect();
-        Trainer { weights, now: 1 }
+        Trainer::from_averaged(
+            self.sums
+                .into_iter()
+                .map(|(k, sum)| (k, sum.map(|s| (s / n) as f32))),
+        )
     }
 }
 
@@ -448,6 +439,23 @@ struct Acc {
 }
 
 impl Trainer {
+    /// A trainer whose averaged weights are `weights`: each the weight of
+    /// one step, with nothing summed before it.
+    fn from_averaged(weights: impl IntoIterator<Item = (u64, [f32; CLASSES])>) -> Trainer {
+        let weights = weights
+            .into_iter()
+            .map(|(k, w)| {
+                let acc = Acc {
+                    w,
+                    total: [0.0; CLASSES],
+                    stamp: [0; CLASSES],
+                };
+                (k, acc)
+            })
+            .collect();
+        Trainer { weights, now: 1 }
+    }
+
     /// One pass over a document with gold tags; returns (tokens asked, mistakes).
     pub fn learn(&mut self, doc: &Doc, gold: &[u8]) -> (usize, usize) {
         let mut feats = Vec::with_capacity(64);
@@ -660,16 +668,11 @@ mod tests {
 
     /// A trainer whose averaged weights are `rows` (feature, class, weight).
     fn fixed(rows: &[(u64, usize, f32)]) -> Trainer {
-        let mut weights: HashMap<u64, Acc> = HashMap::new();
+        let mut weights: HashMap<u64, [f32; CLASSES]> = HashMap::new();
         for &(k, c, w) in rows {
-            let acc = weights.entry(k).or_insert(Acc {
-                w: [0.0; CLASSES],
-                total: [0.0; CLASSES],
-                stamp: [0; CLASSES],
-            });
-            acc.w[c] = w;
+            weights.entry(k).or_insert([0.0; CLASSES])[c] = w;
         }
-        Trainer { weights, now: 1 }
+        Trainer::from_averaged(weights)
     }
 
     #[test]
